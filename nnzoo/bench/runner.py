@@ -1,0 +1,201 @@
+"""The benchmark runner: each model beside its peer, same split, seed and budget, one process.
+
+A :class:`BenchTask` runs both sides and returns a :class:`BenchResult`; the runner times
+nothing itself (each task times the two fits the same way), merges the rows into
+``benchmarks/results.json`` (a row per model, tier and task, replaced when re-run) and
+regenerates ``docs/benchmarks.md`` from it. A peer library that is not installed is
+reported as missing, never replaced by something else.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import platform
+import time
+from collections.abc import Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+import torch
+
+from nnzoo.core.errors import UnknownNameError
+from nnzoo.core.io import atomic_write_json, atomic_write_text
+from nnzoo.models import get_spec
+
+
+@dataclass
+class BenchResult:
+    """One comparison: quality and fit time of nnzoo and of its peer on the same work.
+
+    ``time_ratio`` = nnzoo time / peer time (below 1: nnzoo is faster); ``quality_delta`` =
+    nnzoo - peer on the metric (positive: nnzoo better when higher is better).
+    """
+
+    model: str
+    tier: str
+    task: str
+    metric: str
+    higher_is_better: bool
+    peer: str
+    nnzoo: float | None
+    peer_value: float | None
+    nnzoo_time_s: float | None
+    peer_time_s: float | None
+    time_what: str
+    budget: str
+    notes: str = ""
+    extra: dict[str, Any] = field(default_factory=dict)
+
+    @property
+    def time_ratio(self) -> float | None:
+        if self.nnzoo_time_s and self.peer_time_s:
+            return self.nnzoo_time_s / self.peer_time_s
+        return None
+
+    @property
+    def quality_delta(self) -> float | None:
+        if self.nnzoo is None or self.peer_value is None:
+            return None
+        return self.nnzoo - self.peer_value
+
+    def to_dict(self) -> dict[str, Any]:
+        return {**asdict(self), "time_ratio": self.time_ratio,
+                "quality_delta": self.quality_delta, "date": time.strftime("%Y-%m-%d")}
+
+
+@dataclass(frozen=True)
+class BenchTask:
+    """A benchmark of one model on one task in one tier."""
+
+    model: str
+    tier: str
+    task: str
+    run: Callable[[bool], BenchResult]  # run(quiet) -> result
+
+
+_TASKS: list[BenchTask] = []
+
+
+def bench_task(model: str, tier: str, task: str) -> Callable[[Callable[[bool], BenchResult]],
+                                                            Callable[[bool], BenchResult]]:
+    """Decorator registering ``fn(quiet) -> BenchResult`` as a benchmark."""
+
+    def deco(fn: Callable[[bool], BenchResult]) -> Callable[[bool], BenchResult]:
+        _TASKS.append(BenchTask(model, tier, task, fn))
+        return fn
+
+    return deco
+
+
+def tasks(ids: list[str] | None = None, tier: str = "quick") -> list[BenchTask]:
+    """The registered benchmarks of ``tier`` for model ``ids`` (all when None)."""
+    import nnzoo.bench.vision  # noqa: F401  (registration)
+
+    known = sorted({t.model for t in _TASKS})
+    wanted = None
+    if ids:
+        wanted = set()
+        for i in ids:
+            mid = get_spec(i).id
+            if mid not in known:
+                raise UnknownNameError("model with a benchmark", i, known)
+            wanted.add(mid)
+    return [t for t in _TASKS if t.tier == tier and (wanted is None or t.model in wanted)]
+
+
+def machine() -> dict[str, Any]:
+    """What the numbers were measured on."""
+    cpu = platform.processor() or platform.machine()
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                cpu = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return {"cpu": cpu, "cores": os.cpu_count(), "torch_threads": torch.get_num_threads(),
+            "torch": torch.__version__, "python": platform.python_version(),
+            "cuda": torch.cuda.get_device_name(0) if torch.cuda.is_available() else None}
+
+
+def run_bench(ids: list[str] | None = None, *, tier: str = "quick", out: Path = Path("."),
+              quiet: bool = False) -> dict[str, Any]:
+    """Run the benchmarks, print each row, update ``results.json`` and ``benchmarks.md``."""
+    todo = tasks(ids, tier)
+    rows = []
+    for t in todo:
+        if not quiet:
+            print(f"[bench] {t.model} / {t.tier} / {t.task} ...", flush=True)
+        r = t.run(quiet)
+        rows.append(r.to_dict())
+        if not quiet:
+            print("  " + _line(rows[-1]), flush=True)
+    results_path = out / "benchmarks" / "results.json"
+    old = json.loads(results_path.read_text()) if results_path.exists() else {}
+    keep = [r for r in old.get("results", [])
+            if (r["model"], r["tier"], r["task"]) not in {(x["model"], x["tier"], x["task"])
+                                                         for x in rows}]
+    merged = {"machine": machine(), "updated": time.strftime("%Y-%m-%d %H:%M"),
+              "results": sorted(keep + rows, key=lambda r: (r["tier"], r["model"], r["task"]))}
+    atomic_write_json(results_path, merged)
+    atomic_write_text(out / "docs" / "benchmarks.md", markdown(merged))
+    if not quiet:
+        print(f"\n{markdown_table(rows)}\nwrote {results_path} and {out / 'docs/benchmarks.md'}")
+    return {"machine": merged["machine"], "results": rows}
+
+
+def _f(v: Any, pct: bool = False) -> str:
+    if v is None:
+        return "-"
+    if isinstance(v, float):
+        return f"{100 * v:.2f} %" if pct else f"{v:.3g}"
+    return str(v)
+
+
+def _line(r: dict[str, Any]) -> str:
+    pct = r["metric"] in ("accuracy",)
+    return (f"{r['metric']}: nnzoo {_f(r['nnzoo'], pct)} vs {r['peer']} "
+            f"{_f(r['peer_value'], pct)}; {r['time_what']}: nnzoo {_f(r['nnzoo_time_s'])} s, "
+            f"peer {_f(r['peer_time_s'])} s, ratio {_f(r['time_ratio'])}")
+
+
+def markdown_table(rows: list[dict[str, Any]]) -> str:
+    """The side-by-side table of ``rows``."""
+    head = ("| model | tier | task | metric | nnzoo | peer | peer's | time measured | "
+            "nnzoo s | peer s | time ratio | budget |\n"
+            "|---|---|---|---|---:|---|---:|---|---:|---:|---:|---|\n")
+    lines = []
+    for r in rows:
+        pct = r["metric"] == "accuracy"
+        lines.append(
+            f"| {r['model']} | {r['tier']} | {r['task']} | {r['metric']} | "
+            f"{_f(r['nnzoo'], pct)} | {r['peer']} | {_f(r['peer_value'], pct)} | "
+            f"{r['time_what']} | {_f(r['nnzoo_time_s'])} | {_f(r['peer_time_s'])} | "
+            f"{_f(r['time_ratio'])} | {r['budget']} |")
+    return head + "\n".join(lines) + "\n"
+
+
+def markdown(results: dict[str, Any]) -> str:
+    """``docs/benchmarks.md``: the machine, the date, one table per tier, the notes."""
+    m = results["machine"]
+    parts = ["# Benchmarks\n",
+             "Generated by `nnzoo bench` (do not edit by hand). Each row runs nnzoo and its "
+             "peer on the same split, seed and budget in one process. *time ratio* = nnzoo "
+             "time / peer time (below 1: nnzoo is faster).\n",
+             f"Machine: {m['cpu']}, {m['cores']} cores, torch {m['torch']} "
+             f"({m['torch_threads']} threads), Python {m['python']}"
+             + (f", GPU {m['cuda']}" if m.get("cuda") else ", no GPU")
+             + f". Updated {results['updated']}.\n"]
+    for tier in ("quick", "full"):
+        rows = [r for r in results["results"] if r["tier"] == tier]
+        if rows:
+            what = ("embedded data, seconds per model" if tier == "quick"
+                    else "the real benchmark tasks (`NNZOO_DATA`)")
+            parts.append(f"## Tier `{tier}`: {what}\n\n{markdown_table(rows)}")
+    notes = [f"- **{r['model']} / {r['tier']} / {r['task']}**: {r['notes']} ({r['date']})"
+             for r in results["results"] if r.get("notes")]
+    if notes:
+        parts.append("## Notes\n\n" + "\n".join(notes) + "\n")
+    return "\n".join(parts)

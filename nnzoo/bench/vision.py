@@ -1,0 +1,174 @@
+"""Benchmarks of the image classifiers: perceptron, MLP and CNN.
+
+- perceptron vs scikit-learn ``Perceptron``: both online (one sample at a time), the same
+  number of epochs over the same training split, scored on the same test split;
+- MLP vs scikit-learn ``MLPClassifier``: the same layers, activation, optimizer (Adam),
+  learning rate, batch size, epochs and no L2 penalty on either side;
+- CNN vs a hand-written PyTorch loop: the same network, initial weights, optimizer,
+  scheduler and batches, to measure what the engine costs per epoch (training phase).
+"""
+
+from __future__ import annotations
+
+import statistics
+import tempfile
+import time
+import warnings
+from pathlib import Path
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+
+from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.core.config import build_optimizer, build_scheduler
+from nnzoo.core.loop import batch_slices, epoch_order
+from nnzoo.core.rundir import RunDir
+from nnzoo.core.seed import seed_everything
+from nnzoo.data import load_dataset
+from nnzoo.models import MLPClassifier, PerceptronClassifier, create
+from nnzoo.recipes import get_recipe
+from nnzoo.train.engine import Trainer, evaluate
+
+
+def _numpy(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    s = load_dataset(name)
+    flat = lambda t: t.reshape(len(t), -1).numpy()  # noqa: E731
+    return flat(s.train.X), s.train.y.numpy(), flat(s.test.X), s.test.y.numpy()
+
+
+def _timed(fn):  # type: ignore[no-untyped-def]
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+# -- perceptron -------------------------------------------------------------------------------
+
+def _perceptron(task: str, tier: str, epochs: int) -> BenchResult:
+    from sklearn.linear_model import Perceptron
+
+    Xtr, ytr, Xte, yte = _numpy(task)
+    ours = PerceptronClassifier(averaged=True, epochs=epochs, batch_size=1, seed=0)
+    _, t_ours = _timed(lambda: ours.fit(Xtr, ytr))
+    peer = Perceptron(max_iter=epochs, tol=None, shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        _, t_peer = _timed(lambda: peer.fit(Xtr, ytr))
+    return BenchResult(
+        "perceptron", tier, task, "accuracy", True, "scikit-learn Perceptron",
+        float(ours.score(Xte, yte)), float(peer.score(Xte, yte)), t_ours, t_peer, "fit",
+        f"{epochs} epochs, online (batch 1), {len(Xtr)} training samples",
+        notes="nnzoo: multiclass averaged perceptron (Freund & Schapire 1999); scikit-learn: "
+              "one-vs-rest perceptrons, last iterate. Python-level online loop vs Cython.")
+
+
+@bench_task("perceptron", "quick", "digits")
+def perceptron_digits(quiet: bool) -> BenchResult:
+    return _perceptron("digits", "quick", 20)
+
+
+@bench_task("perceptron", "full", "mnist")
+def perceptron_mnist(quiet: bool) -> BenchResult:
+    return _perceptron("mnist", "full", 10)
+
+
+# -- MLP ----------------------------------------------------------------------------------------
+
+def _mlp(task: str, tier: str, hidden: tuple[int, ...], epochs: int, batch: int) -> BenchResult:
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.neural_network import MLPClassifier as SkMLP
+
+    Xtr, ytr, Xte, yte = _numpy(task)
+    ours = MLPClassifier(hidden=hidden, epochs=epochs, batch_size=batch, lr=1e-3, seed=0)
+    _, t_ours = _timed(lambda: ours.fit(Xtr, ytr))
+    peer = SkMLP(hidden_layer_sizes=hidden, alpha=0.0, batch_size=batch,
+                 learning_rate_init=1e-3, max_iter=epochs, tol=0.0, n_iter_no_change=epochs + 1,
+                 shuffle=True, random_state=0)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        _, t_peer = _timed(lambda: peer.fit(Xtr, ytr))
+    arch = "-".join(map(str, (Xtr.shape[1], *hidden, 10)))
+    return BenchResult(
+        "mlp", tier, task, "accuracy", True, "scikit-learn MLPClassifier",
+        float(ours.score(Xte, yte)), float(peer.score(Xte, yte)), t_ours, t_peer, "fit",
+        f"{arch} ReLU, Adam lr 1e-3, batch {batch}, {epochs} epochs, no L2",
+        extra={"nnzoo_final_loss": ours.loss_curve_[-1], "peer_final_loss": peer.loss_curve_[-1]})
+
+
+@bench_task("mlp", "quick", "digits")
+def mlp_digits(quiet: bool) -> BenchResult:
+    return _mlp("digits", "quick", (100,), 200, 200)
+
+
+@bench_task("mlp", "full", "mnist")
+def mlp_mnist(quiet: bool) -> BenchResult:
+    return _mlp("mnist", "full", (700, 700, 400), 10, 128)
+
+
+# -- CNN: the engine against a hand-written loop ---------------------------------------------
+
+def _cnn(task: str, tier: str, recipe: str, epochs: int, quiet: bool) -> BenchResult:
+    rec = get_recipe("cnn", recipe)
+    hp, cfg = rec.resolve({"epochs": epochs})
+    splits = load_dataset(task)
+    seed = 0
+
+    def build() -> torch.nn.Module:
+        seed_everything(seed)
+        return create("cnn", **hp, sample_shape=splits.sample_shape, n_classes=splits.n_classes)
+
+    # warm-up: one batch forward and backward (allocator, kernels), timed by neither side
+    warm = build()
+    F.cross_entropy(warm(splits.train.X[:cfg.batch_size]), splits.train.y[:cfg.batch_size]
+                    ).backward()
+
+    # the hand-written loop: same model, init, optimizer, scheduler, batches
+    model = build()
+    opt = build_optimizer(model.parameters(), cfg)
+    slices = batch_slices(len(splits.train), cfg.batch_size)
+    sched, unit = build_scheduler(opt, cfg, len(slices))
+    X, y = splits.train.X, splits.train.y
+    hand_times = []
+    for epoch in range(cfg.epochs):
+        model.train()
+        t0 = time.perf_counter()
+        order = epoch_order(len(X), seed, epoch)
+        for sl in slices:
+            idx = order[sl]
+            opt.zero_grad(set_to_none=True)
+            loss = F.cross_entropy(model(X[idx]), y[idx])
+            loss.backward()
+            opt.step()
+            if sched is not None and unit == "step":
+                sched.step()
+        hand_times.append(time.perf_counter() - t0)
+        if sched is not None and unit == "epoch":
+            sched.step()
+    hand_acc = evaluate(model, splits.test)["accuracy"]
+
+    # the engine, as `nnzoo train` runs it (run folder, logging, checkpoints)
+    model = build()
+    with tempfile.TemporaryDirectory() as tmp:
+        run = RunDir.create(Path(tmp), "bench")
+        trainer = Trainer(model, splits.train, splits.val, cfg, seed=seed, run=run, quiet=quiet)
+        trainer.fit()
+        engine_times = [r["epoch_time"] for r in run.read_metrics("epoch")]
+    engine_acc = evaluate(model, splits.test)["accuracy"]
+    return BenchResult(
+        "cnn", tier, task, "accuracy", True, "hand-written PyTorch loop", engine_acc, hand_acc,
+        statistics.median(engine_times), statistics.median(hand_times), "median epoch",
+        f"recipe {recipe}, {epochs} epochs, batch {cfg.batch_size}",
+        notes="peer is the same network trained by a plain PyTorch loop in the same process: "
+              "the time ratio is the engine's overhead per training epoch",
+        extra={"engine_epoch_times": engine_times, "hand_epoch_times": hand_times})
+
+
+@bench_task("cnn", "quick", "digits")
+def cnn_digits(quiet: bool) -> BenchResult:
+    return _cnn("digits", "quick", "digits", 10, quiet)
+
+
+@bench_task("cnn", "full", "mnist")
+def cnn_mnist(quiet: bool) -> BenchResult:
+    return _cnn("mnist", "full", "mnist", 5, quiet)

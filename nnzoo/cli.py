@@ -1,0 +1,407 @@
+"""The ``nnzoo`` command.
+
+Every error caused by input is one line on stderr and exit code 2; ``--debug`` shows the
+traceback. Listing and info commands take ``--json`` for scripts.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+import os
+import sys
+import textwrap
+from pathlib import Path
+from typing import Any
+
+from nnzoo.core.errors import NnzooError, UsageError
+
+EPILOG = """\
+examples:
+  nnzoo list                          every architecture of the catalog
+  nnzoo list '*boltzmann*'            ids, names and aliases matching a glob
+  nnzoo list --implemented            what nnzoo can train
+  nnzoo info cnn                      paper, year, lineage, recipes, last results
+  nnzoo lineage lstm --format mermaid the family tree around LSTM
+  nnzoo train cnn                     default recipe (offline digits), writes runs/...
+  nnzoo train mlp --recipe mnist --set lr=3e-4 --set hidden=512,256
+  nnzoo train cnn --nproc 2           data-parallel on two processes
+  nnzoo eval runs/cnn-digits-...      score a run's checkpoint
+  nnzoo bench mlp perceptron          nnzoo beside its peer library, same data and budget
+"""
+
+
+class _Parser(argparse.ArgumentParser):
+    """An ArgumentParser whose usage errors are one line and exit code 2."""
+
+    def error(self, message: str) -> None:  # type: ignore[override]
+        sys.stderr.write(f"nnzoo: error: {message} (see '{self.prog} --help')\n")
+        raise SystemExit(2)
+
+
+def _parser() -> argparse.ArgumentParser:
+    p = _Parser(prog="nnzoo", description="The Neural Network Zoo, runnable: classic neural "
+                "architectures, trained on real data with one command and measured against "
+                "their peer libraries.", epilog=EPILOG,
+                formatter_class=argparse.RawDescriptionHelpFormatter)
+    p.add_argument("--debug", action="store_true", help="show tracebacks")
+    sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
+    sub.required = True
+
+    s = sub.add_parser("list", help="list catalog architectures",
+                       description="List the architectures of the catalog (implemented or not).")
+    s.add_argument("pattern", nargs="?", help="glob or substring over id, name and aliases")
+    s.add_argument("--family", help="e.g. recurrent, convolutional, energy-based")
+    s.add_argument("--category", help="e.g. vision, language, generative, reinforcement")
+    s.add_argument("--framework", help="only entries with a reference implementation in it")
+    s.add_argument("--implemented", action="store_true", help="only models nnzoo implements")
+    s.add_argument("--json", action="store_true", help="machine-readable output")
+
+    s = sub.add_parser("info", help="card of one architecture",
+                       description="Paper, year, family, lineage (parents, children, ancestors, "
+                       "descendants), reference implementations and, for implemented models, "
+                       "the learning rule, peer library, hyperparameters, recipes and the last "
+                       "benchmark results.")
+    s.add_argument("id", help="architecture id or alias (e.g. cnn, ff, kohonen)")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("lineage", help="the family tree as text, Graphviz dot or Mermaid",
+                       description="Print the lineage graph of the whole catalog, or of one "
+                       "architecture's ancestors and descendants.")
+    s.add_argument("id", nargs="?", help="restrict to this architecture's lineage")
+    s.add_argument("--format", choices=("text", "dot", "mermaid"), default="text")
+
+    s = sub.add_parser("train", help="train a model with a recipe",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Train a model; writes runs/<id>-<recipe>-<timestamp>/ with "
+                       "config.json, metrics.jsonl, checkpoint.safetensors, state.json, "
+                       "summary.json and plots/.",
+                       epilog="hyperparameters: any field of the model's config or of the "
+                       "engine's\nTrainConfig (epochs, batch_size, lr, optimizer, momentum, "
+                       "weight_decay,\nscheduler, step_size, patience, checkpoint_every, "
+                       "eval_batch_size);\n'nnzoo info ID' lists the model's fields.")
+    s.add_argument("id", nargs="?", help="model id (see 'nnzoo list --implemented')")
+    s.add_argument("--recipe", help="recipe name (default: the model's offline recipe)")
+    s.add_argument("--dataset", help="train on another dataset than the recipe's")
+    s.add_argument("--epochs", type=int, help="shortcut for --set epochs=N")
+    s.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
+                   help="override a hyperparameter (repeatable)")
+    s.add_argument("--seed", type=int, default=0)
+    s.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
+    s.add_argument("--amp", action="store_true", help="bf16 autocast")
+    s.add_argument("--compile", action="store_true", help="torch.compile the model")
+    s.add_argument("--out", default="runs", help="folder for run folders (default: runs)")
+    s.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
+    s.add_argument("--quiet", action="store_true", help="no progress bars")
+    g = s.add_argument_group("distributed (torch.distributed.run)")
+    g.add_argument("--nproc", type=int, default=1, help="processes per node (DDP)")
+    g.add_argument("--nnodes", type=int, default=1)
+    g.add_argument("--node-rank", type=int)
+    g.add_argument("--rdzv-endpoint", help="HOST:PORT of the rendezvous (multi-node)")
+    g.add_argument("--rdzv-id", help="job id shared by all nodes")
+    g.add_argument("--rdzv-backend", help="rendezvous backend (default c10d)")
+
+    s = sub.add_parser("eval", help="evaluate a run's checkpoint",
+                       description="Rebuild a run's model, load its checkpoint and report "
+                       "validation and test metrics.")
+    s.add_argument("run_dir")
+    s.add_argument("--device", default="auto")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("sample", help="draw samples from a generative model's run")
+    s.add_argument("run_dir")
+    s.add_argument("-n", type=int, default=16, help="number of samples")
+
+    s = sub.add_parser("data", help="list, fetch or verify datasets",
+                       description="Datasets live in $NNZOO_DATA (default ~/.cache/nnzoo), "
+                       "one folder each with the original file names.")
+    s.add_argument("action", choices=("list", "fetch", "verify"))
+    s.add_argument("names", nargs="*", help="dataset ids (default: all downloadable)")
+    s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("bench", help="nnzoo beside its peer libraries",
+                       description="Run each model and its peer library on the same split, "
+                       "seed and budget in this process; write benchmarks/results.json and "
+                       "docs/benchmarks.md.")
+    s.add_argument("ids", nargs="*", help="model ids (default: all with a benchmark)")
+    s.add_argument("--tier", choices=("quick", "full"), default="quick",
+                   help="quick: embedded data, seconds; full: the real benchmark tasks")
+    s.add_argument("--out", default=".", help="folder holding benchmarks/ and docs/")
+    s.add_argument("--json", action="store_true")
+    return p
+
+
+def _print_json(obj: Any) -> None:
+    print(json.dumps(obj, indent=2, ensure_ascii=False))
+
+
+# -- commands -----------------------------------------------------------------------------------
+
+def cmd_list(a: argparse.Namespace) -> int:
+    from nnzoo.catalog import load_catalog
+    from nnzoo.models import implemented_ids
+
+    impl = set(implemented_ids())
+    entries = load_catalog().search(a.pattern, family=a.family, category=a.category,
+                                    framework=a.framework, ids=impl if a.implemented else None)
+    if a.json:
+        _print_json([{**e.to_dict(), "implemented": e.id in impl} for e in entries])
+        return 0
+    if not entries:
+        print("no architecture matches", file=sys.stderr)
+        return 1
+    w = max(len(e.id) for e in entries)
+    for e in entries:
+        mark = "*" if e.id in impl else " "
+        print(f"{mark} {e.id:<{w}}  {e.year}  {e.family:<22} {e.name}")
+    print(f"\n{len(entries)} architectures, {sum(e.id in impl for e in entries)} implemented (*)")
+    return 0
+
+
+def _last_results(model_id: str) -> list[dict[str, Any]]:
+    """Rows of the newest benchmarks/results.json (current folder, then the source tree)."""
+    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        path = root / "benchmarks" / "results.json"
+        if path.is_file():
+            try:
+                data = json.loads(path.read_text())
+            except json.JSONDecodeError:
+                return []
+            return [r for r in data.get("results", []) if r.get("model") == model_id]
+    return []
+
+
+def cmd_info(a: argparse.Namespace) -> int:
+    from nnzoo.catalog import load_catalog
+    from nnzoo.models import card
+
+    c = card(a.id)
+    cat = load_catalog()
+    e = c.entry
+    recipes = []
+    if c.implemented:
+        from nnzoo.recipes import recipes_for
+
+        recipes = [{"name": r.name, "dataset": r.dataset, "description": r.description,
+                    "default": r.default} for r in recipes_for(e.id)]
+    lineage = {k: [x.id for x in f(e.id)] for k, f in (
+        ("parents", cat.parents), ("children", cat.children), ("ancestors", cat.ancestors),
+        ("descendants", cat.descendants))}
+    results = _last_results(e.id)
+    if a.json:
+        _print_json({**c.to_dict(), **lineage, "recipes": recipes, "last_results": results})
+        return 0
+    wrap = textwrap.TextWrapper(width=88, subsequent_indent=" " * 14)
+    print(f"{e.name} ({e.abbreviation})  [{e.id}]")
+    rows = [
+        ("paper", f"{e.paper.title}, {', '.join(e.paper.authors)}, {e.year}"),
+        ("link", e.paper.url), ("family", e.family), ("categories", ", ".join(e.categories)),
+        ("paradigm", e.paradigm), ("aliases", ", ".join(e.aliases) or "-"),
+        ("parents", ", ".join(lineage["parents"]) or "- (a root)"),
+        ("children", ", ".join(lineage["children"]) or "-"),
+        ("ancestors", ", ".join(lineage["ancestors"]) or "-"),
+        ("descendants", ", ".join(lineage["descendants"]) or "-"),
+        ("references", ", ".join(f"{r.repo} ({r.framework})" for r in e.references) or "-"),
+        ("summary", e.summary),
+    ]
+    if c.spec:
+        rows += [("implemented", f"yes: {c.spec.cls.__module__}.{c.spec.cls.__name__}"),
+                 ("learning", f"{c.spec.learning}, {c.spec.rule}"), ("peer", c.spec.peer),
+                 ("follows", c.spec.reference),
+                 ("hyperparams", ", ".join(f"{k}={v}" for k, v in c.defaults.items()))]
+        if c.spec.estimator:
+            rows.append(("sklearn API", f"{c.spec.estimator.__module__}."
+                         f"{c.spec.estimator.__name__}"))
+    else:
+        rows.append(("implemented", "not yet"))
+    for k, v in rows:
+        print(wrap.fill(f"  {k:<11} {v}"))
+    if recipes:
+        print("  recipes")
+        for r in recipes:
+            print(f"    {r['name']:<16} {r['dataset']:<14} {r['description']}"
+                  + ("  (default)" if r["default"] else ""))
+    if results:
+        print("  last verified results (benchmarks/results.json)")
+        for r in results:
+            print(f"    {r.get('tier')}/{r.get('task')}: {r.get('metric')} nnzoo "
+                  f"{_fmt(r.get('nnzoo'))} vs {r.get('peer')} {_fmt(r.get('peer_value'))} "
+                  f"({r.get('date', '')})")
+    return 0
+
+
+def _fmt(v: Any) -> str:
+    return f"{v:.4f}" if isinstance(v, float) else str(v)
+
+
+def cmd_lineage(a: argparse.Namespace) -> int:
+    from nnzoo.catalog import load_catalog
+    from nnzoo.models import implemented_ids
+
+    cat = load_catalog()
+    root = cat.resolve(a.id) if a.id else None
+    impl = set(implemented_ids())
+    if a.format == "dot":
+        print(cat.to_dot(root, highlight=impl))
+    elif a.format == "mermaid":
+        print(cat.to_mermaid(root, highlight=impl))
+    else:
+        print(cat.lineage_text(root))
+    return 0
+
+
+def cmd_train(a: argparse.Namespace, argv: list[str]) -> int:
+    from nnzoo.core.config import parse_overrides
+    from nnzoo.recipes.runner import RunOptions, resume, train
+
+    overrides = parse_overrides(a.overrides)
+    if a.epochs is not None:
+        overrides["epochs"] = str(a.epochs)
+    if a.nproc < 1:
+        raise UsageError(f"--nproc must be >= 1, got {a.nproc}")
+    if a.nproc > 1 or a.nnodes > 1:
+        from nnzoo.models import get_spec
+        from nnzoo.train.distributed import launch
+
+        if a.id:
+            spec = get_spec(a.id)
+            if spec.learning != "iterative" or not spec.cls.automatic_optimization:
+                raise UsageError(f"{spec.id} learns by {spec.rule}, not by gradients; "
+                                 "--nproc needs a gradient-trained model")
+        child = _strip_dist_args(argv)
+        return launch(child, a.nproc, {"nnodes": a.nnodes, "node_rank": a.node_rank,
+                                       "rdzv_endpoint": a.rdzv_endpoint,
+                                       "rdzv_id": a.rdzv_id, "rdzv_backend": a.rdzv_backend})
+    opts = RunOptions(seed=a.seed, device=a.device, amp=a.amp, compile=a.compile, out=a.out,
+                      quiet=a.quiet)
+    if a.resume:
+        if a.id or overrides or a.recipe or a.dataset:
+            raise UsageError("--resume takes the model, recipe and hyperparameters from the "
+                             "run's config.json; give only RUN_DIR")
+        summary = resume(a.resume, options=opts)
+    else:
+        if not a.id:
+            raise UsageError("train needs a model id (see 'nnzoo list --implemented')")
+        summary = train(a.id, a.recipe, dataset=a.dataset, overrides=overrides, options=opts)
+    if summary:
+        _report(summary)
+    return 0
+
+
+def _strip_dist_args(argv: list[str]) -> list[str]:
+    """``argv`` without the launcher's options (the children run one process each)."""
+    drop = {"--nproc", "--nnodes", "--node-rank", "--rdzv-endpoint", "--rdzv-id",
+            "--rdzv-backend"}
+    out, skip = [], False
+    for tok in argv:
+        if skip:
+            skip = False
+            continue
+        name = tok.split("=", 1)[0]
+        if name in drop:
+            skip = "=" not in tok
+            continue
+        out.append(tok)
+    return out
+
+
+def _report(summary: dict[str, Any]) -> None:
+    test = summary["test"]
+    metrics = "  ".join(f"{k} {v:.4f}" for k, v in test.items())
+    print(f"{summary['model']} / {summary['recipe']} on {summary['dataset']}: "
+          f"{summary['epochs']} epochs, {summary['train_time_s']:.1f} s training")
+    if "accuracy" in test:
+        print(f"test accuracy: {test['accuracy']:.4f}")
+    print(f"test metrics:  {metrics}")
+    print(f"run folder:    {summary['run_dir']}")
+
+
+def cmd_eval(a: argparse.Namespace) -> int:
+    from nnzoo.recipes.runner import evaluate_run
+
+    res = evaluate_run(a.run_dir, device=a.device)
+    if a.json:
+        _print_json(res)
+        return 0
+    print(f"{res['model']} / {res['recipe']} on {res['dataset']}  ({res['run_dir']})")
+    for split in ("val", "test"):
+        print(f"  {split:<5} " + "  ".join(f"{k} {v:.4f}" for k, v in res[split].items()))
+    return 0
+
+
+def cmd_sample(a: argparse.Namespace) -> int:
+    from nnzoo.recipes.runner import load_run_model
+
+    _, config, model, _ = load_run_model(a.run_dir)
+    if not hasattr(model, "sample"):
+        raise UsageError(f"{config['model']} is not a generative model; 'nnzoo sample' needs "
+                         "a run of a model that can sample")
+    print(model.sample(a.n))
+    return 0
+
+
+def cmd_data(a: argparse.Namespace) -> int:
+    from nnzoo.data import DATASETS, data_root, ensure, get_info, verify
+
+    names = a.names or [n for n, d in DATASETS.items() if not d.embedded or a.action == "list"]
+    rows = []
+    for name in names:
+        info = get_info(name)
+        src = info.source
+        if a.action == "list":
+            status = "embedded" if info.embedded else (
+                "ok" if all(s == "ok" for _, s in verify(src)) else "missing")
+            rows.append({"dataset": name, "status": status, "description": info.description})
+        elif src is None:
+            rows.append({"dataset": name, "status": "embedded (nothing to fetch)"})
+        elif a.action == "fetch":
+            path = ensure(src, download=True)
+            rows.append({"dataset": name, "status": "ok", "path": str(path)})
+        else:
+            for fname, status in verify(src):
+                rows.append({"dataset": name, "file": fname, "status": status})
+    if a.json:
+        _print_json({"root": str(data_root()), "datasets": rows})
+    else:
+        print(f"data root: {data_root()}  (set NNZOO_DATA to move it)")
+        for r in rows:
+            print("  " + "  ".join(str(v) for v in r.values()))
+    bad = [r for r in rows if r["status"] in ("missing", "bad checksum")]
+    return 1 if a.action == "verify" and bad else 0
+
+
+def cmd_bench(a: argparse.Namespace) -> int:
+    from nnzoo.bench import run_bench
+
+    results = run_bench(a.ids or None, tier=a.tier, out=Path(a.out), quiet=False)
+    if a.json:
+        _print_json(results)
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    args = _parser().parse_args(argv)
+    try:
+        if args.command == "train":
+            return cmd_train(args, argv)
+        return {"list": cmd_list, "info": cmd_info, "lineage": cmd_lineage, "eval": cmd_eval,
+                "sample": cmd_sample, "data": cmd_data, "bench": cmd_bench}[args.command](args)
+    except NnzooError as e:
+        if args.debug:
+            raise
+        print(f"nnzoo: error: {e}", file=sys.stderr)
+        return e.exit_code
+    except KeyboardInterrupt:
+        print("nnzoo: interrupted", file=sys.stderr)
+        return 130
+    except Exception as e:  # a bug: one line unless --debug
+        if args.debug or os.environ.get("NNZOO_DEBUG"):
+            raise
+        print(f"nnzoo: internal error: {type(e).__name__}: {e} (rerun with --debug for the "
+              "traceback)", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,211 @@
+"""Hyperparameter dataclasses: typed fields, ``--set key=value`` parsing and validation.
+
+Every model has a config dataclass (nanoGPT style) and every run a :class:`TrainConfig`.
+A ``--set`` override is parsed against the field's type hint (``int``, ``float``, ``bool``,
+``str``, ``Literal[...]`` choices, ``tuple[int, ...]``) and the dataclass's
+``__post_init__`` checks ranges, so a bad value fails before any work starts.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import types
+import typing
+from dataclasses import dataclass
+from typing import Any, Literal
+
+import torch
+
+from nnzoo.core.errors import ConfigError, UnknownNameError
+
+_TRUE = {"1", "true", "yes", "on"}
+_FALSE = {"0", "false", "no", "off"}
+
+
+def _coerce(tp: Any, raw: Any, key: str) -> Any:
+    """Parse ``raw`` (a string from the command line, or a value) as type ``tp``."""
+    origin = typing.get_origin(tp)
+    args = typing.get_args(tp)
+    if origin in (typing.Union, types.UnionType):
+        none = raw is None or (isinstance(raw, str) and raw.lower() in ("none", "null"))
+        if none and type(None) in args:
+            return None
+        errors = []
+        for a in args:
+            if a is type(None):
+                continue
+            try:
+                return _coerce(a, raw, key)
+            except ConfigError as e:
+                errors.append(str(e))
+        raise ConfigError(errors[0] if errors else f"{key}: cannot parse {raw!r}")
+    if origin is Literal:
+        val = raw
+        if isinstance(raw, str):
+            val = raw.strip()
+        if val not in args:
+            raise ConfigError(f"{key} must be one of {', '.join(map(str, args))}; got {raw!r}")
+        return val
+    if origin in (tuple, list):
+        elem = args[0] if args else str
+        if isinstance(raw, str):
+            parts = [p for p in raw.replace("(", "").replace(")", "").split(",") if p.strip()]
+        elif isinstance(raw, (list, tuple)):
+            parts = list(raw)
+        else:
+            parts = [raw]
+        return tuple(_coerce(elem, p, key) for p in parts)
+    if tp is bool:
+        if isinstance(raw, bool):
+            return raw
+        s = str(raw).strip().lower()
+        if s in _TRUE:
+            return True
+        if s in _FALSE:
+            return False
+        raise ConfigError(f"{key} must be true or false, got {raw!r}")
+    if tp in (int, float):
+        if isinstance(raw, bool):
+            raise ConfigError(f"{key} must be a number, got {raw!r}")
+        try:
+            val = float(raw) if tp is float else _as_int(raw)
+        except (TypeError, ValueError):
+            kind = "an integer" if tp is int else "a number"
+            raise ConfigError(f"{key} must be {kind}, got {raw!r}") from None
+        if tp is float and val != val:
+            raise ConfigError(f"{key} must be a number, got {raw!r}")
+        return val
+    if tp is str:
+        return str(raw)
+    return raw
+
+
+def _as_int(raw: Any) -> int:
+    if isinstance(raw, float):
+        if not raw.is_integer():
+            raise ValueError(raw)
+        return int(raw)
+    s = str(raw).strip()
+    return int(float(s)) if "e" in s.lower() and float(s).is_integer() else int(s)
+
+
+def field_types(cls: type) -> dict[str, Any]:
+    """The resolved type hint of each field of dataclass ``cls``."""
+    hints = typing.get_type_hints(cls)
+    return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
+
+
+def build_config(cls: type, values: dict[str, Any] | None = None, *, what: str = "") -> Any:
+    """Instantiate dataclass ``cls`` from ``values`` (strings or typed), with clear errors."""
+    types_ = field_types(cls)
+    kwargs = {}
+    for key, raw in (values or {}).items():
+        if key not in types_:
+            raise UnknownNameError(f"hyperparameter{' of ' + what if what else ''}", key, types_)
+        kwargs[key] = _coerce(types_[key], raw, key)
+    try:
+        return cls(**kwargs)
+    except TypeError as e:
+        raise ConfigError(f"{what or cls.__name__}: {e}") from None
+
+
+def replace_config(cfg: Any, values: dict[str, Any], *, what: str = "") -> Any:
+    """A copy of dataclass instance ``cfg`` with ``values`` parsed and applied."""
+    return build_config(type(cfg), {**config_dict(cfg), **values}, what=what)
+
+
+def config_dict(cfg: Any) -> dict[str, Any]:
+    """A dataclass instance as a plain dict (tuples kept), only init fields."""
+    return {f.name: getattr(cfg, f.name) for f in dataclasses.fields(cfg) if f.init}
+
+
+def parse_overrides(items: list[str] | None) -> dict[str, str]:
+    """Parse ``["lr=0.1", "hidden=64,32"]`` into a dict, rejecting malformed items."""
+    out: dict[str, str] = {}
+    for item in items or []:
+        key, sep, val = item.partition("=")
+        if not sep or not key.strip():
+            raise ConfigError(f"--set expects key=value, got {item!r}")
+        out[key.strip()] = val.strip()
+    return out
+
+
+def require(cond: bool, message: str) -> None:
+    """Raise :class:`ConfigError` with ``message`` unless ``cond`` holds."""
+    if not cond:
+        raise ConfigError(message)
+
+
+@dataclass
+class TrainConfig:
+    """How a model is trained: the engine's hyperparameters, shared by every recipe.
+
+    :param epochs: passes over the training split.
+    :param batch_size: global minibatch size (split across processes with ``--nproc``).
+    :param lr: learning rate.
+    :param optimizer: ``adam``, ``adamw`` or ``sgd`` (with ``momentum``, Nesterov off).
+    :param momentum: SGD momentum.
+    :param weight_decay: L2 penalty (decoupled for ``adamw``).
+    :param scheduler: ``none``, ``cosine`` (to zero over the run), ``step`` (x0.1 every
+        ``step_size`` epochs) or ``onecycle`` (Smith 2018, per step).
+    :param step_size: epochs between decays of the ``step`` scheduler.
+    :param patience: stop after this many epochs without a better validation metric; 0 = off.
+    :param checkpoint_every: also checkpoint every this many steps inside an epoch; 0 = only
+        at the end of each epoch.
+    :param eval_batch_size: batch size for evaluation.
+    """
+
+    epochs: int = 10
+    batch_size: int = 64
+    lr: float = 1e-3
+    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    momentum: float = 0.9
+    weight_decay: float = 0.0
+    scheduler: Literal["none", "cosine", "step", "onecycle"] = "none"
+    step_size: int = 10
+    patience: int = 0
+    checkpoint_every: int = 0
+    eval_batch_size: int = 1000
+
+    def __post_init__(self) -> None:
+        require(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
+        require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
+        require(self.lr > 0, f"lr must be > 0, got {self.lr}")
+        require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
+        require(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
+        require(self.step_size >= 1, f"step_size must be >= 1, got {self.step_size}")
+        require(self.patience >= 0, f"patience must be >= 0, got {self.patience}")
+        require(self.checkpoint_every >= 0,
+                f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
+        require(self.eval_batch_size >= 1,
+                f"eval_batch_size must be >= 1, got {self.eval_batch_size}")
+
+
+def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
+    """The optimizer ``cfg`` names, over ``params``."""
+    if cfg.optimizer == "sgd":
+        return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum,
+                               weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adamw":
+        return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+
+
+def build_scheduler(
+    opt: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int
+) -> tuple[torch.optim.lr_scheduler.LRScheduler | None, str]:
+    """The scheduler ``cfg`` names and whether it steps per ``"epoch"`` or per ``"step"``."""
+    if cfg.scheduler == "cosine":
+        return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs), "epoch"
+    if cfg.scheduler == "step":
+        return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.step_size, gamma=0.1), "epoch"
+    if cfg.scheduler == "onecycle":
+        total = max(1, cfg.epochs * steps_per_epoch)
+        return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total), "step"
+    return None, "epoch"
+
+
+__all__ = [
+    "TrainConfig", "build_config", "build_optimizer", "build_scheduler", "config_dict",
+    "field_types", "parse_overrides", "replace_config", "require",
+]

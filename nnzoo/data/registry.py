@@ -1,0 +1,147 @@
+"""The dataset registry: every dataset nnzoo can load, by the id people type.
+
+``load_dataset("digits")``, ``load_dataset("mnist", val_size=10000)``,
+``load_dataset("copy", seq_len=20, seed=1)``: keyword arguments go to the dataset's loader,
+and a wrong one is a :class:`ConfigError` that lists the ones it takes.
+"""
+
+from __future__ import annotations
+
+import inspect
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import partial
+from typing import Any
+
+from nnzoo.core.errors import ConfigError, UnknownNameError
+from nnzoo.data import digits, generated
+from nnzoo.data.base import Splits
+from nnzoo.data.mnist import FASHION_MNIST, MNIST, load_mnist
+from nnzoo.data.sources import Source
+
+
+@dataclass(frozen=True)
+class DatasetInfo:
+    """A registered dataset.
+
+    :param name: the id (lowercase, hyphenated).
+    :param loader: returns the :class:`Splits`; takes the dataset's keyword arguments.
+    :param source: where its files come from, or None for embedded/generated data.
+    :param embedded: True when it needs no download (scikit-learn bundled or generated).
+    :param description: one line for ``nnzoo data list``.
+    """
+
+    name: str
+    loader: Callable[..., Splits]
+    source: Source | None
+    embedded: bool
+    description: str
+
+
+def _entries() -> list[DatasetInfo]:
+    g = generated
+    table: list[tuple[str, Callable[..., Splits], Source | None, str]] = [
+        # (id, loader, source (None = embedded), description)
+        ("digits", digits.load_digits, None, "scikit-learn digits: 1797 8x8 images, 10 classes"),
+        ("iris", digits.load_iris, None, "Fisher's iris: 150 samples, 4 features, 3 classes"),
+        ("wine", digits.load_wine, None, "UCI wine: 178 samples, 13 features, 3 classes"),
+        ("mnist", partial(load_mnist, "mnist"), MNIST, "MNIST digits, 28x28, 55k/5k/10k, 11 MB"),
+        (
+            "fashion-mnist",
+            partial(load_mnist, "fashion-mnist"),
+            FASHION_MNIST,
+            "Fashion-MNIST clothing, 28x28, 55k/5k/10k, 30 MB",
+        ),
+        ("copy", g.copy_task, None, "NTM copy task: repeat a sequence of random bit vectors"),
+        (
+            "associative-recall",
+            g.associative_recall,
+            None,
+            "NTM associative recall: return the item that followed a queried one",
+        ),
+        ("adding", g.adding_problem, None, "adding problem: sum two marked values of a sequence"),
+        (
+            "mackey-glass",
+            g.mackey_glass_splits,
+            None,
+            "Mackey-Glass chaotic series (tau=17), next-step forecasting",
+        ),
+        (
+            "bars-and-stripes",
+            g.bars_and_stripes_splits,
+            None,
+            "every bars-and-stripes pattern of a 4x4 grid",
+        ),
+        (
+            "random-patterns",
+            g.random_patterns_splits,
+            None,
+            "random +-1 patterns for Hopfield capacity experiments",
+        ),
+    ]
+    return [DatasetInfo(n, f, src, src is None, d) for n, f, src, d in table]
+
+
+DATASETS: dict[str, DatasetInfo] = {d.name: d for d in _entries()}
+
+ALIASES: dict[str, str] = {
+    "fashion": "fashion-mnist",
+    "fmnist": "fashion-mnist",
+    "copy-task": "copy",
+    "adding-problem": "adding",
+    "mackey": "mackey-glass",
+    "bas": "bars-and-stripes",
+}
+
+
+def _key(name: str) -> str:
+    if not isinstance(name, str):
+        raise UnknownNameError("dataset", repr(name), DATASETS)
+    key = name.strip().lower().replace("_", "-").replace(" ", "-")
+    key = ALIASES.get(key, key)
+    if key not in DATASETS:
+        raise UnknownNameError("dataset", name, DATASETS)
+    return key
+
+
+def get_info(name: str) -> DatasetInfo:
+    """The :class:`DatasetInfo` of ``name`` (aliases and ``_`` for ``-`` accepted)."""
+    return DATASETS[_key(name)]
+
+
+def get_source(name: str) -> Source | None:
+    """Where the files of dataset ``name`` come from; None for embedded datasets."""
+    return get_info(name).source
+
+
+def list_datasets() -> list[str]:
+    """The ids of every registered dataset, sorted."""
+    return sorted(DATASETS)
+
+
+def _parameters(loader: Callable[..., Any]) -> list[str]:
+    sig = inspect.signature(loader)
+    return [
+        p.name
+        for p in sig.parameters.values()
+        if p.kind in (p.POSITIONAL_OR_KEYWORD, p.KEYWORD_ONLY)
+    ]
+
+
+def load_dataset(name: str, **kwargs: Any) -> Splits:
+    """Load dataset ``name`` as :class:`Splits`; ``kwargs`` go to its loader.
+
+    :raises UnknownNameError: for an unknown id (with the closest names).
+    :raises ConfigError: for an argument the loader does not take.
+    :raises DataMissingError: when a downloadable dataset is missing and cannot be fetched.
+    """
+    info = get_info(name)
+    known = _parameters(info.loader)
+    unknown = [k for k in kwargs if k not in known]
+    if unknown:
+        takes = ", ".join(known) if known else "no arguments"
+        raise ConfigError(
+            f"dataset {info.name!r} does not take {', '.join(map(repr, unknown))}; "
+            f"it takes: {takes}"
+        )
+    return info.loader(**kwargs)

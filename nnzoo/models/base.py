@@ -1,0 +1,111 @@
+"""What every model shares: the hooks the engine drives, and classification on top of them.
+
+The engine knows a model only through this small surface:
+
+- ``training_step(batch) -> dict`` applies one step of the model's learning rule to a batch
+  ``(x, y)`` and returns its metrics. With ``automatic_optimization = True`` it returns a
+  differentiable ``"loss"`` and the engine back-propagates and steps the optimizers that
+  ``configure_optimizers`` returned (backprop models, GANs with their two optimizers set it
+  to ``False`` and step themselves); otherwise the model updates itself (Rosenblatt's rule,
+  Hebbian learning, contrastive divergence).
+- ``evaluation_step(batch) -> dict`` returns per-batch mean metrics, averaged by the engine.
+- ``predict(x)`` is inference with full input checks; ``forward`` checks shape and dtype only.
+- ``visualize(out_dir)`` writes the pictures that explain the model (weights, filters).
+- ``state_dict``/``load_state_dict`` round-trip through safetensors (``nn.Module`` gives it).
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from typing import Any, ClassVar
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from nnzoo.core.config import TrainConfig, build_optimizer
+from nnzoo.core.validation import check_input
+
+Batch = tuple[torch.Tensor, torch.Tensor]
+
+
+class ZooModule(nn.Module):
+    """Base class of the torch-module models.
+
+    :param config: the model's hyperparameter dataclass; it has ``sample_shape``, the shape
+        of one input sample, against which every batch is checked.
+    """
+
+    model_id: ClassVar[str] = ""
+    automatic_optimization: ClassVar[bool] = True
+
+    def __init__(self, config: Any) -> None:
+        super().__init__()
+        self.config = config
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]:
+        return tuple(self.config.sample_shape)
+
+    @property
+    def device(self) -> torch.device:
+        for t in self.state_dict().values():
+            return t.device
+        return torch.device("cpu")
+
+    def check(self, x: torch.Tensor, *, finite: bool = False) -> torch.Tensor:
+        """Check that ``x`` is a floating batch of samples of :attr:`sample_shape`."""
+        return check_input(x, self.sample_shape, name=f"{self.model_id} input", finite=finite)
+
+    def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        raise NotImplementedError
+
+    def configure_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
+        """The optimizers the engine steps (none for a model with a rule of its own)."""
+        params = [p for p in self.parameters() if p.requires_grad]
+        return [build_optimizer(params, cfg)] if params else []
+
+    def visualize(self, out_dir: Path) -> list[Path]:
+        """Write the model's explanatory pictures into ``out_dir``; return their paths."""
+        return []
+
+
+class Classifier(ZooModule):
+    """A model whose ``forward(x)`` returns class scores of shape ``(B, n_classes)``.
+
+    Training minimises the cross-entropy :math:`-\\log \\mathrm{softmax}(s)_y`.
+    """
+
+    def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        x, y = batch
+        logits = self(x)  # (B, K)
+        loss = F.cross_entropy(logits, y)
+        return {"loss": loss, "accuracy": (logits.detach().argmax(1) == y).float().mean()}
+
+    @torch.no_grad()
+    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        x, y = batch
+        logits = self(x)
+        return {"loss": F.cross_entropy(logits.float(), y),
+                "accuracy": (logits.argmax(1) == y).float().mean()}
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Class index of each sample of ``x`` (checked: shape, dtype, finite values)."""
+        self.check(x, finite=True)
+        return self(x).argmax(1)
+
+
+def first_layer_images(weight: torch.Tensor, sample_shape: tuple[int, ...], k: int = 64
+                       ) -> torch.Tensor | None:
+    """Reshape the first ``k`` rows of a dense layer's weight into images (K, H, W).
+
+    Works when one input sample is an image ``(1, H, W)`` or ``(H, W)``; ``None`` otherwise.
+    """
+    shape = tuple(s for s in sample_shape if s != 1) if len(sample_shape) == 3 else sample_shape
+    if len(shape) != 2:
+        return None
+    return weight[:k].detach().float().cpu().reshape(-1, *shape)

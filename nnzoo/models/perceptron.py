@@ -1,0 +1,130 @@
+"""Multiclass perceptron: Rosenblatt's error-correcting rule, and the averaged perceptron.
+
+Paper: F. Rosenblatt, "The perceptron: a probabilistic model for information storage and
+organization in the brain", Psychological Review 65(6), 1958.
+https://doi.org/10.1037/h0042519
+
+Averaged perceptron: Y. Freund, R. E. Schapire, "Large margin classification using the
+perceptron algorithm", Machine Learning 37, 1999. https://doi.org/10.1023/A:1007662407062
+
+The multiclass perceptron keeps one weight vector per class and predicts
+``argmax_k w_k . x + b_k``. On a mistake (predicted p, true y) Rosenblatt's rule moves the
+true class towards the sample and the predicted class away from it:
+
+    w_y <- w_y + rate * x,    w_p <- w_p - rate * x.
+
+With ``batch_size = 1`` (the ``*-online`` recipes) this is exactly the online rule. With a
+larger batch the corrections of every mistake in the batch are computed with the same weights
+and summed (the minibatch perceptron), which vectorises the rule; it converges under the
+same separability conditions. The averaged perceptron predicts with the mean of the weights
+after every sample seen, which approximates the voted perceptron and generalises much
+better than the last iterate.
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from nnzoo.core import plots
+from nnzoo.core.config import require
+from nnzoo.models.base import Batch, Classifier, first_layer_images
+from nnzoo.models.registry import register
+
+
+@dataclass
+class PerceptronConfig:
+    """Hyperparameters of :class:`Perceptron`.
+
+    :param sample_shape: shape of one input sample (flattened on entry).
+    :param n_classes: number of classes (2 or more).
+    :param averaged: predict with the averaged weights (Freund & Schapire 1999).
+    :param rate: size of each correction (irrelevant from a zero start, kept for study).
+    """
+
+    sample_shape: tuple[int, ...] = (1, 8, 8)
+    n_classes: int = 10
+    averaged: bool = True
+    rate: float = 1.0
+
+    def __post_init__(self) -> None:
+        require(all(s >= 1 for s in self.sample_shape),
+                f"sample_shape must be positive sizes, got {self.sample_shape}")
+        require(self.n_classes >= 2, f"n_classes must be >= 2, got {self.n_classes}")
+        require(self.rate > 0, f"rate must be > 0, got {self.rate}")
+
+
+@register("perceptron", config=PerceptronConfig, rule="Rosenblatt's error-correcting rule",
+          peer="scikit-learn Perceptron",
+          reference="https://scikit-learn.org/stable/modules/linear_model.html#perceptron")
+class Perceptron(Classifier):
+    """Multiclass (averaged) perceptron trained by Rosenblatt's rule.
+
+    The weights are buffers, not parameters: no gradient is involved.
+
+    :param config: a :class:`PerceptronConfig`.
+    """
+
+    automatic_optimization = False
+
+    def __init__(self, config: PerceptronConfig) -> None:
+        super().__init__(config)
+        d, k = math.prod(config.sample_shape), config.n_classes
+        self.register_buffer("weight", torch.zeros(k, d))       # (K, D)
+        self.register_buffer("bias", torch.zeros(k))            # (K,)
+        self.register_buffer("weight_sum", torch.zeros(k, d))   # sum of weights after each sample
+        self.register_buffer("bias_sum", torch.zeros(k))
+        self.register_buffer("seen", torch.zeros((), dtype=torch.float64))
+
+    def scores(self, x: torch.Tensor, averaged: bool) -> torch.Tensor:
+        x = x.flatten(1)
+        if averaged and self.seen > 0:
+            w = self.weight_sum / self.seen.float()
+            b = self.bias_sum / self.seen.float()
+        else:
+            w, b = self.weight, self.bias
+        return x @ w.T + b  # (B, K)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check(x)
+        return self.scores(x, self.config.averaged and not self.training)
+
+    @torch.no_grad()
+    def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        x, y = batch
+        self.check(x)
+        x = x.flatten(1)                                    # (B, D)
+        s = self.scores(x, averaged=False)                  # (B, K)
+        pred = s.argmax(1)
+        wrong = (pred != y).to(x.dtype)                     # (B,)
+        k = self.config.n_classes
+        # d[i] = onehot(y_i) - onehot(p_i) on mistakes: +x to the true class, -x to the guess
+        d = (F.one_hot(y, k) - F.one_hot(pred, k)).to(x.dtype) * wrong[:, None]  # (B, K)
+        self.weight += self.config.rate * d.T @ x
+        self.bias += self.config.rate * d.sum(0)
+        n = x.shape[0]
+        self.weight_sum += n * self.weight
+        self.bias_sum += n * self.bias
+        self.seen += n
+        # perceptron criterion: max_k s_k - s_y >= 0, zero when correct
+        crit = s.max(1).values - s.gather(1, y[:, None]).squeeze(1)
+        return {"loss": crit.mean(), "accuracy": 1 - wrong.mean()}
+
+    @torch.no_grad()
+    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        x, y = batch
+        s = self(x)
+        crit = s.max(1).values - s.gather(1, y[:, None]).squeeze(1)
+        return {"loss": crit.mean(), "accuracy": (s.argmax(1) == y).float().mean()}
+
+    def visualize(self, out_dir: Path) -> list[Path]:
+        w = self.weight_sum / self.seen.float() if self.seen > 0 else self.weight
+        imgs = first_layer_images(w, self.sample_shape)
+        if imgs is None:
+            return []
+        return [plots.image_grid(imgs, out_dir / "class_weights.png",
+                                 "weights of each class (red +, blue -)")]

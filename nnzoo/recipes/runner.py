@@ -1,0 +1,212 @@
+"""Running a recipe: what ``nnzoo train``, ``--resume`` and ``nnzoo eval`` do.
+
+``train`` resolves the recipe and the overrides, loads the dataset, builds the model from the
+dataset's sample shape and classes, creates the run folder, writes ``config.json``, drives the
+engine, evaluates on the test split, writes ``summary.json`` and the plots, and returns the
+summary. ``resume`` rebuilds the same run from its ``config.json`` and continues from its
+last checkpoint. ``evaluate_run`` reloads a finished or interrupted run and scores it.
+"""
+
+from __future__ import annotations
+
+import platform
+import statistics
+import subprocess
+import sys
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import torch
+
+import nnzoo
+from nnzoo.core import plots
+from nnzoo.core.config import TrainConfig, build_config, config_dict
+from nnzoo.core.device import resolve_device
+from nnzoo.core.errors import CheckpointError, ConfigError
+from nnzoo.core.io import load_checkpoint, unprefixed
+from nnzoo.core.rundir import RunDir
+from nnzoo.core.seed import seed_everything
+from nnzoo.data import load_dataset
+from nnzoo.data.base import Splits
+from nnzoo.models import create, get_spec
+from nnzoo.models.base import Classifier, ZooModule
+from nnzoo.recipes.base import get_recipe
+from nnzoo.train.distributed import DistContext, init_from_env, shutdown
+from nnzoo.train.engine import Trainer, confusion_matrix, evaluate
+
+
+@dataclass
+class RunOptions:
+    """How to run (not what): seed, device, precision, output folder, verbosity.
+
+    :param seed: seeds initialisation, dropout and the data order.
+    :param device: ``auto``, ``cpu`` or ``cuda``.
+    :param amp: bf16 autocast.
+    :param compile: ``torch.compile`` the model.
+    :param out: the folder that holds run folders.
+    :param quiet: no progress bars.
+    """
+
+    seed: int = 0
+    device: str = "auto"
+    amp: bool = False
+    compile: bool = False
+    out: str = "runs"
+    quiet: bool = False
+
+
+def _git_revision() -> str | None:
+    try:
+        out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
+                             timeout=5, cwd=Path(__file__).resolve().parent)
+        return out.stdout.strip() or None
+    except (OSError, subprocess.SubprocessError):
+        return None
+
+
+def _versions() -> dict[str, str]:
+    return {"nnzoo": nnzoo.__version__, "torch": torch.__version__, "numpy": np.__version__,
+            "python": platform.python_version()}
+
+
+def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
+           device: torch.device, compile: bool) -> ZooModule:
+    if splits.task != "classification" or splits.n_classes is None:
+        raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
+                          f"{splits.task} task")
+    seed_everything(seed)
+    model = create(model_id, **model_hp, sample_shape=splits.sample_shape,
+                   n_classes=splits.n_classes).to(device)
+    if compile:
+        model.compile()
+    return model
+
+
+def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
+          overrides: dict[str, Any] | None = None, options: RunOptions | None = None
+          ) -> dict[str, Any]:
+    """Train ``model`` with ``recipe`` (its default when None); return the run's summary."""
+    opts = options or RunOptions()
+    spec = get_spec(model)
+    rec = get_recipe(spec.id, recipe)
+    model_hp, cfg = rec.resolve(overrides)
+    config = {
+        "model": spec.id, "recipe": rec.name, "dataset": dataset or rec.dataset,
+        "model_hp": model_hp, "train": config_dict(cfg), "metric": rec.metric,
+        "higher_is_better": rec.higher_is_better, "seed": opts.seed, "device": opts.device,
+        "amp": opts.amp, "compile": opts.compile, "world_size": 1,
+        "versions": _versions(), "git_revision": _git_revision(),
+        "command": " ".join(["nnzoo", *sys.argv[1:]]),
+        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    }
+    return _execute(config, opts, run=None)
+
+
+def resume(run_dir: str | Path, *, options: RunOptions | None = None) -> dict[str, Any]:
+    """Continue the run in ``run_dir`` from its last checkpoint (the same config and seed)."""
+    run = RunDir.open(run_dir)
+    config = run.read_config()
+    opts = options or RunOptions()
+    opts = RunOptions(seed=config["seed"], device=config["device"], amp=config["amp"],
+                      compile=config["compile"], out=str(run.path.parent), quiet=opts.quiet)
+    return _execute(config, opts, run=run)
+
+
+def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
+    device = resolve_device(opts.device)
+    splits = load_dataset(config["dataset"])
+    cfg = build_config(TrainConfig, config["train"])
+    dist = init_from_env(device)
+    if dist.enabled and device.type == "cuda":
+        device = torch.device("cuda", dist.local_rank)
+    try:
+        model = _build(config["model"], config["model_hp"], splits, opts.seed, device,
+                       opts.compile)
+        resuming = run is not None
+        if dist.is_main and run is None:
+            run = RunDir.create(opts.out, f"{config['model']}-{config['recipe']}")
+            run.write_config({**config, "world_size": dist.world_size})
+        trainer = Trainer(
+            model, splits.train, splits.val, cfg, seed=opts.seed,
+            run=run if dist.is_main else None, device=device, metric=config["metric"],
+            higher_is_better=config["higher_is_better"], amp=opts.amp, quiet=opts.quiet,
+            dist=dist, state={"model": config["model"], "recipe": config["recipe"]})
+        if resuming and run is not None and run.checkpoint_path.exists():
+            trainer.restore(run.checkpoint_path)
+            if dist.is_main:
+                run.truncate_metrics(trainer.progress.step)
+        t0 = time.perf_counter()
+        if get_spec(config["model"]).learning == "closed-form":
+            trainer.fit_closed_form()
+        else:
+            trainer.fit()
+        wall = time.perf_counter() - t0
+        if not dist.is_main or run is None:
+            return {}
+        return _finish(run, model, splits, cfg, trainer, dist, device, opts, wall)
+    finally:
+        shutdown(dist)
+
+
+def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, trainer: Trainer,
+            dist: DistContext, device: torch.device, opts: RunOptions, wall: float
+            ) -> dict[str, Any]:
+    config = run.read_config()
+    epochs = run.read_metrics("epoch")
+    last = epochs[-1] if epochs else {}
+    test = evaluate(model, splits.test, batch_size=cfg.eval_batch_size, device=device,
+                    amp=opts.amp)
+    times = [e["epoch_time"] for e in epochs if e.get("epoch_time")]
+    p = trainer.progress
+    summary = {
+        "model": config["model"], "recipe": config["recipe"], "dataset": splits.name,
+        "run_dir": str(run.path), "epochs": len(epochs), "steps": p.step,
+        "best_epoch": p.best_epoch, "stopped_early": p.stopped_early,
+        "val": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
+        "test": test, "train_time_s": p.train_time,
+        "epoch_time_s": statistics.median(times) if times else None,
+        "wall_time_s_this_process": wall, "device": str(device), "world_size": dist.world_size,
+    }
+    run.write_summary(summary)
+    plots.learning_curve(epochs, run.plots_dir / "learning_curve.png",
+                         f"{config['model']} / {config['recipe']}")
+    if isinstance(model, Classifier) and splits.n_classes:
+        cm = confusion_matrix(model, splits.test, splits.n_classes, cfg.eval_batch_size)
+        plots.confusion_matrix(cm, run.plots_dir / "confusion_matrix.png", splits.classes,
+                               f"{config['model']} on {splits.name} test")
+    model.visualize(run.plots_dir)
+    return summary
+
+
+def load_run_model(run_dir: str | Path, device: str = "auto"
+                   ) -> tuple[RunDir, dict[str, Any], ZooModule, Splits]:
+    """Rebuild the model of a run and load its last checkpoint's weights."""
+    run = RunDir.open(run_dir)
+    config = run.read_config()
+    dev = resolve_device(device)
+    splits = load_dataset(config["dataset"])
+    model = _build(config["model"], config["model_hp"], splits, config["seed"], dev, False)
+    tensors, state = load_checkpoint(run.checkpoint_path)
+    if state.get("model") != config["model"]:
+        raise CheckpointError(f"{run.checkpoint_path} is a checkpoint of {state.get('model')!r}, "
+                              f"but this run trains {config['model']!r}")
+    try:
+        model.load_state_dict(unprefixed("model", tensors))
+    except RuntimeError as e:
+        first = str(e).strip().splitlines()[0]
+        raise CheckpointError(f"{run.checkpoint_path} does not fit {config['model']} ({first})"
+                              ) from None
+    return run, config, model.eval(), splits
+
+
+def evaluate_run(run_dir: str | Path, device: str = "auto") -> dict[str, Any]:
+    """Validation and test metrics of a run's last checkpoint."""
+    run, config, model, splits = load_run_model(run_dir, device)
+    bs = config["train"].get("eval_batch_size", 1000)
+    return {"run_dir": str(run.path), "model": config["model"], "recipe": config["recipe"],
+            "dataset": splits.name,
+            "val": evaluate(model, splits.val, batch_size=bs),
+            "test": evaluate(model, splits.test, batch_size=bs)}

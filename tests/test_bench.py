@@ -1,0 +1,26 @@
+"""``nnzoo bench``: the quick tier writes results.json and the markdown table (no timing
+assertions: speed is reported, not tested)."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+from nnzoo.bench import run_bench
+
+
+def test_quick_bench_writes_results_and_table(tmp_path: Path) -> None:
+    res = run_bench(None, tier="quick", out=tmp_path, quiet=True)
+    rows = {(r["model"], r["task"]): r for r in res["results"]}
+    assert set(rows) == {("perceptron", "digits"), ("mlp", "digits"), ("cnn", "digits")}
+    for r in rows.values():
+        assert 0.8 < r["nnzoo"] <= 1 and 0.8 < r["peer_value"] <= 1
+        assert r["nnzoo_time_s"] > 0 and r["peer_time_s"] > 0 and r["time_ratio"] > 0
+    saved = json.loads((tmp_path / "benchmarks" / "results.json").read_text())
+    assert len(saved["results"]) == 3 and saved["machine"]["cores"]
+    md = (tmp_path / "docs" / "benchmarks.md").read_text()
+    assert "| perceptron | quick | digits |" in md and "scikit-learn MLPClassifier" in md
+    # re-running one model replaces its row and keeps the others
+    run_bench(["perceptron"], tier="quick", out=tmp_path, quiet=True)
+    saved = json.loads((tmp_path / "benchmarks" / "results.json").read_text())
+    assert sorted(r["model"] for r in saved["results"]) == ["cnn", "mlp", "perceptron"]

@@ -1,0 +1,442 @@
+"""Tests of the architecture catalog: data integrity, lookup, search and lineage views."""
+
+from __future__ import annotations
+
+import copy
+import json
+import re
+import shutil
+import subprocess
+from importlib import resources
+
+import pytest
+
+from nnzoo.catalog import (
+    CATEGORIES,
+    FAMILIES,
+    PARADIGMS,
+    Catalog,
+    Entry,
+    load_catalog,
+    parse_catalog,
+)
+from nnzoo.core.errors import UnknownNameError
+
+_REQUIRED_LINES = (
+    "perceptron mlp rbf-net hopfield markov-chain bm rbm ae sae vae dae dbn cnn deconvnet",
+    "dcign gan",
+    "rnn lstm gru ntm birnn bilstm bigru resnet esn elm lsm svm som capsnet",
+    "memnn memn2n dmn dmn-plus dnc",
+    "alexnet vgg googlenet densenet senet rcnn fast-rcnn faster-rcnn mask-rcnn yolo ssd rfcn",
+    "fcn deconvnet-seg deeplab unet srcnn fsrcnn vdsr drcn lapsrn edsr memnet-sr wavenet",
+    "seq2seq bahdanau-attention luong-attention act dcn dcn-plus",
+    "transformer gpt gpt-2 gpt-3 bert igpt vit deit dalle clip",
+    "made nade pixelrnn pixelcnn pixelcnn-pp cvae aae avb vq-vae",
+    "cgan dcgan infogan ebgan acgan wgan began wgan-gp triple-gan pix2pix cyclegan ppgn stackgan",
+    "em-capsules dqn double-dqn dueling-dqn deep-sarsa cem ddpg naf a3c darla acktr c51",
+    "knn softmax-regression pca tsne crf conv-rbm bilstm-crf text-cnn",
+    "nram ham neural-gpu neural-programmer nmn",
+)
+REQUIRED_IDS = [ident for line in _REQUIRED_LINES for ident in line.split()]
+
+# arXiv ids the brief fixes for particular entries (a sample, including the chart's errors).
+ARXIV = {
+    "vae": "1312.6114",
+    "dcign": "1503.03167",
+    "gan": "1406.2661",
+    "gru": "1406.1078",
+    "ntm": "1410.5401",
+    "resnet": "1512.03385",
+    "capsnet": "1710.09829",
+    "memnn": "1410.3916",
+    "memn2n": "1503.08895",
+    "dmn": "1506.07285",
+    "dmn-plus": "1603.01417",
+    "nram": "1511.06392",
+    "ham": "1602.03218",
+    "neural-gpu": "1511.08228",
+    "neural-programmer": "1511.04834",
+    "nmn": "1511.02799",
+    "infogan": "1606.03657",
+    "pixelcnn-pp": "1701.05517",
+    "pixelcnn": "1606.05328",
+    "dcn": "1611.01604",
+    "dcn-plus": "1711.00106",
+    "act": "1603.08983",
+    "transformer": "1706.03762",
+    "bert": "1810.04805",
+    "vit": "2010.11929",
+    "wgan-gp": "1704.00028",
+    "wgan": "1701.07875",
+    "dqn": "1312.5602",
+    "bilstm-crf": "1508.01991",
+    "text-cnn": "1408.5882",
+    "deconvnet-seg": "1505.04366",
+    "memnet-sr": "1708.02209",
+    "c51": "1707.06887",
+}
+
+
+@pytest.fixture(scope="module")
+def cat() -> Catalog:
+    return load_catalog()
+
+
+def raw_catalog() -> dict:
+    text = resources.files("nnzoo.catalog").joinpath("catalog.json").read_text("utf-8")
+    return json.loads(text)
+
+
+# ------------------------------------------------------------------ data integrity
+def test_size_and_required_ids(cat: Catalog) -> None:
+    assert len(cat) >= 110
+    missing = [i for i in REQUIRED_IDS if i not in cat.entries]
+    assert not missing, missing
+
+
+def test_load_is_cached(cat: Catalog) -> None:
+    assert load_catalog() is cat
+
+
+def test_fields_are_valid(cat: Catalog) -> None:
+    for e in cat:
+        assert re.fullmatch(r"[a-z0-9]+(-[a-z0-9]+)*", e.id)
+        assert e.family in FAMILIES and e.paradigm in PARADIGMS
+        assert e.categories and set(e.categories) <= CATEGORIES
+        assert 1800 <= e.year <= 2030
+        assert e.paper.url.startswith("https://") and e.paper.title
+        assert 1 <= len(e.paper.authors) <= 3
+        assert all(r.repo.startswith("https://github.com/") for r in e.references)
+        assert e.summary.strip() and e.name.strip()
+        if "arxiv.org" in e.paper.url:
+            assert re.fullmatch(r"https://arxiv\.org/abs/\d{4}\.\d{4,5}", e.paper.url), e.id
+
+
+def test_ids_and_aliases_unique(cat: Catalog) -> None:
+    names = [e.id for e in cat] + [a for e in cat for a in e.aliases]
+    assert len(names) == len(set(names))
+    assert all(a == a.lower() for e in cat for a in e.aliases)
+
+
+def test_arxiv_ids(cat: Catalog) -> None:
+    for ident, arxiv in ARXIV.items():
+        assert cat.get(ident).paper.url == f"https://arxiv.org/abs/{arxiv}", ident
+
+
+def test_known_chart_errors_fixed(cat: Catalog) -> None:
+    assert "1606.03657" in cat.get("infogan").paper.url
+    assert cat.get("infogan").year == 2016
+    assert "1701.05517" in cat.get("pixelcnn-pp").paper.url
+    assert "1711.00106" in cat.get("dcn-plus").paper.url
+    assert "1603.01417" in cat.get("dmn-plus").paper.url
+    for plus, base in [("pixelcnn-pp", "pixelcnn"), ("dcn-plus", "dcn"), ("dmn-plus", "dmn")]:
+        assert cat.get(plus).paper.url != cat.get(base).paper.url
+        assert base in cat.get(plus).parents
+    assert cat.get("act").year == 2016 and cat.get("act").paper.authors == ("Alex Graves",)
+    assert cat.get("dcn").year == 2016 and cat.get("dcn").paper.authors[0] == "Caiming Xiong"
+    gru = cat.get("gru")
+    assert "1406.1078" in gru.paper.url and gru.paper.authors[0] == "Kyunghyun Cho"
+    assert gru.year == 2014
+
+
+def test_classic_years_and_dois(cat: Catalog) -> None:
+    expect = {
+        "perceptron": 1958,
+        "mlp": 1986,
+        "rbf-net": 1988,
+        "hopfield": 1982,
+        "bm": 1985,
+        "rbm": 1986,
+        "dbn": 2006,
+        "cnn": 1998,
+        "rnn": 1990,
+        "lstm": 1997,
+        "birnn": 1997,
+        "bilstm": 2005,
+        "esn": 2001,
+        "elm": 2006,
+        "lsm": 2002,
+        "svm": 1995,
+        "som": 1982,
+        "knn": 1967,
+        "pca": 1901,
+        "tsne": 2008,
+        "crf": 2001,
+        "conv-rbm": 2009,
+        "dnc": 2016,
+        "nade": 2011,
+        "dae": 2008,
+        "deconvnet": 2010,
+        "em-capsules": 2018,
+    }
+    for ident, year in expect.items():
+        assert cat.get(ident).year == year, ident
+    assert cat.get("lstm").paper.url == "https://doi.org/10.1162/neco.1997.9.8.1735"
+    assert cat.get("elm").paper.url == "https://doi.org/10.1016/j.neucom.2005.12.126"
+    assert cat.get("dnc").paper.url == "https://doi.org/10.1038/nature20101"
+    assert "HJWLfGWRb" in cat.get("em-capsules").paper.url
+
+
+def test_zoo_chart_entries(cat: Catalog) -> None:
+    zoo = {e.id for e in cat if e.zoo_chart}
+    for ident in [
+        "perceptron",
+        "mlp",
+        "rbf-net",
+        "hopfield",
+        "markov-chain",
+        "bm",
+        "rbm",
+        "ae",
+        "vae",
+        "dae",
+        "sae",
+        "dbn",
+        "cnn",
+        "deconvnet",
+        "dcign",
+        "gan",
+        "rnn",
+        "lstm",
+        "gru",
+        "ntm",
+        "resnet",
+        "esn",
+        "elm",
+        "lsm",
+        "som",
+        "capsnet",
+    ]:
+        assert ident in zoo, ident
+
+
+def test_reference_implementations(cat: Catalog) -> None:
+    mlp_refs = {r.repo for r in cat.get("mlp").references}
+    assert "https://github.com/mnielsen/neural-networks-and-deep-learning" in mlp_refs
+    assert "https://github.com/danijar/layered" in mlp_refs
+    assert sum(1 for e in cat if e.references) >= 60
+
+
+def test_to_dict_round_trips(cat: Catalog) -> None:
+    raw = raw_catalog()
+    assert [e.to_dict() for e in cat] == raw["entries"]
+    assert Entry.from_dict(cat.get("lstm").to_dict()) == cat.get("lstm")
+    json.dumps(cat.to_list())
+
+
+# ------------------------------------------------------------------ lookup
+def test_aliases_resolve(cat: Catalog) -> None:
+    assert cat.resolve("ff") == "mlp"
+    assert cat.resolve("feed-forward") == "mlp"
+    assert cat.resolve("kohonen") == "som"
+    assert cat.resolve("lenet") == "cnn"
+    assert cat.resolve("LSTM") == "lstm"
+    assert cat.get("  Pixelcnn++ ").id == "pixelcnn-pp"
+    assert "KOHONEN" in cat and "nope" not in cat
+
+
+def test_unknown_suggests_closest(cat: Catalog) -> None:
+    with pytest.raises(UnknownNameError) as info:
+        cat.get("lstn")
+    assert "'lstm'" in str(info.value)
+    assert isinstance(info.value, KeyError)
+    with pytest.raises(UnknownNameError):
+        cat.children("no-such-model")
+
+
+# ------------------------------------------------------------------ search
+def test_search_glob_and_substring(cat: Catalog) -> None:
+    ids = {e.id for e in cat.search("*boltzmann*")}
+    assert {"bm", "rbm"} <= ids
+    assert {e.id for e in cat.search("boltzmann")} >= {"bm", "rbm"}
+    assert [e.id for e in cat.search("LSTM")][:1] == ["lstm"]
+    assert {e.id for e in cat.search("wgan*")} == {"wgan", "wgan-gp"}
+    assert cat.search("zzz-nothing") == []
+    assert len(cat.search()) == len(cat)
+
+
+def test_search_filters(cat: Catalog) -> None:
+    rec = cat.search(family="Recurrent")
+    assert rec and all(e.family == "recurrent" for e in rec)
+    assert {"lstm", "gru", "rnn"} <= {e.id for e in rec}
+    vision = cat.search(category="vision")
+    assert {"cnn", "resnet", "unet"} <= {e.id for e in vision}
+    torch_refs = cat.search(framework="PyTorch")
+    assert torch_refs and all(
+        any(r.framework == "pytorch" for r in e.references) for e in torch_refs
+    )
+    assert "wgan" in {e.id for e in torch_refs}
+    both = cat.search("*gan*", family="generative-adversarial", framework="pytorch")
+    assert both and all(e.family == "generative-adversarial" for e in both)
+    assert [e.id for e in cat.search(ids={"mlp", "som"})] == ["mlp", "som"]
+    assert [e.id for e in cat.search("ko*", ids={"som"})] == ["som"]
+
+
+# ------------------------------------------------------------------ lineage
+def brute_closure(parents: dict[str, tuple[str, ...]], start: str) -> set[str]:
+    out: set[str] = set()
+    frontier = set(parents[start])
+    while frontier:
+        out |= frontier
+        frontier = {p for f in frontier for p in parents[f]} - out
+    return out
+
+
+def test_lineage_consistent_with_parents(cat: Catalog) -> None:
+    parents = {e.id: e.parents for e in cat}
+    for ident in cat.entries:
+        anc = brute_closure(parents, ident)
+        assert ident not in anc, f"cycle through {ident}"
+        got = cat.ancestors(ident)
+        assert {e.id for e in got} == anc
+        assert [(e.year, e.id) for e in got] == sorted((e.year, e.id) for e in got)
+        desc = {d for d in cat.entries if ident in brute_closure(parents, d)}
+        got_d = cat.descendants(ident)
+        assert {e.id for e in got_d} == desc
+        assert [(e.year, e.id) for e in got_d] == sorted((e.year, e.id) for e in got_d)
+        assert {e.id for e in cat.children(ident)} == {
+            d for d in cat.entries if ident in parents[d]
+        }
+        assert [e.id for e in cat.parents(ident)] == list(parents[ident])
+
+
+def test_required_lineage_edges(cat: Catalog) -> None:
+    edges = [
+        ("perceptron", "mlp"),
+        ("mlp", "cnn"),
+        ("vgg", "resnet"),
+        ("rnn", "lstm"),
+        ("lstm", "gru"),
+        ("lstm", "bilstm"),
+        ("birnn", "bilstm"),
+        ("bm", "rbm"),
+        ("hopfield", "bm"),
+        ("rbm", "dbn"),
+        ("ae", "vae"),
+        ("gan", "dcgan"),
+        ("cnn", "dcgan"),
+        ("wgan", "wgan-gp"),
+        ("pixelcnn", "pixelcnn-pp"),
+        ("dmn", "dmn-plus"),
+        ("dcn", "dcn-plus"),
+        ("bahdanau-attention", "transformer"),
+        ("transformer", "bert"),
+        ("transformer", "vit"),
+        ("vit", "deit"),
+    ]
+    for parent, child in edges:
+        assert parent in cat.get(child).parents, (parent, child)
+
+
+def test_most_entries_have_parents(cat: Catalog) -> None:
+    roots = {e.id for e in cat.roots()}
+    assert "perceptron" in roots and "markov-chain" in roots
+    assert len(roots) <= 12, roots
+
+
+def test_lineage_text(cat: Catalog) -> None:
+    whole = cat.lineage_text()
+    for ident in cat.entries:
+        assert re.search(rf"(^|[ `|-]){re.escape(ident)} ", whole, re.M), ident
+    assert whole.startswith("pca - ")  # roots first, oldest first
+    sub = cat.lineage_text("gru")
+    assert sub.splitlines()[0].startswith("Lineage of gru")
+    assert "gru - Gated recurrent unit (2014)  <==" in sub
+    assert "perceptron" in sub and "lstm" in sub and "transformer" in sub
+    assert "svm" not in sub and "som -" not in sub
+    assert "  (see above)" not in sub
+
+
+def test_mermaid_output(cat: Catalog) -> None:
+    for root in (None, "lstm", "dcn-plus"):
+        text = cat.to_mermaid(root, highlight={"lstm", "ff"} if root is None else ())
+        lines = text.strip().splitlines()
+        assert lines[0] == "graph TD"
+        declared = set()
+        edges = []
+        for line in lines[1:]:
+            s = line.strip()
+            m = re.fullmatch(r'([A-Za-z0-9_]+)\["[^"]*"\]', s)
+            if m:
+                declared.add(m.group(1))
+                continue
+            if "-->" in s:
+                m = re.fullmatch(r"([A-Za-z0-9_]+) --> ([A-Za-z0-9_]+)", s)
+                assert m, s
+                edges.append((m.group(1), m.group(2)))
+                continue
+            assert s.startswith(("classDef ", "class ")), s
+        assert edges
+        assert {n for e in edges for n in e} <= declared
+        shown = cat.subgraph_ids(root)
+        assert len(declared) == len(shown)
+    whole = cat.to_mermaid(highlight={"lstm", "ff"})
+    assert "class lstm,mlp highlight" in whole or "class mlp,lstm highlight" in whole
+    assert "dcn_plus" in cat.to_mermaid("dcn-plus")
+
+
+def test_dot_output(cat: Catalog) -> None:
+    text = cat.to_dot(highlight={"lstm"})
+    assert text.startswith("digraph nnzoo {")
+    assert text.count("{") == text.count("}")
+    edges = [ln.strip() for ln in text.splitlines() if "->" in ln]
+    assert len(edges) == sum(len(e.parents) for e in cat)
+    for edge in edges:
+        m = re.fullmatch(r'"([a-z0-9-]+)" -> "([a-z0-9-]+)";', edge)
+        assert m and m.group(1) in cat.entries and m.group(2) in cat.entries, edge
+    assert '"lstm" [label="Long short-term memory\\n(1997)", style="rounded,filled"' in text
+    sub = cat.to_dot("wgan-gp")
+    assert '"wgan" -> "wgan-gp";' in sub and '"lstm"' not in sub
+
+
+@pytest.mark.skipif(shutil.which("dot") is None, reason="graphviz 'dot' not installed")
+def test_dot_accepted_by_graphviz(cat: Catalog) -> None:
+    for root in (None, "resnet"):
+        done = subprocess.run(
+            ["dot", "-Tsvg"],
+            input=cat.to_dot(root, highlight={"cnn"}),
+            capture_output=True,
+            text=True,
+            timeout=120,
+        )
+        assert done.returncode == 0, done.stderr
+        assert "<svg" in done.stdout
+
+
+# ------------------------------------------------------------------ validation errors
+def entries_with(mutate) -> dict:
+    raw = copy.deepcopy(raw_catalog())
+    mutate(raw["entries"])
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda es: es.append(copy.deepcopy(es[0])), "duplicate id"),
+        (lambda es: es[1]["aliases"].append(es[0]["id"]), "clashes"),
+        (lambda es: es[2]["aliases"].append(es[1]["aliases"][0]), "clashes"),
+        (lambda es: es[1]["parents"].append("nonexistent"), "unknown parent"),
+        (lambda es: es[0]["parents"].append("mlp"), "cycle"),
+        (lambda es: es[0].update(year=1700), "year"),
+        (lambda es: es[0].update(year="1958"), "wrong type"),
+        (lambda es: es[0]["paper"].update(url="http://example.org"), "https://"),
+        (lambda es: es[0].update(family="magic"), "unknown family"),
+        (lambda es: es[0].update(categories=["poetry"]), "unknown categories"),
+        (lambda es: es[0].update(paradigm="osmosis"), "unknown paradigm"),
+        (lambda es: es[0].pop("summary"), "missing key"),
+        (lambda es: es[0].update(id="Bad_Id"), "id must match"),
+    ],
+)
+def test_validation_names_bad_entry(mutate, message: str) -> None:
+    with pytest.raises(ValueError, match=message) as info:
+        parse_catalog(entries_with(mutate))
+    assert "catalog entry" in str(info.value)
+    assert not isinstance(info.value, UnknownNameError)
+
+
+def test_validation_rejects_bad_top_level() -> None:
+    with pytest.raises(ValueError):
+        parse_catalog({"version": 2, "entries": []})
+    with pytest.raises(ValueError):
+        parse_catalog({"version": 1, "entries": {}})

@@ -1,0 +1,186 @@
+"""The ``nnzoo`` command: listing, cards, lineage, train/eval, and one clear line (exit code 2)
+for every kind of bad input."""
+
+from __future__ import annotations
+
+import json
+import re
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from nnzoo.core.config import TrainConfig, build_config, field_types
+from nnzoo.core.errors import ConfigError, InputError, UnknownNameError
+from nnzoo.core.validation import check_input
+
+
+def _one_line_error(code: int, err: str, *needles: str) -> None:
+    assert code == 2, err
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("nnzoo: error:"), err
+    for n in needles:
+        assert n in lines[0], (n, lines[0])
+
+
+def test_list_json_holds_the_catalog(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("list", "--json")
+    rows = json.loads(out)
+    assert code == 0 and len(rows) >= 100
+    impl = {r["id"] for r in rows if r["implemented"]}
+    assert {"perceptron", "mlp", "cnn"} <= impl
+    code, out, _ = cli("list", "--implemented", "--json")
+    assert {r["id"] for r in json.loads(out)} == impl
+
+
+def test_list_filters(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("list", "*boltzmann*", "--json")
+    assert {"bm", "rbm"} <= {r["id"] for r in json.loads(out)}
+    code, out, _ = cli("list", "--family", "recurrent", "--json")
+    assert "lstm" in {r["id"] for r in json.loads(out)}
+    code, out, _ = cli("list", "--category", "reinforcement", "--json")
+    assert all("reinforcement" in r["categories"] for r in json.loads(out))
+    code, out, _ = cli("list", "--implemented")
+    assert code == 0 and "* cnn" in out
+
+
+def test_info_cnn_shows_paper_year_lineage(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("info", "cnn")
+    assert code == 0
+    for needle in ("Gradient-based learning applied to document recognition", "1998",
+                   "parents", "children", "mlp", "resnet", "recipes", "mnist"):
+        assert needle.lower() in out.lower(), needle
+    code, out, _ = cli("info", "ff", "--json")
+    card = json.loads(out)
+    assert card["id"] == "mlp" and card["implemented"] and "perceptron" in card["ancestors"]
+    assert card["implementation"]["peer"] == "scikit-learn MLPClassifier"
+    code, out, _ = cli("info", "lstm")
+    assert code == 0 and "not yet" in out
+
+
+def test_lineage_formats(cli) -> None:  # type: ignore[no-untyped-def]
+    code, out, _ = cli("lineage", "--format", "mermaid")
+    assert code == 0 and out.startswith("graph")
+    edges = [ln for ln in out.splitlines() if "-->" in ln]
+    assert len(edges) >= 100
+    assert all(re.fullmatch(r"\s*[A-Za-z0-9_]+\s*-->\s*[A-Za-z0-9_]+\s*;?", e) for e in edges)
+    code, out, _ = cli("lineage", "--format", "dot")
+    assert code == 0 and out.startswith("digraph") and out.count("{") == out.count("}")
+    code, out, _ = cli("lineage", "lstm")
+    assert code == 0 and "rnn" in out and "bilstm" in out
+
+
+def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    code, out, err = cli("train", "mlp", "--epochs", "2", "--out", str(tmp_path), "--quiet",
+                         "--device", "cpu")
+    assert code == 0, err
+    assert "test accuracy:" in out
+    run = re.search(r"run folder:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    code, out, _ = cli("eval", run, "--json")
+    res = json.loads(out)
+    summary = json.loads((Path(run) / "summary.json").read_text())
+    assert res["test"]["accuracy"] == pytest.approx(summary["test"]["accuracy"])
+    code, _, err = cli("sample", run)
+    _one_line_error(code, err, "not a generative model")
+
+
+@pytest.mark.parametrize("args, needles", [
+    (["train", "cnnn"], ["unknown model id 'cnnn'", "'cnn'"]),
+    (["info", "lstn"], ["unknown architecture 'lstn'", "'lstm'"]),
+    (["train", "lstm"], ["not implemented yet"]),
+    (["train", "mlp", "--set", "lr=abc"], ["lr must be a number"]),
+    (["train", "mlp", "--set", "lrr=0.1"], ["unknown hyperparameter", "'lr'"]),
+    (["train", "mlp", "--set", "lr"], ["key=value"]),
+    (["train", "mlp", "--set", "activation=relux"], ["activation must be one of"]),
+    (["train", "mlp", "--set", "dropout=1.5"], ["dropout must be in [0, 1)"]),
+    (["train", "mlp", "--set", "sample_shape=3"], ["unknown hyperparameter"]),
+    (["train", "mlp", "--recipe", "mnsit"], ["unknown recipe", "'mnist'"]),
+    (["train", "cnn", "--dataset", "iris"], ["sample_shape must be (C, H, W)"]),
+    (["train", "perceptron", "--nproc", "2"], ["not by gradients"]),
+    (["train", "mlp", "--device", "tpu"], ["unknown device"]),
+    (["eval", "/nonexistent/run"], ["does not exist"]),
+    (["bench", "lstm"], ["not implemented yet"]),
+    (["data", "verify", "cifar"], ["unknown dataset"]),
+])
+def test_bad_usage_is_one_line_exit_2(cli, tmp_path: Path, args, needles) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli(*args, "--out", str(tmp_path)) if args[0] in ("train", "bench") \
+        else cli(*args)
+    _one_line_error(code, err, *needles)
+
+
+def test_argparse_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+    code, _, err = cli("train", "mlp", "--epochs", "many")
+    assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+def test_missing_dataset_offline(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    monkeypatch.setenv("NNZOO_DATA", str(tmp_path / "empty"))
+    code, _, err = cli("train", "cnn", "--recipe", "mnist", "--out", str(tmp_path))
+    _one_line_error(code, err, "mnist", "train-images-idx3-ubyte.gz", str(tmp_path / "empty"))
+
+
+def test_damaged_and_foreign_checkpoints(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+    runs = {}
+    for mid in ("mlp", "perceptron"):
+        code, out, err = cli("train", mid, "--epochs", "1", "--out", str(tmp_path / mid),
+                             "--quiet", "--device", "cpu")
+        assert code == 0, err
+        runs[mid] = Path(re.search(r"run folder:\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+    ckpt = runs["mlp"] / "checkpoint.safetensors"
+    foreign = runs["perceptron"] / "checkpoint.safetensors"
+
+    backup = ckpt.read_bytes()
+    shutil.copy(foreign, ckpt)  # a checkpoint of another model
+    code, _, err = cli("eval", str(runs["mlp"]))
+    _one_line_error(code, err, "checkpoint of 'perceptron'")
+    code, _, err = cli("train", "--resume", str(runs["mlp"]))
+    _one_line_error(code, err, "perceptron")
+
+    ckpt.write_bytes(backup[: len(backup) // 3])  # truncated
+    code, _, err = cli("eval", str(runs["mlp"]))
+    _one_line_error(code, err, "corrupt or truncated")
+    ckpt.write_bytes(b"not a checkpoint at all")
+    code, _, err = cli("eval", str(runs["mlp"]))
+    _one_line_error(code, err, "corrupt or truncated")
+
+
+# -- property-based: bad values never escape as anything but a clear error -----------------
+
+@settings(max_examples=150, deadline=None)
+@given(key=st.sampled_from(sorted(field_types(TrainConfig))), raw=st.text(max_size=12))
+def test_any_set_value_parses_or_fails_clearly(key: str, raw: str) -> None:
+    try:
+        cfg = build_config(TrainConfig, {key: raw})
+    except (ConfigError, UnknownNameError) as e:
+        assert key in str(e) or "must" in str(e)
+    else:
+        assert isinstance(cfg, TrainConfig)
+
+
+@settings(max_examples=100, deadline=None)
+@given(shape=st.lists(st.integers(1, 4), min_size=1, max_size=4),
+       bad=st.sampled_from([np.nan, np.inf, -np.inf]), pos=st.integers(0, 10_000))
+def test_non_finite_values_always_rejected(shape: list[int], bad: float, pos: int) -> None:
+    import torch
+
+    x = torch.rand(3, *shape)
+    x.view(-1)[pos % x.numel()] = bad
+    with pytest.raises(InputError, match="NaN or infinite"):
+        check_input(x, tuple(shape))
+
+
+@settings(max_examples=100, deadline=None)
+@given(shape=st.lists(st.integers(1, 5), min_size=1, max_size=4),
+       want=st.lists(st.integers(1, 5), min_size=1, max_size=4))
+def test_wrong_shapes_always_rejected(shape: list[int], want: list[int]) -> None:
+    import torch
+
+    x = torch.rand(*shape)
+    if list(x.shape[1:]) == want:
+        assert check_input(x, tuple(want)) is x
+    else:
+        with pytest.raises(InputError, match="must have shape"):
+            check_input(x, tuple(want))

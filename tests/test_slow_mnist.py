@@ -1,0 +1,39 @@
+"""Real-data quality checks on MNIST (``pytest -m slow``, needs ``NNZOO_DATA``; minutes)."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+
+from nnzoo.data import DATASETS, verify
+from nnzoo.recipes.runner import RunOptions, train
+
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module", autouse=True)
+def _mnist_present() -> None:
+    if any(status != "ok" for _, status in verify(DATASETS["mnist"].source)):
+        pytest.skip("MNIST is not in NNZOO_DATA")
+
+
+def test_cnn_reaches_99_2_percent_in_5_epochs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    s = train("cnn", "mnist", options=RunOptions(out=str(tmp_path), quiet=True))
+    assert s["epochs"] <= 5 and s["test"]["accuracy"] >= 0.992
+
+
+def test_layered_mlp_reaches_98_2_percent(tmp_path) -> None:  # type: ignore[no-untyped-def]
+    s = train("mlp", "mnist", options=RunOptions(out=str(tmp_path), quiet=True))
+    assert s["test"]["accuracy"] >= 0.982
+
+
+def test_perceptron_at_least_sklearn() -> None:
+    from sklearn.linear_model import Perceptron
+
+    from nnzoo.bench.vision import _numpy
+    from nnzoo.models import PerceptronClassifier
+
+    Xtr, ytr, Xte, yte = _numpy("mnist")
+    ours = PerceptronClassifier(epochs=5, batch_size=1).fit(Xtr, ytr).score(Xte, yte)
+    peer = Perceptron(max_iter=5, tol=None, random_state=0).fit(Xtr, ytr).score(Xte, yte)
+    assert ours >= peer and np.isfinite(ours)
