@@ -108,10 +108,6 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="auto")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("sample", help="draw samples from a generative model's run")
-    s.add_argument("run_dir")
-    s.add_argument("-n", type=int, default=16, help="number of samples")
-
     s = sub.add_parser("data", help="list, fetch or verify datasets",
                        description="Datasets live in $NNZOO_DATA (default ~/.cache/nnzoo), "
                        "one folder each with the original file names.")
@@ -329,17 +325,6 @@ def cmd_eval(a: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_sample(a: argparse.Namespace) -> int:
-    from nnzoo.recipes.runner import load_run_model
-
-    _, config, model, _ = load_run_model(a.run_dir)
-    if not hasattr(model, "sample"):
-        raise UsageError(f"{config['model']} is not a generative model; 'nnzoo sample' needs "
-                         "a run of a model that can sample")
-    print(model.sample(a.n))
-    return 0
-
-
 def cmd_data(a: argparse.Namespace) -> int:
     from nnzoo.data import DATASETS, data_root, ensure, get_info, verify
 
@@ -364,8 +349,9 @@ def cmd_data(a: argparse.Namespace) -> int:
         _print_json({"root": str(data_root()), "datasets": rows})
     else:
         print(f"data root: {data_root()}  (set NNZOO_DATA to move it)")
+        widths = [max(len(str(v)) for v in col) for col in zip(*(r.values() for r in rows))]
         for r in rows:
-            print("  " + "  ".join(str(v) for v in r.values()))
+            print("  " + "  ".join(f"{v!s:<{w}}" for v, w in zip(r.values(), widths)).rstrip())
     bad = [r for r in rows if r["status"] in ("missing", "bad checksum")]
     return 1 if a.action == "verify" and bad else 0
 
@@ -386,7 +372,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return cmd_train(args, argv)
         return {"list": cmd_list, "info": cmd_info, "lineage": cmd_lineage, "eval": cmd_eval,
-                "sample": cmd_sample, "data": cmd_data, "bench": cmd_bench}[args.command](args)
+                "data": cmd_data, "bench": cmd_bench}[args.command](args)
     except NnzooError as e:
         if args.debug:
             raise

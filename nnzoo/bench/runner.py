@@ -9,8 +9,10 @@ reported as missing, never replaced by something else.
 
 from __future__ import annotations
 
+import importlib
 import json
 import os
+import pkgutil
 import platform
 import time
 from collections.abc import Callable
@@ -91,7 +93,7 @@ def bench_task(model: str, tier: str, task: str) -> Callable[[Callable[[bool], B
 
 def tasks(ids: list[str] | None = None, tier: str = "quick") -> list[BenchTask]:
     """The registered benchmarks of ``tier`` for model ``ids`` (all when None)."""
-    import nnzoo.bench.vision  # noqa: F401  (registration)
+    _load_task_modules()
 
     known = sorted({t.model for t in _TASKS})
     wanted = None
@@ -103,6 +105,15 @@ def tasks(ids: list[str] | None = None, tier: str = "quick") -> list[BenchTask]:
                 raise UnknownNameError("model with a benchmark", i, known)
             wanted.add(mid)
     return [t for t in _TASKS if t.tier == tier and (wanted is None or t.model in wanted)]
+
+
+def _load_task_modules() -> None:
+    """Import every benchmark module of this package (each registers its tasks)."""
+    import nnzoo.bench as pkg
+
+    for m in pkgutil.iter_modules(pkg.__path__):
+        if m.name != "runner":
+            importlib.import_module(f"{pkg.__name__}.{m.name}")
 
 
 def machine() -> dict[str, Any]:

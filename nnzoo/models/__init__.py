@@ -1,9 +1,12 @@
 """nnzoo's model implementations, one file per architecture.
 
-Importing this package registers every model file with :mod:`nnzoo.models.registry`.
+Importing this package imports every model file in it, which registers each architecture
+with :mod:`nnzoo.models.registry` (the shared modules below hold no model).
 """
 
-from nnzoo.models import cnn, mlp, perceptron  # noqa: F401  (registration)
+import importlib
+import pkgutil
+
 from nnzoo.models.registry import (
     Card,
     ModelSpec,
@@ -15,7 +18,17 @@ from nnzoo.models.registry import (
     register,
     register_estimator,
 )
-from nnzoo.models.sklearn_api import MLPClassifier, PerceptronClassifier, TorchClassifier
+
+_SHARED = {"base", "registry", "sklearn_api"}
+for _m in pkgutil.iter_modules(__path__):
+    if _m.name not in _SHARED:
+        importlib.import_module(f"{__name__}.{_m.name}")
+
+from nnzoo.models.sklearn_api import (  # noqa: E402  (after the models it wraps)
+    MLPClassifier,
+    PerceptronClassifier,
+    TorchClassifier,
+)
 
 register_estimator("mlp")(MLPClassifier)
 register_estimator("perceptron")(PerceptronClassifier)

@@ -26,7 +26,7 @@ from torch import nn
 from nnzoo.core.config import TrainConfig, build_optimizer
 from nnzoo.core.validation import check_input
 
-Batch = tuple[torch.Tensor, torch.Tensor]
+Batch = tuple[torch.Tensor, torch.Tensor | None]
 
 
 class ZooModule(nn.Module):
@@ -58,9 +58,16 @@ class ZooModule(nn.Module):
         return check_input(x, self.sample_shape, name=f"{self.model_id} input", finite=finite)
 
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """Apply one step of the learning rule to ``(x, y)`` (``y`` None when unsupervised)."""
         raise NotImplementedError
 
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        """Mean metrics of the model on ``(x, y)``, without changing it."""
+        raise NotImplementedError
+
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Inference with every input check (shape, dtype, finite values): class indices for
+        a classifier, recalled patterns for an associative memory, features for an RBM."""
         raise NotImplementedError
 
     def configure_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:

@@ -13,12 +13,17 @@ true class towards the sample and the predicted class away from it:
 
     w_y <- w_y + rate * x,    w_p <- w_p - rate * x.
 
-With ``batch_size = 1`` (the ``*-online`` recipes) this is exactly the online rule. With a
-larger batch the corrections of every mistake in the batch are computed with the same weights
-and summed (the minibatch perceptron), which vectorises the rule; it converges under the
-same separability conditions. The averaged perceptron predicts with the mean of the weights
-after every sample seen, which approximates the voted perceptron and generalises much
-better than the last iterate.
+With ``online = True`` (the default) the rule is applied exactly as Rosenblatt wrote it, one
+sample at a time in the order seen, whatever the batch size: since the weights do not change
+between two mistakes, a window of upcoming samples is scored at once with the current
+weights, everything before the window's first mistake is correct as scored, the weights are
+corrected at that mistake and scoring resumes after it. The cost is one matrix product per
+mistake instead of one step per sample, with the same result as the loop. With
+``online = False`` the corrections of every mistake in a batch are computed with the same
+weights and summed (the minibatch perceptron).
+
+The averaged perceptron predicts with the mean of the weights after every sample seen, which
+approximates the voted perceptron and generalises much better than the last iterate.
 """
 
 from __future__ import annotations
@@ -43,12 +48,15 @@ class PerceptronConfig:
     :param sample_shape: shape of one input sample (flattened on entry).
     :param n_classes: number of classes (2 or more).
     :param averaged: predict with the averaged weights (Freund & Schapire 1999).
+    :param online: Rosenblatt's sample-by-sample rule (exact at any batch size); False for
+        the minibatch rule.
     :param rate: size of each correction (irrelevant from a zero start, kept for study).
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
     n_classes: int = 10
     averaged: bool = True
+    online: bool = True
     rate: float = 1.0
 
     def __post_init__(self) -> None:
@@ -70,6 +78,7 @@ class Perceptron(Classifier):
     """
 
     automatic_optimization = False
+    WINDOW = 64  # samples scored at once by the online rule
 
     def __init__(self, config: PerceptronConfig) -> None:
         super().__init__(config)
@@ -98,28 +107,63 @@ class Perceptron(Classifier):
         x, y = batch
         self.check(x)
         x = x.flatten(1)                                    # (B, D)
-        s = self.scores(x, averaged=False)                  # (B, K)
+        crit, wrong = self._online(x, y) if self.config.online else self._minibatch(x, y)
+        self.seen += x.shape[0]
+        return {"loss": crit.mean(), "accuracy": 1 - wrong.float().mean()}
+
+    @staticmethod
+    def _criterion(s: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The perceptron criterion max_k s_k - s_y: >= 0, zero when the sample is right."""
+        return s.max(1).values - s.gather(1, y[:, None]).squeeze(1)
+
+    def _online(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rosenblatt's rule sample by sample (see the module docstring)."""
+        n, rate = x.shape[0], self.config.rate
+        crit = torch.empty(n, dtype=x.dtype, device=x.device)
+        wrong = torch.zeros(n, dtype=torch.bool, device=x.device)
+        i = 0
+        while i < n:
+            xs, ys = x[i : i + self.WINDOW], y[i : i + self.WINDOW]
+            s = xs @ self.weight.T + self.bias              # (w, K) with the current weights
+            pred = s.argmax(1)
+            miss = (pred != ys).nonzero()
+            j = int(miss[0]) if len(miss) else len(xs)      # first mistake in the window
+            m = min(j + 1, len(xs))                         # samples settled by this window
+            crit[i : i + m] = self._criterion(s[:m], ys[:m])
+            self.weight_sum += j * self.weight               # j right answers: W unchanged
+            self.bias_sum += j * self.bias
+            if j < len(xs):                                 # a mistake: w_y += x, w_p -= x
+                t, p = int(ys[j]), int(pred[j])
+                self.weight[t] += rate * xs[j]
+                self.weight[p] -= rate * xs[j]
+                self.bias[t] += rate
+                self.bias[p] -= rate
+                self.weight_sum += self.weight
+                self.bias_sum += self.bias
+                wrong[i + j] = True
+            i += m
+        return crit, wrong
+
+    def _minibatch(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """Every mistake of the batch corrected with the same weights, corrections summed."""
+        s = x @ self.weight.T + self.bias                   # (B, K)
         pred = s.argmax(1)
-        wrong = (pred != y).to(x.dtype)                     # (B,)
+        wrong = pred != y                                   # (B,)
         k = self.config.n_classes
         # d[i] = onehot(y_i) - onehot(p_i) on mistakes: +x to the true class, -x to the guess
         d = (F.one_hot(y, k) - F.one_hot(pred, k)).to(x.dtype) * wrong[:, None]  # (B, K)
         self.weight += self.config.rate * d.T @ x
         self.bias += self.config.rate * d.sum(0)
-        n = x.shape[0]
-        self.weight_sum += n * self.weight
-        self.bias_sum += n * self.bias
-        self.seen += n
-        # perceptron criterion: max_k s_k - s_y >= 0, zero when correct
-        crit = s.max(1).values - s.gather(1, y[:, None]).squeeze(1)
-        return {"loss": crit.mean(), "accuracy": 1 - wrong.mean()}
+        self.weight_sum += x.shape[0] * self.weight
+        self.bias_sum += x.shape[0] * self.bias
+        return self._criterion(s, y), wrong
 
     @torch.no_grad()
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         x, y = batch
         s = self(x)
-        crit = s.max(1).values - s.gather(1, y[:, None]).squeeze(1)
-        return {"loss": crit.mean(), "accuracy": (s.argmax(1) == y).float().mean()}
+        return {"loss": self._criterion(s, y).mean(),
+                "accuracy": (s.argmax(1) == y).float().mean()}
 
     def visualize(self, out_dir: Path) -> list[Path]:
         w = self.weight_sum / self.seen.float() if self.seen > 0 else self.weight

@@ -152,17 +152,20 @@ class PerceptronClassifier(TorchClassifier):
     """Multiclass (averaged) perceptron (see :mod:`nnzoo.models.perceptron`), scikit-learn style.
 
     :param averaged: predict with the averaged weights (Freund & Schapire 1999).
+    :param online: Rosenblatt's sample-by-sample rule (exact whatever ``batch_size``); False
+        for the minibatch rule, where ``batch_size`` sets how many corrections are summed.
     :param epochs: passes over the data.
-    :param batch_size: 1 for Rosenblatt's online rule; larger for the minibatch rule.
+    :param batch_size: samples handed to the rule at a time.
     :param seed: seeds the shuffling.
     :param device: ``cpu``, ``cuda`` or ``auto``.
     """
 
     model_id = "perceptron"
 
-    def __init__(self, averaged: bool = True, epochs: int = 10, batch_size: int = 1,
-                 seed: int = 0, device: str = "cpu") -> None:
+    def __init__(self, averaged: bool = True, online: bool = True, epochs: int = 10,
+                 batch_size: int = 256, seed: int = 0, device: str = "cpu") -> None:
         self.averaged = averaged
+        self.online = online
         self.epochs = epochs
         self.batch_size = batch_size
         self.seed = seed

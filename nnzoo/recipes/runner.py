@@ -9,6 +9,7 @@ last checkpoint. ``evaluate_run`` reloads a finished or interrupted run and scor
 
 from __future__ import annotations
 
+import dataclasses
 import platform
 import statistics
 import subprocess
@@ -74,12 +75,17 @@ def _versions() -> dict[str, str]:
 
 def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
            device: torch.device, compile: bool) -> ZooModule:
-    if splits.task != "classification" or splits.n_classes is None:
-        raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
-                          f"{splits.task} task")
+    """The model, with the fields the dataset decides (``DATA_FIELDS``) taken from it."""
+    spec = get_spec(model_id)
+    fields = {f.name for f in dataclasses.fields(spec.config)}
+    data_hp: dict[str, Any] = {"sample_shape": splits.sample_shape}
+    if "n_classes" in fields:
+        if splits.task != "classification" or splits.n_classes is None:
+            raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
+                              f"{splits.task} task")
+        data_hp["n_classes"] = splits.n_classes
     seed_everything(seed)
-    model = create(model_id, **model_hp, sample_shape=splits.sample_shape,
-                   n_classes=splits.n_classes).to(device)
+    model = create(model_id, **model_hp, **data_hp).to(device)
     if compile:
         model.compile()
     return model

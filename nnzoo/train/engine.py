@@ -10,6 +10,8 @@ Two paths, chosen by the model's registration:
 - **closed-form** (:meth:`Trainer.fit_closed_form`): one call of ``model.fit(X, y)`` on
   the whole training split, then the same evaluation, checkpoint and summary.
 
+Batches are ``(x, y)``; ``y`` is ``None`` for unsupervised data (an RBM, a Hopfield net).
+
 Exact resumption: the order of samples in epoch ``e`` is a function of ``(seed, e)``, and a
 checkpoint holds the model, optimizers, scheduler, every RNG, the position in the epoch and
 the epoch's running sums, so ``--resume`` after a kill at any moment reproduces the
@@ -77,6 +79,12 @@ class _StepModule(nn.Module):
         return self.model.training_step(batch)
 
 
+def _take(y: torch.Tensor | None, idx: slice | torch.Tensor, device: torch.device
+          ) -> torch.Tensor | None:
+    """Targets ``y[idx]`` on ``device``; ``None`` for unsupervised data."""
+    return None if y is None else y[idx].to(device, non_blocking=True)
+
+
 def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
     if not amp:
         return contextlib.nullcontext()
@@ -92,7 +100,7 @@ def evaluate(model: ZooModule, data: ArrayDataset, *, batch_size: int = 1000,
     model.eval()
     sums: dict[str, float] = {}
     for sl in batch_slices(len(data), batch_size):
-        x, y = data.X[sl].to(device), data.y[sl].to(device)
+        x, y = data.X[sl].to(device), _take(data.y, sl, device)
         with _autocast(device, amp):
             out = model.evaluation_step((x, y))
         for k, v in out.items():
@@ -130,15 +138,14 @@ class Trainer:
     :param amp: bf16 autocast; :param quiet: no progress bars.
     :param dist: the process group (``DistContext()`` for one process).
     :param state: checkpoint fields the caller adds (model id, recipe...) and checks on resume.
-    :param on_epoch: called with each epoch's record (for tests and callers).
     """
 
     def __init__(self, model: ZooModule, train: ArrayDataset, val: ArrayDataset,
                  cfg: TrainConfig, *, seed: int = 0, run: RunDir | None = None,
                  device: torch.device | None = None, metric: str = "accuracy",
                  higher_is_better: bool = True, amp: bool = False, quiet: bool = False,
-                 dist: DistContext | None = None, state: dict[str, Any] | None = None,
-                 on_epoch: Callable[[dict], None] | None = None) -> None:
+                 dist: DistContext | None = None, state: dict[str, Any] | None = None
+                 ) -> None:
         self.model, self.train_data, self.val_data, self.cfg = model, train, val, cfg
         self.seed, self.run, self.metric = seed, run, metric
         self.device = device or model.device
@@ -146,7 +153,6 @@ class Trainer:
         self.amp, self.quiet = amp, quiet
         self.dist = dist or DistContext()
         self.state = dict(state or {})
-        self.on_epoch = on_epoch
         self.progress = Progress()
         self.optimizers = model.configure_optimizers(cfg)
         self.min_last = max(2, self.dist.world_size)
@@ -221,15 +227,17 @@ class Trainer:
             idx = order[sl][r::w]  # this process's share of the global batch
             weight = w * len(idx) / (sl.stop - sl.start)
             yield (self.train_data.X[idx].to(self.device, non_blocking=True),
-                   self.train_data.y[idx].to(self.device, non_blocking=True), weight)
+                   _take(self.train_data.y, idx, self.device), weight)
 
-    def fit(self) -> dict[str, Any]:
-        """Train until ``cfg.epochs`` or early stopping; return the last epoch's record."""
+    def fit(self, until_epoch: int | None = None) -> dict[str, Any]:
+        """Train until ``cfg.epochs`` (or ``until_epoch``, to train in stages) or early
+        stopping; return the last epoch's record."""
         cfg, p = self.cfg, self.progress
+        last = min(cfg.epochs, until_epoch or cfg.epochs)
         self.model.train()
         record: dict[str, Any] = {}
         autocast = _autocast(self.device, self.amp)
-        while p.epoch < cfg.epochs and not p.stopped_early:
+        while p.epoch < last and not p.stopped_early:
             t_epoch = time.perf_counter()
             bar = progress(self._batches(p.epoch, p.batch), total=self.steps_per_epoch,
                            initial=p.batch, desc=f"epoch {p.epoch + 1}/{cfg.epochs}",
@@ -285,8 +293,6 @@ class Trainer:
         self._log(record)
         p.epoch, p.batch, p.running, p.seen = p.epoch + 1, 0, {}, 0
         self.checkpoint()
-        if self.on_epoch:
-            self.on_epoch(record)
         return record
 
     def _log(self, record: dict[str, Any]) -> None:
@@ -298,7 +304,8 @@ class Trainer:
     def fit_closed_form(self) -> dict[str, Any]:
         """Fit the model in one call on the whole training split, then evaluate."""
         t0 = time.perf_counter()
-        self.model.fit(self.train_data.X.to(self.device), self.train_data.y.to(self.device))
+        data = self.train_data
+        self.model.fit(data.X.to(self.device), _take(data.y, slice(None), self.device))
         p = self.progress
         p.train_time = time.perf_counter() - t0
         p.seen = len(self.train_data)
