@@ -95,6 +95,10 @@ def test_bad_input_is_one_clear_error(model_id: str) -> None:
         model(torch.rand(4, *wrong))
     with pytest.raises(InputError, match="shape"):
         model(x[0])  # one sample without its batch dimension
+    if model.integer_input:
+        with pytest.raises(InputError, match="integer"):
+            model(x[:4].float())
+        return
     with pytest.raises(InputError, match="floating"):
         model(x[:4].to(torch.int64))
     for v in (float("nan"), float("inf")):

@@ -35,8 +35,11 @@ def check_input(
     *,
     name: str = "input",
     finite: bool = True,
+    integer: bool = False,
 ) -> torch.Tensor:
-    """Check a batch ``x`` of shape ``(B, *sample_shape)``, floating dtype, finite values.
+    """Check a batch ``x`` of shape ``(B, *sample_shape)``, its dtype and finite values.
+
+    Inputs are floating point, or integer (token or state indices) with ``integer=True``.
 
     A single sample (``x.shape == sample_shape``) is an error rather than a guess, since a
     batch of one and a sample are easy to confuse.
@@ -48,6 +51,10 @@ def check_input(
         raise InputError(
             f"{name} must have shape (batch, {', '.join(map(str, want))}), got {tuple(x.shape)}"
         )
+    if integer:
+        if not _is_integer(x):
+            raise InputError(f"{name} must be an integer tensor (indices), got dtype {x.dtype}")
+        return x
     if not x.is_floating_point():
         raise InputError(f"{name} must be a floating-point tensor, got dtype {x.dtype}")
     if finite and x.numel() and not bool(torch.isfinite(x).all()):

@@ -38,6 +38,8 @@ class ZooModule(nn.Module):
 
     model_id: ClassVar[str] = ""
     automatic_optimization: ClassVar[bool] = True
+    #: ``True`` for models whose inputs are integer indices (states, tokens), not real values.
+    integer_input: ClassVar[bool] = False
 
     def __init__(self, config: Any) -> None:
         super().__init__()
@@ -54,8 +56,9 @@ class ZooModule(nn.Module):
         return torch.device("cpu")
 
     def check(self, x: torch.Tensor, *, finite: bool = False) -> torch.Tensor:
-        """Check that ``x`` is a floating batch of samples of :attr:`sample_shape`."""
-        return check_input(x, self.sample_shape, name=f"{self.model_id} input", finite=finite)
+        """Check that ``x`` is a batch of samples of :attr:`sample_shape` of the right dtype."""
+        return check_input(x, self.sample_shape, name=f"{self.model_id} input", finite=finite,
+                           integer=self.integer_input)
 
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Apply one step of the learning rule to ``(x, y)`` (``y`` None when unsupervised)."""
