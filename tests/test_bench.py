@@ -10,7 +10,7 @@ from nnzoo.bench import run_bench
 
 
 def test_quick_bench_writes_results_and_table(tmp_path: Path) -> None:
-    res = run_bench(None, tier="quick", out=tmp_path, quiet=True)
+    res = run_bench(["perceptron", "mlp", "cnn"], tier="quick", out=tmp_path, quiet=True)
     rows = {(r["model"], r["task"]): r for r in res["results"]}
     assert set(rows) == {("perceptron", "digits"), ("mlp", "digits"), ("cnn", "digits")}
     for r in rows.values():

@@ -104,7 +104,8 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X: Any) -> np.ndarray:
         """The predicted label of each sample."""
-        return self.classes_[self.decision_function(X).argmax(1)]
+        scores = self.decision_function(X)  # checks that the model is fitted first
+        return self.classes_[scores.argmax(1)]
 
 
 class MLPClassifier(TorchClassifier):
