@@ -14,7 +14,7 @@ from functools import partial
 from typing import Any
 
 from nnzoo.core.errors import ConfigError, UnknownNameError
-from nnzoo.data import digits, generated
+from nnzoo.data import digits, generated, text
 from nnzoo.data.base import Splits
 from nnzoo.data.mnist import FASHION_MNIST, MNIST, load_mnist
 from nnzoo.data.sources import Source
@@ -77,6 +77,13 @@ def _entries() -> list[DatasetInfo]:
             g.random_patterns_splits,
             None,
             "random +-1 patterns for Hopfield capacity experiments",
+        ),
+        (
+            "markov-sequences",
+            text.markov_sequences,
+            None,
+            "state sequences: character windows of the shipped Shakespeare excerpt, or a "
+            "random chain",
         ),
     ]
     return [DatasetInfo(n, f, src, src is None, d) for n, f, src, d in table]
