@@ -1,0 +1,636 @@
+"""Restricted Boltzmann machine: Bernoulli-Bernoulli and Gaussian-Bernoulli, CD-k and PCD.
+
+Paper: P. Smolensky, "Information processing in dynamical systems: Foundations of harmony
+theory", in Parallel Distributed Processing, vol. 1, MIT Press, 1986.
+https://stanford.edu/~jlmcc/papers/PDP/Volume%201/Chap6_PDP86.pdf
+
+Learning rule: G. E. Hinton, "Training products of experts by minimizing contrastive
+divergence", Neural Computation 14(8), 2002 (CD-k), https://doi.org/10.1162/089976602760128018;
+T. Tieleman, "Training restricted Boltzmann machines using approximations to the likelihood
+gradient", ICML 2008 (persistent CD), https://doi.org/10.1145/1390156.1390290; G. E. Hinton,
+"A practical guide to training restricted Boltzmann machines", UTML TR 2010-003 (momentum,
+weight decay, Gaussian visible units). Log Z by annealed importance sampling:
+R. Salakhutdinov, I. Murray, "On the quantitative analysis of deep belief networks",
+ICML 2008, https://doi.org/10.1145/1390156.1390266.
+
+Reference implementation: scikit-learn's ``BernoulliRBM`` (PCD-1, Cython-free NumPy),
+https://github.com/scikit-learn/scikit-learn/blob/main/sklearn/neural_network/_rbm.py, and
+the LISA lab Deep Learning Tutorials (``rbm.py``).
+
+The math. Visible units ``v`` (D), hidden units ``h`` in {0, 1}^H, weights ``W`` (H, D),
+visible bias ``b`` (D), hidden bias ``c`` (H).
+
+- Bernoulli visible units, ``v`` in {0, 1}^D (or probabilities in [0, 1] as soft data):
+  ``E(v, h) = -b.v - c.h - h.W v``; ``p(h_j = 1 | v) = sigmoid(c_j + W_j v)``,
+  ``p(v_i = 1 | h) = sigmoid(b_i + W_:i . h)``; free energy
+  ``F(v) = -log sum_h exp(-E) = -b.v - sum_j softplus(c_j + W_j v)``.
+- Gaussian visible units of unit variance (on standardised data):
+  ``E(v, h) = |v - b|^2 / 2 - c.h - h.W v``; ``v | h ~ N(b + W^T h, I)``;
+  ``F(v) = |v - b|^2 / 2 - sum_j softplus(c_j + W_j v)``.
+
+``p(v) = exp(-F(v)) / Z``. The log-likelihood gradient is a positive (data) phase minus a
+negative (model) phase, ``dlog p / dW = <h v^T>_data - <h v^T>_model``. CD-k estimates the
+model term by k steps of block Gibbs sampling started at the data; PCD keeps ``n_chains``
+persistent chains (their hidden states are a buffer) and advances them k steps per update.
+The update, with momentum ``m`` and L2 weight decay ``l2`` (on ``W`` only):
+``vel <- m vel + rate (grad - l2 W)``, ``W <- W + vel``.
+
+Pseudo-log-likelihood ``sum_i log p(v_i | v_-i) = sum_i log sigmoid(F(v^(i)) - F(v))`` where
+``v^(i)`` is ``v`` with bit ``i`` flipped; its one-bit estimate ``D log sigmoid(F(v^(i)) -
+F(v))`` with ``i`` at random is scikit-learn's ``score_samples``.
+
+AIS (Salakhutdinov & Murray 2008): anneal from a base model A (``W = 0``, ``c = 0``, visible
+bias ``b_A``) to the RBM B through ``p_beta*(v) = exp((1-beta) b_A.v + beta b.v)
+prod_j (1 + exp(beta (c_j + W_j v)))`` with ``0 = beta_0 < ... < beta_K = 1``; each run
+starts from an exact sample of A, moves by a Gibbs step that leaves ``p_beta_k`` invariant and
+accumulates ``log w += log p*_beta_k(v_k) - log p*_beta_{k-1}(v_k)``; then
+``Z_B / Z_A ~= mean(w)`` with ``log Z_A = H log 2 + sum_i softplus(b_A,i)`` (Gaussian
+visible units: the base is ``N(b, I)`` and ``log Z_A = H log 2 + D/2 log 2 pi``).
+
+Parameter names: the engine's ``TrainConfig`` owns ``lr``, ``momentum``, ``weight_decay`` and
+``batch_size`` (for gradient-trained models); this model's own rule reads
+``learning_rate``, ``momentum_coef`` and ``l2`` from its config instead.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import math
+from collections.abc import Iterator
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any, Literal
+
+import numpy as np
+import torch
+import torch.nn.functional as F
+from sklearn.base import BaseEstimator, TransformerMixin
+
+from nnzoo.core import plots
+from nnzoo.core.config import require
+from nnzoo.core.errors import ConfigError, InputError, NotFittedError
+from nnzoo.core.loop import batch_slices, epoch_order
+from nnzoo.core.seed import seed_everything
+from nnzoo.core.validation import as_tensor, check_input
+from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.registry import register
+
+#: Largest number of units summed over by exact enumeration (2^EXACT_MAX states).
+EXACT_MAX = 22
+
+
+@dataclass
+class RBMConfig:
+    """Hyperparameters of :class:`RBM`.
+
+    :param sample_shape: shape of one visible sample (flattened on entry).
+    :param n_hidden: number of hidden units H.
+    :param visible: ``bernoulli`` (data in [0, 1]) or ``gaussian`` (unit variance, for
+        standardised real data).
+    :param k: Gibbs steps per update (CD-k / PCD-k).
+    :param persistent: persistent chains (PCD, Tieleman 2008) instead of chains restarted at
+        the data (CD).
+    :param n_chains: number of persistent chains (PCD only).
+    :param learning_rate: step size of the rule.
+    :param momentum_coef: momentum of the update (0 = plain stochastic gradient).
+    :param l2: L2 weight decay on ``W``.
+    :param init_std: standard deviation of the initial weights (biases start at 0).
+    """
+
+    sample_shape: tuple[int, ...] = (1, 8, 8)
+    n_hidden: int = 100
+    visible: Literal["bernoulli", "gaussian"] = "bernoulli"
+    k: int = 1
+    persistent: bool = True
+    n_chains: int = 10
+    learning_rate: float = 0.06
+    momentum_coef: float = 0.0
+    l2: float = 0.0
+    init_std: float = 0.01
+
+    def __post_init__(self) -> None:
+        require(isinstance(self.sample_shape, tuple) and len(self.sample_shape) >= 1
+                and all(isinstance(s, int) and s >= 1 for s in self.sample_shape),
+                f"sample_shape must be positive sizes, got {self.sample_shape!r}")
+        require(self.n_hidden >= 1, f"n_hidden must be >= 1, got {self.n_hidden}")
+        require(self.visible in ("bernoulli", "gaussian"),
+                f"visible must be bernoulli or gaussian, got {self.visible!r}")
+        require(self.k >= 1, f"k must be >= 1, got {self.k}")
+        require(self.n_chains >= 1, f"n_chains must be >= 1, got {self.n_chains}")
+        require(self.learning_rate > 0, f"learning_rate must be > 0, got {self.learning_rate}")
+        require(0 <= self.momentum_coef < 1,
+                f"momentum_coef must be in [0, 1), got {self.momentum_coef}")
+        require(self.l2 >= 0, f"l2 must be >= 0, got {self.l2}")
+        require(self.init_std > 0, f"init_std must be > 0, got {self.init_std}")
+
+
+def check_unit_interval(v: torch.Tensor, name: str) -> None:
+    """Bernoulli visible units take values in [0, 1] (binary, or probabilities as soft data)."""
+    if v.numel() and (bool((v < 0).any()) or bool((v > 1).any())):
+        raise InputError(
+            f"{name} must hold values in [0, 1] for Bernoulli visible units, got values in "
+            f"[{float(v.min()):.4g}, {float(v.max()):.4g}] (scale the data to [0, 1], or use "
+            "visible='gaussian' on standardised data)")
+
+
+@contextlib.contextmanager
+def small_work_threads(work: int, threshold: int = 1 << 20) -> Iterator[None]:
+    """One intra-op thread while the per-step work (multiply-adds) is below ``threshold``.
+
+    A small minibatch update (10 x 64 x 100) takes microseconds: splitting it over threads
+    costs more in synchronisation than it saves, and on a loaded machine a thread barrier can
+    cost milliseconds. The previous thread count is restored afterwards.
+    """
+    before = torch.get_num_threads()
+    if work < threshold:
+        torch.set_num_threads(1)  # also when already 1: it resets MKL's own pool as well
+    try:
+        yield
+    finally:
+        torch.set_num_threads(before)
+
+
+def bernoulli(p: torch.Tensor) -> torch.Tensor:
+    """A 0/1 sample of each probability in ``p`` (u < p with u uniform; in place on u, which
+    is cheaper than ``torch.bernoulli`` for the small tensors of minibatch updates)."""
+    return torch.rand_like(p).lt_(p)
+
+
+def all_states(n: int, device: torch.device | str = "cpu",
+               dtype: torch.dtype = torch.float32) -> torch.Tensor:
+    """Every binary vector of length ``n``, shape (2^n, n) (bit i of the row index)."""
+    if n > EXACT_MAX:
+        raise ConfigError(f"exact enumeration needs at most {EXACT_MAX} units, got {n}")
+    codes = torch.arange(2**n, device=device)
+    return ((codes[:, None] >> torch.arange(n, device=device)) & 1).to(dtype)  # (2^n, n)
+
+
+@register("rbm", config=RBMConfig, rule="contrastive divergence (CD-k / persistent CD)",
+          peer="scikit-learn BernoulliRBM",
+          reference="https://github.com/scikit-learn/scikit-learn/blob/main/sklearn/"
+                    "neural_network/_rbm.py")
+class RBM(ZooModule):
+    """Restricted Boltzmann machine trained by CD-k or persistent CD.
+
+    ``forward(x)`` returns the hidden probabilities ``p(h = 1 | v)`` (B, H): the features an
+    RBM gives a classifier. The weights are buffers updated by the model's own rule.
+
+    :param config: an :class:`RBMConfig`.
+    """
+
+    automatic_optimization = False
+
+    def __init__(self, config: RBMConfig) -> None:
+        super().__init__(config)
+        d, h = math.prod(config.sample_shape), config.n_hidden
+        self.n_visible = d
+        self.register_buffer("weight", torch.randn(h, d) * config.init_std)  # W (H, D)
+        self.register_buffer("vbias", torch.zeros(d))                         # b (D,)
+        self.register_buffer("hbias", torch.zeros(h))                         # c (H,)
+        self.register_buffer("chain", torch.zeros(config.n_chains, h))        # PCD h states
+        self.register_buffer("vel_w", torch.zeros(h, d))                      # momentum
+        self.register_buffer("vel_b", torch.zeros(d))
+        self.register_buffer("vel_c", torch.zeros(h))
+        self.register_buffer("updates", torch.zeros((), dtype=torch.int64))
+
+    @property
+    def gaussian(self) -> bool:
+        return self.config.visible == "gaussian"
+
+    # -- conditionals and energies ----------------------------------------------------------
+
+    def hidden_probs(self, v: torch.Tensor) -> torch.Tensor:
+        """p(h_j = 1 | v) = sigmoid(c_j + W_j v); v (B, D) -> (B, H)."""
+        return torch.addmm(self.hbias, v, self.weight.T).sigmoid_()
+
+    def visible_mean(self, h: torch.Tensor) -> torch.Tensor:
+        """E[v | h]: sigmoid(b + W^T h) (Bernoulli) or b + W^T h (Gaussian); (B, D)."""
+        a = torch.addmm(self.vbias, h, self.weight)
+        return a if self.gaussian else torch.sigmoid_(a)
+
+    def sample_visible(self, h: torch.Tensor) -> torch.Tensor:
+        """v ~ p(v | h): Bernoulli(sigmoid(b + W^T h)) or N(b + W^T h, I); (B, D)."""
+        m = self.visible_mean(h)
+        return m + torch.randn_like(m) if self.gaussian else bernoulli(m)
+
+    def free_energy(self, v: torch.Tensor) -> torch.Tensor:
+        """F(v) = -log sum_h exp(-E(v, h)); v (B, D) -> (B,)."""
+        soft = F.softplus(torch.addmm(self.hbias, v, self.weight.T)).sum(1)  # sum_j softplus
+        if self.gaussian:
+            return 0.5 * (v - self.vbias).pow(2).sum(1) - soft     # |v-b|^2/2 - sum softplus
+        return -(v @ self.vbias) - soft                             # -b.v - sum softplus
+
+    def energy(self, v: torch.Tensor, h: torch.Tensor) -> torch.Tensor:
+        """E(v, h); (B, D), (B, H) -> (B,)."""
+        inter = ((h @ self.weight) * v).sum(1) + h @ self.hbias  # h.W v + c.h
+        if self.gaussian:
+            return 0.5 * (v - self.vbias).pow(2).sum(1) - inter
+        return -(v @ self.vbias) - inter
+
+    def reconstruct(self, v: torch.Tensor) -> torch.Tensor:
+        """Mean-field reconstruction E[v | h = p(h | v)]; (B, D)."""
+        return self.visible_mean(self.hidden_probs(v))
+
+    # -- the learning rule ------------------------------------------------------------------
+
+    @torch.no_grad()
+    def update(self, v: torch.Tensor) -> torch.Tensor:
+        """One CD-k / PCD-k step on a batch v (B, D) (no checks); returns p(h | v) (B, H)."""
+        hp = self._update(v)
+        self.updates += 1
+        return hp
+
+    def _update(self, v: torch.Tensor) -> torch.Tensor:
+        """:meth:`update` without the step counter or the no-grad guard (the caller's)."""
+        cfg = self.config
+        w, b, c = self.weight, self.vbias, self.hbias
+        n = v.shape[0]
+        if cfg.persistent:                                 # PCD: the chains ignore the data
+            h = self._buffers["chain"]
+            for _ in range(cfg.k - 1):                     # k - 1 Gibbs steps of the chains
+                h = bernoulli(torch.addmm(c, self.sample_visible(h), w.T).sigmoid_())
+            vn = self.sample_visible(h) if self.gaussian \
+                else bernoulli(torch.addmm(b, h, w).sigmoid_())   # v ~ p(v|h)   (C, D)
+            x2 = torch.cat([v, vn])                        # data and chains        (B+C, D)
+            h2 = torch.addmm(c, x2, w.T).sigmoid_()        # p(h|v) of both, one product
+            hn = h2[n:]
+        else:                                              # CD-k: chains start at the data
+            hp = torch.addmm(c, v, w.T).sigmoid_()         # positive phase p(h|v)  (B, H)
+            h = bernoulli(hp)
+            for _ in range(cfg.k):                         # k steps of block Gibbs sampling
+                vn = self.sample_visible(h)                # v ~ p(v|h)             (B, D)
+                hn = torch.addmm(c, vn, w.T).sigmoid_()    # p(h|v)                 (B, H)
+                h = bernoulli(hn)
+            x2, h2 = torch.cat([v, vn]), torch.cat([hp, hn])
+        if cfg.persistent:
+            self._buffers["chain"] = bernoulli(hn)         # the chains' new hidden states
+        s = self._signs(n, vn.shape[0], v)                 # +1/B on data, -1/C on chains
+        hs = h2 * s[:, None]
+        rate = cfg.learning_rate
+        if cfg.momentum_coef == 0 and cfg.l2 == 0:         # plain step, in place
+            w.addmm_(hs.T, x2, alpha=rate)                 # W += rate (<h v^T>_data - _model)
+            b.addmv_(x2.T, s, alpha=rate)                  # b += rate (<v>_data - <v>_model)
+            c.addmv_(h2.T, s, alpha=rate)                  # c += rate (<h>_data - <h>_model)
+        else:
+            gw = hs.T @ x2 - cfg.l2 * w                    # grad - l2 W
+            for vel, g, p in ((self.vel_w, gw, w), (self.vel_b, x2.T @ s, b),
+                              (self.vel_c, h2.T @ s, c)):
+                vel.mul_(cfg.momentum_coef).add_(g, alpha=rate)       # vel = m vel + rate g
+                p.add_(vel)
+        return h2[:n]
+
+    def run_epoch(self, X: torch.Tensor, slices: list[slice]) -> None:
+        """One pass of :meth:`update` over the batches ``X[sl]`` (no checks, no grad).
+
+        Plain PCD-1 (Bernoulli units, no momentum or decay) runs a tight loop with every
+        tensor bound once: the same arithmetic and random draws as :meth:`_update` (a test
+        checks they agree), without the per-call Python overhead that dominates tiny batches.
+        """
+        cfg = self.config
+        if not (cfg.persistent and cfg.k == 1 and not self.gaussian and cfg.momentum_coef == 0
+                and cfg.l2 == 0):
+            for sl in slices:
+                self._update(X[sl])
+            self.updates += len(slices)
+            return
+        w, b, c = self.weight, self.vbias, self.hbias
+        wt, rate, h = w.T, cfg.learning_rate, self._buffers["chain"]
+        rand_like, addmm, cat = torch.rand_like, torch.addmm, torch.cat
+        for sl in slices:
+            v = X[sl]
+            n = v.shape[0]
+            p = addmm(b, h, w).sigmoid_()                  # p(v|h) of the chains
+            vn = rand_like(p).lt_(p)                       # v ~ p(v|h)
+            x2 = cat([v, vn])                              # (B+C, D)
+            h2 = addmm(c, x2, wt).sigmoid_()               # p(h|v) of data and chains
+            hn = h2[n:]
+            h = rand_like(hn).lt_(hn)                      # the chains' new hidden states
+            s = self._signs(n, vn.shape[0], v)             # +1/B data, -1/C chains
+            w.addmm_((h2 * s[:, None]).T, x2, alpha=rate)  # W += rate (<hv>_data - <hv>_model)
+            b.addmv_(x2.T, s, alpha=rate)
+            c.addmv_(h2.T, s, alpha=rate)
+        self._buffers["chain"] = h
+        self.updates += len(slices)
+
+    def _signs(self, n: int, m: int, like: torch.Tensor) -> torch.Tensor:
+        """The cached weights (1/n, ..., 1/n, -1/m, ..., -1/m) of data and chain rows."""
+        key = (n, m, like.dtype, like.device)
+        cache = self.__dict__.setdefault("_signs_cache", {})
+        if key not in cache:
+            cache[key] = torch.cat([torch.full((n,), 1 / n), torch.full((m,), -1 / m)]).to(like)
+        return cache[key]
+
+    def _flat(self, x: torch.Tensor, *, finite: bool, values: bool) -> torch.Tensor:
+        self.check(x, finite=finite)
+        v = x.flatten(1)
+        if values and not self.gaussian:
+            check_unit_interval(v, f"{self.model_id} input")
+        return v
+
+    @torch.no_grad()
+    def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        v = self._flat(batch[0], finite=True, values=True)              # (B, D)
+        work = v.shape[0] * self.n_visible * self.config.n_hidden
+        with small_work_threads(work if v.device.type == "cpu" else 1 << 30):
+            hp = self.update(v)
+            recon = self.visible_mean(hp)                               # p(v | p(h|v)) (B, D)
+            return {"loss": (v - recon).pow(2).mean()}
+
+    @torch.no_grad()
+    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        v = self._flat(batch[0], finite=True, values=False)
+        out = {"loss": (v - self.reconstruct(v)).pow(2).mean(),        # per-unit squared error
+               "free_energy": self.free_energy(v).mean()}
+        if not self.gaussian:
+            g = torch.Generator().manual_seed(0)                         # same bits every call
+            out["pseudo_log_likelihood"] = self.pseudo_log_likelihood(v, generator=g).mean()
+        if self.config.n_hidden <= 16 or (not self.gaussian and self.n_visible <= 16):
+            out["log_likelihood"] = self.log_likelihood(v).mean()
+        return out
+
+    # -- inference --------------------------------------------------------------------------
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        """Hidden probabilities p(h = 1 | v) (B, H) of a batch of visible samples."""
+        return self.hidden_probs(self._flat(x, finite=False, values=False))
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """p(h = 1 | v) (B, H), with every input check (finite; [0, 1] for Bernoulli units)."""
+        return self.hidden_probs(self._flat(x, finite=True, values=True))
+
+    def require_fitted(self) -> None:
+        if int(self.updates) == 0:
+            raise NotFittedError(f"this {self.model_id} has not been trained yet; train it "
+                                 "before sampling from it")
+
+    @torch.no_grad()
+    def sample(self, n: int, steps: int = 1000, v0: torch.Tensor | None = None) -> torch.Tensor:
+        """Fantasies: ``steps`` of block Gibbs sampling from ``v0`` (random when None); returns
+        the visible means of the last step, shape (n, *sample_shape)."""
+        self.require_fitted()
+        if v0 is None:
+            v = torch.rand(n, self.n_visible, device=self.weight.device)
+            v = v.bernoulli() if not self.gaussian else self.vbias + torch.randn_like(v)
+        else:
+            v = v0.flatten(1).to(self.weight)
+        work = v.shape[0] * self.n_visible * self.config.n_hidden
+        with small_work_threads(work if v.device.type == "cpu" else 1 << 30):
+            for _ in range(steps):
+                h = bernoulli(self.hidden_probs(v))
+                v = self.sample_visible(h)
+            return self.visible_mean(h).reshape(-1, *self.sample_shape)
+
+    # -- likelihoods ------------------------------------------------------------------------
+
+    def pseudo_log_likelihood(self, v: torch.Tensor, *, exact: bool = False,
+                              generator: torch.Generator | None = None) -> torch.Tensor:
+        """Pseudo-log-likelihood per sample (B,): the sum over every bit when ``exact``, else
+        the one-bit estimate D log sigmoid(F(v^(i)) - F(v)) with i at random (scikit-learn)."""
+        a = torch.addmm(self.hbias, v, self.weight.T)                   # c + W v   (B, H)
+        fe = -(v @ self.vbias) - F.softplus(a).sum(1)                  # F(v)      (B,)
+        flip = 1 - 2 * v                                                # change of each bit
+        if exact:                                                       # every bit: (B, D, H)
+            a_i = a[:, None, :] + flip[:, :, None] * self.weight.T[None]
+            fe_i = fe[:, None] + F.softplus(a).sum(1)[:, None] - flip * self.vbias \
+                - F.softplus(a_i).sum(2)                                # F(v^(i))  (B, D)
+            return F.logsigmoid(fe_i - fe[:, None]).sum(1)
+        i = torch.randint(0, self.n_visible, (v.shape[0],), generator=generator).to(v.device)
+        d = flip.gather(1, i[:, None])                                  # (B, 1)
+        a_i = a + d * self.weight.T[i]                                  # (B, H)
+        fe_i = -(v @ self.vbias) - d[:, 0] * self.vbias[i] - F.softplus(a_i).sum(1)
+        return self.n_visible * F.logsigmoid(fe_i - fe)
+
+    @torch.no_grad()
+    def exact_log_partition(self) -> torch.Tensor:
+        """log Z by exact enumeration of 2^min(D, H) states (Gaussian: of the hidden states,
+        with the Gaussian integral done in closed form)."""
+        w, b, c = self.weight.double(), self.vbias.double(), self.hbias.double()
+        d, h = self.n_visible, self.config.n_hidden
+        if self.gaussian:
+            hs = all_states(h, w.device, torch.float64)                 # (2^H, H)
+            m = hs @ w                                                  # W^T h     (2^H, D)
+            # int exp(-|v-b|^2/2 + v.W^T h) dv = (2 pi)^(D/2) exp(b.W^T h + |W^T h|^2 / 2)
+            log_terms = hs @ c + m @ b + 0.5 * m.pow(2).sum(1)
+            return torch.logsumexp(log_terms, 0) + 0.5 * d * math.log(2 * math.pi)
+        if h <= d:                                                      # sum over h
+            hs = all_states(h, w.device, torch.float64)
+            return torch.logsumexp(hs @ c + F.softplus(torch.addmm(b, hs, w)).sum(1), 0)
+        vs = all_states(d, w.device, torch.float64)                     # sum over v
+        return torch.logsumexp(vs @ b + F.softplus(torch.addmm(c, vs, w.T)).sum(1), 0)
+
+    @torch.no_grad()
+    def log_likelihood(self, v: torch.Tensor, log_z: torch.Tensor | float | None = None
+                       ) -> torch.Tensor:
+        """log p(v) = -F(v) - log Z per sample (B,); log Z exact unless given."""
+        if log_z is None:
+            log_z = self.exact_log_partition()
+        return -self.free_energy(v).double() - log_z
+
+    @torch.no_grad()
+    def ais_log_partition(self, n_runs: int = 100, n_betas: int = 10000,
+                          base_vbias: torch.Tensor | None = None,
+                          generator: torch.Generator | None = None) -> tuple[float, float]:
+        """Estimate log Z by annealed importance sampling (Salakhutdinov & Murray 2008).
+
+        :param n_runs: independent annealing runs (vectorised).
+        :param n_betas: intermediate distributions, beta evenly spaced in [0, 1].
+        :param base_vbias: the base model's visible bias b_A (Bernoulli; default 0, or the
+            logit of the data mean for a better base).
+        :returns: (log Z estimate, its standard error from the spread of the weights).
+        """
+        work = n_runs * self.n_visible * self.config.n_hidden
+        with small_work_threads(work if self.weight.device.type == "cpu" else 1 << 30):
+            return self._ais(n_runs, n_betas, base_vbias, generator)
+
+    def _ais(self, n_runs: int, n_betas: int, base_vbias: torch.Tensor | None,
+             generator: torch.Generator | None) -> tuple[float, float]:
+        dev = self.weight.device
+        w, b, c = self.weight.double(), self.vbias.double(), self.hbias.double()
+        d, h = self.n_visible, self.config.n_hidden
+        ba = torch.zeros(d, dtype=torch.float64, device=dev) if base_vbias is None \
+            else base_vbias.to(dev, torch.float64)
+
+        def rand(*shape: int) -> torch.Tensor:
+            return torch.rand(*shape, generator=generator, dtype=torch.float64).to(dev)
+
+        def log_p(v: torch.Tensor, beta: float) -> torch.Tensor:     # log p*_beta(v)  (R,)
+            soft = F.softplus(beta * torch.addmm(c, v, w.T)).sum(1)
+            if self.gaussian:
+                return -0.5 * (v - b).pow(2).sum(1) + soft
+            return (1 - beta) * (v @ ba) + beta * (v @ b) + soft
+
+        if self.gaussian:                                           # exact sample of N(b, I)
+            v = b + torch.randn(n_runs, d, generator=generator, dtype=torch.float64).to(dev)
+            log_za = h * math.log(2) + 0.5 * d * math.log(2 * math.pi)
+        else:
+            v = (rand(n_runs, d) < torch.sigmoid(ba)).double()
+            log_za = h * math.log(2) + float(F.softplus(ba).sum())
+        betas = torch.linspace(0, 1, n_betas + 1).tolist()
+        logw = torch.zeros(n_runs, dtype=torch.float64, device=dev)
+        for k in range(1, n_betas + 1):
+            beta = betas[k]
+            logw += log_p(v, beta) - log_p(v, betas[k - 1])
+            if k < n_betas:                                         # Gibbs step at beta_k
+                hp = torch.sigmoid(beta * torch.addmm(c, v, w.T))
+                hs = (rand(n_runs, h) < hp).double()
+                mean = (1 - beta) * ba + beta * torch.addmm(b, hs, w) if not self.gaussian \
+                    else b + beta * (hs @ w)
+                v = mean + torch.randn(n_runs, d, generator=generator, dtype=torch.float64
+                                       ).to(dev) if self.gaussian \
+                    else (rand(n_runs, d) < torch.sigmoid(mean)).double()
+        log_mean = torch.logsumexp(logw, 0) - math.log(n_runs)      # log mean(w)
+        rel = torch.exp(logw - log_mean)                            # w / mean(w)
+        stderr = float(rel.std() / math.sqrt(n_runs)) if n_runs > 1 else float("inf")
+        return float(log_za + log_mean), stderr
+
+    # -- pictures ---------------------------------------------------------------------------
+
+    def _image_shape(self) -> tuple[int, int] | None:
+        s = tuple(x for x in self.sample_shape if x != 1)
+        if len(s) == 2:
+            return s  # type: ignore[return-value]
+        r = math.isqrt(self.n_visible)
+        return (r, r) if r * r == self.n_visible else None
+
+    def visualize(self, out_dir: Path) -> list[Path]:
+        shape = self._image_shape()
+        if shape is None:
+            return []
+        out = [plot_filters(self.weight, shape, out_dir / "filters.png")]
+        if int(self.updates) > 0:
+            out.append(plot_fantasies(self.sample(64, steps=1000), shape,
+                                      out_dir / "fantasies.png"))
+        return out
+
+
+def plot_filters(weight: torch.Tensor, shape: tuple[int, int], path: Path, k: int = 100
+                 ) -> Path:
+    """The first ``k`` hidden units' weights as images (red +, blue -)."""
+    return plots.image_grid(weight[:k].detach().float().cpu().reshape(-1, *shape), path,
+                            "RBM filters: weights of each hidden unit (red +, blue -)")
+
+
+def plot_fantasies(samples: torch.Tensor, shape: tuple[int, int], path: Path) -> Path:
+    """Samples of the model (the visible means after long Gibbs chains)."""
+    return plots.image_grid(samples.detach().float().cpu().reshape(-1, *shape), path,
+                            "RBM fantasies (1000 Gibbs steps from noise)", cmap="gray")
+
+
+# -- scikit-learn API ---------------------------------------------------------------------------
+
+class RBMTransformer(TransformerMixin, BaseEstimator):
+    """A restricted Boltzmann machine as a scikit-learn transformer (like ``BernoulliRBM``).
+
+    ``transform`` gives the hidden probabilities p(h = 1 | v), so it drops into a
+    ``Pipeline`` before a classifier. Training runs :meth:`RBM.update` over minibatches in
+    a shuffled order fixed by ``random_state``, in memory, with no run folder.
+
+    :param n_components: number of hidden units.
+    :param learning_rate: step size of the rule.
+    :param batch_size: samples per update (also the number of persistent chains).
+    :param n_iter: passes over the data.
+    :param k: Gibbs steps per update.
+    :param persistent: persistent CD (True, as ``BernoulliRBM``) or CD-k.
+    :param momentum: momentum of the update.
+    :param weight_decay: L2 penalty on the weights.
+    :param visible: ``bernoulli`` (data in [0, 1]) or ``gaussian`` (standardised data).
+    :param random_state: seeds initialisation, order and sampling (None: not seeded).
+    :param device: ``cpu``, ``cuda`` or ``auto``.
+    """
+
+    def __init__(self, n_components: int = 256, learning_rate: float = 0.1,
+                 batch_size: int = 10, n_iter: int = 10, k: int = 1, persistent: bool = True,
+                 momentum: float = 0.0, weight_decay: float = 0.0,
+                 visible: str = "bernoulli", random_state: int | None = None,
+                 device: str = "cpu") -> None:
+        self.n_components = n_components
+        self.learning_rate = learning_rate
+        self.batch_size = batch_size
+        self.n_iter = n_iter
+        self.k = k
+        self.persistent = persistent
+        self.momentum = momentum
+        self.weight_decay = weight_decay
+        self.visible = visible
+        self.random_state = random_state
+        self.device = device
+
+    def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
+        X = as_tensor(X, "X")
+        if X.dim() != 2:
+            raise InputError(f"X must be 2-D (n_samples, n_features), got shape {tuple(X.shape)}")
+        check_input(X, (X.shape[1],) if fitting else (self.n_features_in_,), name="X",
+                    finite=True)
+        if self.visible == "bernoulli":
+            check_unit_interval(X, "X")
+        return X
+
+    def fit(self, X: Any, y: Any = None) -> RBMTransformer:
+        """Train on ``X`` (n_samples, n_features); ``y`` is ignored."""
+        from nnzoo.core.device import resolve_device
+        from nnzoo.models.registry import create
+
+        require(int(self.n_iter) >= 1, f"n_iter must be >= 1, got {self.n_iter}")
+        require(int(self.batch_size) >= 1, f"batch_size must be >= 1, got {self.batch_size}")
+        X = self._check_X(X, fitting=True)
+        seed = 0 if self.random_state is None else int(self.random_state)
+        if self.random_state is not None:
+            seed_everything(seed)
+        device = resolve_device(self.device)
+        model = create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
+                       visible=self.visible, k=self.k, persistent=self.persistent,
+                       n_chains=self.batch_size, learning_rate=self.learning_rate,
+                       momentum_coef=self.momentum, l2=self.weight_decay).to(device)
+        X = X.to(device)
+        slices = batch_slices(len(X), int(self.batch_size), 1)
+        work = int(self.batch_size) * X.shape[1] * int(self.n_components)
+        with torch.no_grad(), small_work_threads(work if device.type == "cpu" else 1 << 30):
+            for epoch in range(int(self.n_iter)):
+                Xe = X[epoch_order(len(X), seed, epoch, device)]  # this epoch's order: 1 gather
+                model.run_epoch(Xe, slices)
+        self.model_ = model.eval()
+        self.n_features_in_ = int(X.shape[1])
+        self.components_ = model.weight.cpu().numpy().copy()
+        self.intercept_hidden_ = model.hbias.cpu().numpy().copy()
+        self.intercept_visible_ = model.vbias.cpu().numpy().copy()
+        return self
+
+    def _require_fitted(self) -> None:
+        if not hasattr(self, "model_"):
+            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+
+    @torch.no_grad()
+    def transform(self, X: Any) -> np.ndarray:
+        """Hidden probabilities p(h = 1 | v), shape (n_samples, n_components)."""
+        self._require_fitted()
+        X = self._check_X(X, fitting=False).to(self.model_.device)
+        return self.model_.hidden_probs(X).cpu().numpy()
+
+    @torch.no_grad()
+    def score_samples(self, X: Any) -> np.ndarray:
+        """Pseudo-log-likelihood of each sample (one-bit estimate, like ``BernoulliRBM``)."""
+        self._require_fitted()
+        if self.visible != "bernoulli":
+            raise InputError("score_samples (pseudo-log-likelihood) needs Bernoulli visible "
+                             "units; this RBM has Gaussian ones")
+        X = self._check_X(X, fitting=False).to(self.model_.device)
+        return self.model_.pseudo_log_likelihood(X).cpu().numpy()
+
+    @torch.no_grad()
+    def gibbs(self, X: Any) -> np.ndarray:
+        """One Gibbs step from ``X``: h ~ p(h | v), then v ~ p(v | h)."""
+        self._require_fitted()
+        X = self._check_X(X, fitting=False).to(self.model_.device)
+        return self.model_.sample_visible(torch.bernoulli(self.model_.hidden_probs(X))
+                                          ).cpu().numpy()
+
+    def sample(self, n_samples: int = 64, steps: int = 1000) -> np.ndarray:
+        """Fantasies: visible means after ``steps`` Gibbs steps from noise, (n, n_features)."""
+        self._require_fitted()
+        return self.model_.sample(n_samples, steps).cpu().numpy()
+
+
+from nnzoo.models.registry import register_estimator  # noqa: E402
+
+register_estimator("rbm")(RBMTransformer)
