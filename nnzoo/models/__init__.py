@@ -24,6 +24,7 @@ for _m in pkgutil.iter_modules(__path__):
     if _m.name not in _SHARED:
         importlib.import_module(f"{__name__}.{_m.name}")
 
+from nnzoo.models.dbn import DBNClassifier  # noqa: E402
 from nnzoo.models.markov_chain import MarkovChain  # noqa: E402
 from nnzoo.models.markov_text import MarkovText  # noqa: E402
 from nnzoo.models.rbm import RBMTransformer  # noqa: E402
@@ -37,7 +38,7 @@ register_estimator("mlp")(MLPClassifier)
 register_estimator("perceptron")(PerceptronClassifier)
 
 __all__ = [
-    "Card", "MLPClassifier", "MarkovChain", "MarkovText", "ModelSpec", "PerceptronClassifier",
-    "RBMTransformer", "TorchClassifier", "card", "create", "get_spec", "implemented_ids",
-    "list_models", "register", "register_estimator",
+    "Card", "DBNClassifier", "MLPClassifier", "MarkovChain", "MarkovText", "ModelSpec",
+    "PerceptronClassifier", "RBMTransformer", "TorchClassifier", "card", "create", "get_spec",
+    "implemented_ids", "list_models", "register", "register_estimator",
 ]

@@ -60,6 +60,10 @@ class ZooModule(nn.Module):
         return check_input(x, self.sample_shape, name=f"{self.model_id} input", finite=finite,
                            integer=self.integer_input)
 
+    def on_fit_start(self, X: torch.Tensor, seed: int = 0) -> None:
+        """Called once by the engine before the first training step, with the whole training
+        split (a DBN pre-trains its RBMs greedily here). Does nothing by default."""
+
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Apply one step of the learning rule to ``(x, y)`` (``y`` None when unsupervised)."""
         raise NotImplementedError

@@ -77,6 +77,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         X, yi = X.to(device), yi.to(device)
         opts = model.configure_optimizers(cfg)
         model.train()
+        model.on_fit_start(X, seed)
         self.loss_curve_: list[float] = []
         for epoch in range(cfg.epochs):
             order = epoch_order(len(X), seed, epoch, device)

@@ -235,6 +235,8 @@ class Trainer:
         cfg, p = self.cfg, self.progress
         last = min(cfg.epochs, until_epoch or cfg.epochs)
         self.model.train()
+        if p.step == 0 and p.batch == 0:
+            self.model.on_fit_start(self.train_data.X.to(self.device), self.seed)
         record: dict[str, Any] = {}
         autocast = _autocast(self.device, self.amp)
         while p.epoch < last and not p.stopped_early:

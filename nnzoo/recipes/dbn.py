@@ -1,0 +1,36 @@
+"""Recipes of the deep belief network.
+
+- ``dbn/digits`` (default, offline): the reference implementation's README set-up
+  (albertbup/deep-belief-network, ``SupervisedDBNClassification``): hidden layers
+  [256, 256], CD-1 pre-training with learning rate 0.05 for 10 epochs per layer, then 100
+  epochs of plain SGD (learning rate 0.1, batch 32) on a ReLU net with dropout 0.2.
+- ``dbn/mnist``: Hinton & Salakhutdinov's 784-500-500-2000 stack, CD-1 pre-training (batch
+  100, 10 epochs per layer), then sigmoid-net fine-tuning by SGD with momentum 0.9.
+
+Through ``nnzoo train`` the RBMs pre-train at the first training step on that step's batch
+(the engine does not hand a model its whole training set); the benchmark and the
+scikit-learn wrapper ``DBNClassifier`` pre-train on the whole training set
+(see :mod:`nnzoo.models.dbn`).
+"""
+
+from __future__ import annotations
+
+from nnzoo.recipes.base import Recipe, add
+
+add(Recipe("dbn", "digits", "digits",
+           "DBN [256, 256], CD-1 pre-training (lr 0.05, 10 epochs per layer), then 100 epochs "
+           "of SGD (lr 0.1, batch 32) on a ReLU net with dropout 0.2 (the reference's README)",
+           model_hp={"hidden": (256, 256), "activation": "relu", "dropout": 0.2,
+                     "pretrain_epochs": 10, "pretrain_lr": 0.05, "pretrain_batch": 32,
+                     "k": 1, "persistent": False},
+           train={"epochs": 100, "batch_size": 32, "optimizer": "sgd", "lr": 0.1,
+                  "momentum": 0.0},
+           default=True))
+add(Recipe("dbn", "mnist", "mnist",
+           "DBN 784-500-500-2000, CD-1 pre-training (lr 0.05, batch 100, 10 epochs per layer), "
+           "then 50 epochs of SGD (lr 0.1, momentum 0.9, batch 100) on the sigmoid net",
+           model_hp={"hidden": (500, 500, 2000), "activation": "sigmoid", "dropout": 0.0,
+                     "pretrain_epochs": 10, "pretrain_lr": 0.05, "pretrain_batch": 100,
+                     "k": 1, "persistent": False},
+           train={"epochs": 50, "batch_size": 100, "optimizer": "sgd", "lr": 0.1,
+                  "momentum": 0.9}))
