@@ -11,8 +11,12 @@ Each hidden layer computes
     h_{l+1} = dropout(act(BN(W_l h_l + b_l)))
 
 and the output layer gives class scores s = W_L h_L + b_L, trained with the cross-entropy
-loss -log softmax(s)_y. The first layer's weights, reshaped to the input image, are the
-"receptive fields" that :meth:`MLP.visualize` plots.
+loss -log softmax(s)_y. Weights start from PyTorch's default initialisation, or with
+``init="glorot"`` from Glorot & Bengio's uniform one (W ~ U(-a, a), a = sqrt(6 / (fan_in +
+fan_out)), biases 0; "Understanding the difficulty of training deep feedforward neural
+networks", AISTATS 2010), the scheme scikit-learn's MLPClassifier uses: it helps the small,
+shallow digits net and hurts the deep MNIST one. The first layer's weights,
+reshaped to the input image, are the "receptive fields" that :meth:`MLP.visualize` plots.
 """
 
 from __future__ import annotations
@@ -47,6 +51,7 @@ class MLPConfig:
     :param dropout: dropout probability after each hidden layer.
     :param input_dropout: dropout probability on the input.
     :param batch_norm: batch normalisation before each hidden nonlinearity.
+    :param init: ``torch`` (PyTorch's default) or ``glorot`` (Glorot & Bengio 2010, uniform).
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
@@ -56,6 +61,7 @@ class MLPConfig:
     dropout: float = 0.0
     input_dropout: float = 0.0
     batch_norm: bool = False
+    init: Literal["torch", "glorot"] = "torch"
 
     def __post_init__(self) -> None:
         require(len(self.sample_shape) >= 1 and all(s >= 1 for s in self.sample_shape),
@@ -91,6 +97,12 @@ class MLP(Classifier):
             width = h
         layers.append(nn.Linear(width, config.n_classes))
         self.net = nn.Sequential(*layers)
+        if config.init == "glorot":
+            for m in self.net:
+                if isinstance(m, nn.Linear):
+                    nn.init.xavier_uniform_(m.weight)  # U(-a, a), a = sqrt(6 / (in + out))
+                    if m.bias is not None:
+                        nn.init.zeros_(m.bias)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check(x)

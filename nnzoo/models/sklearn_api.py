@@ -116,6 +116,7 @@ class MLPClassifier(TorchClassifier):
     :param activation: ``relu``, ``tanh``, ``sigmoid``, ``gelu``, ``leaky_relu`` or ``elu``.
     :param dropout: dropout after each hidden layer.
     :param batch_norm: batch normalisation in each hidden layer.
+    :param init: ``torch`` (PyTorch's default) or ``glorot`` (scikit-learn's scheme).
     :param epochs: passes over the data.
     :param batch_size: minibatch size.
     :param lr: learning rate.
@@ -128,13 +129,15 @@ class MLPClassifier(TorchClassifier):
     model_id = "mlp"
 
     def __init__(self, hidden: tuple[int, ...] = (100,), activation: str = "relu",
-                 dropout: float = 0.0, batch_norm: bool = False, epochs: int = 200,
+                 dropout: float = 0.0, batch_norm: bool = False, init: str = "torch",
+                 epochs: int = 200,
                  batch_size: int = 200, lr: float = 1e-3, optimizer: str = "adam",
                  weight_decay: float = 0.0, seed: int = 0, device: str = "cpu") -> None:
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
         self.batch_norm = batch_norm
+        self.init = init
         self.epochs = epochs
         self.batch_size = batch_size
         self.lr = lr
