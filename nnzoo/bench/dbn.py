@@ -20,37 +20,14 @@ error (<= 1.25 %). Peer: the same scikit-learn pipeline with 500-unit RBMs.
 
 from __future__ import annotations
 
-import contextlib
-import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
-import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, timed
 
 PEER = "scikit-learn Pipeline(BernoulliRBM, BernoulliRBM, LogisticRegression)"
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _timed(fn: Any) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
 
 
 def reference_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
@@ -80,10 +57,10 @@ def _compare(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray,
              task: str, ours: Any, peer: Any, budget: str) -> BenchResult:
     from sklearn.exceptions import ConvergenceWarning
 
-    with _one_thread(), warnings.catch_warnings():
+    with one_thread(), warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
-        _, t_ours = _timed(lambda: ours.fit(Xtr, ytr))
-        _, t_peer = _timed(lambda: peer.fit(Xtr, ytr))
+        _, t_ours = timed(lambda: ours.fit(Xtr, ytr))
+        _, t_peer = timed(lambda: peer.fit(Xtr, ytr))
         acc_ours, acc_peer = float(ours.score(Xte, yte)), float(peer.score(Xte, yte))
     return BenchResult(
         "dbn", tier, task, "accuracy", True, PEER, acc_ours, acc_peer, t_ours, t_peer,

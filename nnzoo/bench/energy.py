@@ -21,36 +21,14 @@ than it saves, and a loaded 2-core machine otherwise makes thread barriers domin
 
 from __future__ import annotations
 
-import contextlib
 import statistics
-import time
 import warnings
-from collections.abc import Iterator
 from typing import Any
 
 import numpy as np
 import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task
-
-
-@contextlib.contextmanager
-def _one_thread() -> Iterator[None]:
-    from threadpoolctl import threadpool_limits
-
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def _timed(fn: Any) -> tuple[Any, float]:
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, timed
 
 
 def nudged_digits() -> tuple[np.ndarray, np.ndarray]:
@@ -89,7 +67,7 @@ def _rbm_pipeline(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.nda
             clf.fit(rbm.transform(Xtr), ytr)
         return float(clf.score(rbm.transform(Xte), yte))
 
-    with _one_thread():
+    with one_thread():
         ours = RBMTransformer(n_components=n_components, learning_rate=lr, n_iter=n_iter,
                               batch_size=batch, k=1, persistent=True, random_state=0)
         peer = BernoulliRBM(n_components=n_components, learning_rate=lr, n_iter=n_iter,
@@ -97,8 +75,8 @@ def _rbm_pipeline(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.nda
         ours.fit(Xtr[:200])                              # warm-up (allocator), timed by neither
         t_ours, t_peer = [], []
         for _ in range(repeats):                         # interleaved, median of each side
-            t_ours.append(_timed(lambda: ours.fit(Xtr))[1])
-            t_peer.append(_timed(lambda: peer.fit(Xtr))[1])
+            t_ours.append(timed(lambda: ours.fit(Xtr))[1])
+            t_peer.append(timed(lambda: peer.fit(Xtr))[1])
         acc_ours, acc_peer = score(ours), score(peer)
     return BenchResult(
         "rbm", tier, task, "accuracy", True, "scikit-learn BernoulliRBM", acc_ours, acc_peer,
@@ -164,9 +142,9 @@ def bm_vs_exact(size: int = 3, n_hidden: int = 4, updates: int = 1000, seed: int
             m.weight.add_(m.vel_w)
             m.bias.add_(m.vel_b)
 
-    with _one_thread():
-        _, t_s = _timed(run_sampled)
-        _, t_e = _timed(run_exact)
+    with one_thread():
+        _, t_s = timed(run_sampled)
+        _, t_e = timed(run_exact)
     return {"start": start, "sampled": float(sampled.log_likelihood(X).mean()),
             "exact": float(exact.log_likelihood(X).mean()), "t_sampled": t_s, "t_exact": t_e,
             "n_patterns": len(X)}

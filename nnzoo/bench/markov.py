@@ -16,35 +16,27 @@
 from __future__ import annotations
 
 import random
-import time
 from typing import Any
 
 import numpy as np
 import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.runner import BenchResult, bench_task, timed
 from nnzoo.data.text import shakespeare_excerpt, tinyshakespeare
 from nnzoo.models.markov_chain import MarkovChain
 from nnzoo.models.markov_text import MarkovText
-
-
-def _timed(fn):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
 
 # -- text ---------------------------------------------------------------------------------------
 
 def _text(task: str, tier: str, text: str, state_size: int, n_sentences: int) -> BenchResult:
     import markovify
 
-    peer, t_peer_build = _timed(lambda: markovify.Text(text, state_size=state_size))
-    ours, t_ours_build = _timed(lambda: MarkovText.from_text(text, state_size, seed=0))
+    peer, t_peer_build = timed(lambda: markovify.Text(text, state_size=state_size))
+    ours, t_ours_build = timed(lambda: MarkovText.from_text(text, state_size, seed=0))
     equal = peer.chain.model == ours.model
     random.seed(0)
-    theirs, t_peer = _timed(lambda: [peer.make_sentence() for _ in range(n_sentences)])
-    mine, t_ours = _timed(lambda: ours.make_sentences(n_sentences))
+    theirs, t_peer = timed(lambda: [peer.make_sentence() for _ in range(n_sentences)])
+    mine, t_ours = timed(lambda: ours.make_sentences(n_sentences))
     ok = lambda out: sum(s is not None for s in out) / len(out)  # noqa: E731
     return BenchResult(
         "markov-chain", tier, f"{task}-state{state_size}", "sentence rate", True,
@@ -110,8 +102,8 @@ def _analysis(n: int, tier: str) -> BenchResult:
                 "period": mc.period, "pi": mc.stationary_distributions[0],
                 "mfpt": mc.mean_first_passage_times_to()}
 
-    a, t_ours = _timed(ours)
-    b, t_peer = _timed(theirs)
+    a, t_ours = timed(ours)
+    b, t_peer = timed(theirs)
     kemeny = lambda r: float(r["mfpt"][0] @ r["pi"])  # noqa: E731  K = sum_j pi_j m_0j
     return BenchResult(
         "markov-chain", tier, f"analysis-{n}", "Kemeny constant", True,

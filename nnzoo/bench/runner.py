@@ -9,13 +9,14 @@ reported as missing, never replaced by something else.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
 import json
 import os
 import pkgutil
 import platform
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -78,6 +79,28 @@ class BenchTask:
 
 
 _TASKS: list[BenchTask] = []
+
+
+def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
+    """``(fn(), seconds it took)``: every benchmark times both sides with this."""
+    t0 = time.perf_counter()
+    out = fn()
+    return out, time.perf_counter() - t0
+
+
+@contextlib.contextmanager
+def one_thread() -> Iterator[None]:
+    """Run both sides single-threaded (torch and the BLAS of NumPy/scikit-learn), then restore
+    torch's thread count: small models are dominated by thread hand-offs otherwise."""
+    from threadpoolctl import threadpool_limits
+
+    before = torch.get_num_threads()
+    torch.set_num_threads(1)
+    try:
+        with threadpool_limits(1):
+            yield
+    finally:
+        torch.set_num_threads(before)
 
 
 def bench_task(model: str, tier: str, task: str) -> Callable[[Callable[[bool], BenchResult]],

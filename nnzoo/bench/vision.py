@@ -20,7 +20,7 @@ import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.runner import BenchResult, bench_task, timed
 from nnzoo.core.config import build_optimizer, build_scheduler
 from nnzoo.core.loop import batch_slices, epoch_order
 from nnzoo.core.rundir import RunDir
@@ -37,12 +37,6 @@ def _numpy(name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return flat(s.train.X), s.train.y.numpy(), flat(s.test.X), s.test.y.numpy()
 
 
-def _timed(fn):  # type: ignore[no-untyped-def]
-    t0 = time.perf_counter()
-    out = fn()
-    return out, time.perf_counter() - t0
-
-
 # -- perceptron -------------------------------------------------------------------------------
 
 def _perceptron(task: str, tier: str, epochs: int) -> BenchResult:
@@ -50,11 +44,11 @@ def _perceptron(task: str, tier: str, epochs: int) -> BenchResult:
 
     Xtr, ytr, Xte, yte = _numpy(task)
     ours = PerceptronClassifier(averaged=True, online=True, epochs=epochs, seed=0)
-    _, t_ours = _timed(lambda: ours.fit(Xtr, ytr))
+    _, t_ours = timed(lambda: ours.fit(Xtr, ytr))
     peer = Perceptron(max_iter=epochs, tol=None, shuffle=True, random_state=0)
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        _, t_peer = _timed(lambda: peer.fit(Xtr, ytr))
+        _, t_peer = timed(lambda: peer.fit(Xtr, ytr))
     return BenchResult(
         "perceptron", tier, task, "accuracy", True, "scikit-learn Perceptron",
         float(ours.score(Xte, yte)), float(peer.score(Xte, yte)), t_ours, t_peer, "fit",
@@ -87,7 +81,7 @@ def _mlp(task: str, tier: str, hidden: tuple[int, ...], epochs: int, batch: int,
     for seed in seeds:
         ours = MLPClassifier(hidden=hidden, init=init, epochs=epochs, batch_size=batch, lr=1e-3,
                              seed=seed)
-        _, t = _timed(lambda: ours.fit(Xtr, ytr))  # noqa: B023
+        _, t = timed(lambda: ours.fit(Xtr, ytr))  # noqa: B023
         ours_acc.append(float(ours.score(Xte, yte)))
         ours_t.append(t)
         peer = SkMLP(hidden_layer_sizes=hidden, alpha=0.0, batch_size=batch,
@@ -95,7 +89,7 @@ def _mlp(task: str, tier: str, hidden: tuple[int, ...], epochs: int, batch: int,
                      n_iter_no_change=epochs + 1, shuffle=True, random_state=seed)
         with warnings.catch_warnings():
             warnings.simplefilter("ignore", ConvergenceWarning)
-            _, t = _timed(lambda: peer.fit(Xtr, ytr))  # noqa: B023
+            _, t = timed(lambda: peer.fit(Xtr, ytr))  # noqa: B023
         peer_acc.append(float(peer.score(Xte, yte)))
         peer_t.append(t)
         losses.append((ours.loss_curve_[-1], peer.loss_curve_[-1]))
