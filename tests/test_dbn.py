@@ -118,10 +118,11 @@ def test_first_step_pretrains_on_the_declared_set_and_only_once() -> None:
 def test_classifier_beats_the_greedy_rbm_pipeline() -> None:
     """The reference README's split and set-up (fewer fine-tuning epochs) against
     scikit-learn's stacked BernoulliRBMs + logistic regression."""
-    from nnzoo.bench.dbn import _one_thread, peer_pipeline, reference_split
+    from nnzoo.bench.dbn import peer_pipeline, reference_split
+    from nnzoo.bench.runner import one_thread
 
     Xtr, Xte, ytr, yte = reference_split()
-    with _one_thread():  # small products: thread barriers dominate on a loaded machine
+    with one_thread():  # small products: thread barriers dominate on a loaded machine
         ours = DBNClassifier(hidden=(256, 256), activation="relu", dropout=0.2,
                              pretrain_lr=0.05, pretrain_epochs=10, epochs=30, batch_size=32,
                              lr=0.1).fit(Xtr, ytr)
@@ -139,10 +140,10 @@ def test_estimator_params_are_stored_verbatim() -> None:
 
 
 def test_train_command_writes_curve_filters_and_samples(tmp_path) -> None:  # type: ignore[no-untyped-def]
-    from nnzoo.bench.dbn import _one_thread
+    from nnzoo.bench.runner import one_thread
     from nnzoo.recipes.runner import RunOptions, train
 
-    with _one_thread():
+    with one_thread():
         s = train("dbn", overrides={"epochs": 2, "gibbs_steps": 50},
                   options=RunOptions(out=str(tmp_path), quiet=True, device="cpu"))
     plots = {p.name for p in (Path(s["run_dir"]) / "plots").iterdir()}
