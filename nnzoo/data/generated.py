@@ -440,21 +440,18 @@ def bars_and_stripes_splits(size: int = 4) -> Splits:
     distribution comes to the uniform one over these patterns, not by held-out samples.
     """
     P = bars_and_stripes(size)
-    ds = ArrayDataset(P, None)
-    return Splits(
-        name="bars-and-stripes",
-        train=ds,
-        val=ds,
-        test=ds,
-        task="unsupervised",
-        n_classes=None,
-        sample_shape=(P.shape[1],),
-        classes=None,
-        description=(
-            f"Bars and stripes (MacKay 2003), {size}x{size}: all {P.shape[0]} patterns, "
-            "flattened row-major; train = val = test = the whole distribution."
-        ),
+    return _whole_set(
+        "bars-and-stripes", P,
+        f"Bars and stripes (MacKay 2003), {size}x{size}: all {P.shape[0]} patterns, "
+        "flattened row-major; train = val = test = the whole distribution.",
     )
+
+
+def _whole_set(name: str, P: torch.Tensor, description: str) -> Splits:
+    """Unsupervised :class:`Splits` whose train, val and test are all the patterns ``P``."""
+    ds = ArrayDataset(P, None)
+    return Splits(name=name, train=ds, val=ds, test=ds, task="unsupervised", n_classes=None,
+                  sample_shape=(P.shape[1],), classes=None, description=description)
 
 
 def random_patterns(
@@ -489,18 +486,8 @@ def random_patterns_splits(
 ) -> Splits:
     """:func:`random_patterns` as a :class:`Splits` (unsupervised; train = val = test)."""
     P = random_patterns(n_patterns, n_units, seed=seed, values=values)
-    ds = ArrayDataset(P, None)
-    return Splits(
-        name="random-patterns",
-        train=ds,
-        val=ds,
-        test=ds,
-        task="unsupervised",
-        n_classes=None,
-        sample_shape=(P.shape[1],),
-        classes=None,
-        description=(
-            f"{P.shape[0]} random patterns of {P.shape[1]} units with values {tuple(values)} "
-            f"(p = 1/2 each), seed {seed}; a memory's patterns: train = val = test."
-        ),
+    return _whole_set(
+        "random-patterns", P,
+        f"{P.shape[0]} random patterns of {P.shape[1]} units with values {tuple(values)} "
+        f"(p = 1/2 each), seed {seed}; a memory's patterns: train = val = test.",
     )
