@@ -24,6 +24,7 @@ from nnzoo.data.registry import (
     get_source,
     list_datasets,
     load_dataset,
+    register_dataset,
 )
 from nnzoo.data.root import data_root
 from nnzoo.data.sources import RemoteFile, Source, download, ensure, sha256_file, verify
@@ -56,6 +57,7 @@ __all__ = [
     "mackey_glass_splits",
     "random_patterns",
     "read_idx",
+    "register_dataset",
     "sha256_file",
     "verify",
 ]

@@ -1,5 +1,9 @@
 """The dataset registry: every dataset nnzoo can load, by the id people type.
 
+The datasets of the first modules are listed in the table below; any other module of
+``nnzoo.data`` adds its own with :func:`register_dataset` at import time, and importing this
+module imports every such module (so a new dataset is one new file).
+
 ``load_dataset("digits")``, ``load_dataset("mnist", val_size=10000)``,
 ``load_dataset("copy", seq_len=20, seed=1)``: keyword arguments go to the dataset's loader,
 and a wrong one is a :class:`ConfigError` that lists the ones it takes.
@@ -101,6 +105,35 @@ ALIASES: dict[str, str] = {
 }
 
 
+def register_dataset(name: str, loader: Callable[..., Splits], *, source: Source | None = None,
+                     description: str, aliases: tuple[str, ...] = ()) -> None:
+    """Add dataset ``name`` (lowercase, hyphenated) to the registry.
+
+    :param loader: returns the :class:`Splits`; its keyword arguments are the dataset's options.
+    :param source: where its files come from (None: embedded or generated, no download).
+    :param description: one line for ``nnzoo data list``.
+    :param aliases: other names that resolve to it.
+    """
+    if name in DATASETS or name in ALIASES:
+        raise ValueError(f"dataset {name!r} registered twice")
+    DATASETS[name] = DatasetInfo(name, loader, source, source is None, description)
+    for a in aliases:
+        if a in DATASETS or a in ALIASES:
+            raise ValueError(f"dataset alias {a!r} registered twice")
+        ALIASES[a] = name
+
+
+def _discover() -> None:
+    """Import every module of ``nnzoo.data`` so that each registers its datasets."""
+    import importlib
+    import pkgutil
+    from pathlib import Path
+
+    for m in pkgutil.iter_modules([str(Path(__file__).parent)]):
+        if m.name != "registry":
+            importlib.import_module(f"nnzoo.data.{m.name}")
+
+
 def _key(name: str) -> str:
     if not isinstance(name, str):
         raise UnknownNameError("dataset", repr(name), DATASETS)
@@ -152,3 +185,6 @@ def load_dataset(name: str, **kwargs: Any) -> Splits:
             f"it takes: {takes}"
         )
     return info.loader(**kwargs)
+
+
+_discover()
