@@ -30,7 +30,7 @@ def _build(mid: str, seed: int = 0):  # type: ignore[no-untyped-def]
 
     rec = get_recipe(mid)
     hp, _ = rec.resolve()
-    splits = load_dataset(rec.dataset)
+    splits = load_dataset(rec.dataset, **rec.dataset_args)
     model = build_for(mid, hp, splits, seed, torch.device("cpu"), False)
     d = splits.train
     return model, (d.X[:32], None if d.y is None else d.y[:32])

@@ -17,8 +17,11 @@ from nnzoo.core.config import TrainConfig, build_config, config_dict
 from nnzoo.core.errors import UnknownNameError
 from nnzoo.models import get_spec
 
-#: Fields the dataset decides; a recipe or override cannot set them.
-DATA_FIELDS = ("sample_shape", "n_classes")
+#: Fields the dataset decides; a recipe or override cannot set them. ``vocab_size`` comes from
+#: ``Splits.meta["vocab_size"]`` (token datasets). A model that both classifies and regresses
+#: has ``n_classes`` and ``n_outputs``: on a regression dataset it gets ``n_classes = 0`` and
+#: ``n_outputs`` = the size of one target.
+DATA_FIELDS = ("sample_shape", "n_classes", "vocab_size", "n_outputs")
 
 
 @dataclass(frozen=True)
@@ -28,6 +31,7 @@ class Recipe:
     :param model: model id.
     :param name: recipe name (``digits``, ``mnist``...).
     :param dataset: dataset id (:func:`nnzoo.data.load_dataset`).
+    :param dataset_args: keyword arguments of the dataset's loader (a fold, a series length).
     :param description: one line for ``nnzoo info``.
     :param model_hp: model config values that differ from the config's defaults.
     :param train: :class:`TrainConfig` values that differ from its defaults.
@@ -45,6 +49,7 @@ class Recipe:
     metric: str = "accuracy"
     higher_is_better: bool = True
     default: bool = False
+    dataset_args: dict[str, Any] = field(default_factory=dict)
 
     def resolve(self, overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any],
                                                                       TrainConfig]:

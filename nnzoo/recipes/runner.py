@@ -80,10 +80,18 @@ def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
     fields = {f.name for f in dataclasses.fields(spec.config)}
     data_hp: dict[str, Any] = {"sample_shape": splits.sample_shape}
     if "n_classes" in fields:
-        if splits.task != "classification" or splits.n_classes is None:
+        if splits.task == "regression" and "n_outputs" in fields:
+            # a model that does both: n_classes = 0 means regression onto n_outputs targets
+            y = splits.train.y
+            data_hp["n_classes"] = 0
+            data_hp["n_outputs"] = int(np.prod(y.shape[1:])) if y is not None else 1
+        elif splits.task != "classification" or splits.n_classes is None:
             raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
                               f"{splits.task} task")
-        data_hp["n_classes"] = splits.n_classes
+        else:
+            data_hp["n_classes"] = splits.n_classes
+    if "vocab_size" in fields and "vocab_size" in splits.meta:
+        data_hp["vocab_size"] = splits.meta["vocab_size"]
     seed_everything(seed)
     model = create(model_id, **model_hp, **data_hp).to(device)
     if compile:
@@ -101,6 +109,7 @@ def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
     model_hp, cfg = rec.resolve(overrides)
     config = {
         "model": spec.id, "recipe": rec.name, "dataset": dataset or rec.dataset,
+        "dataset_args": rec.dataset_args if dataset in (None, rec.dataset) else {},
         "model_hp": model_hp, "train": config_dict(cfg), "metric": rec.metric,
         "higher_is_better": rec.higher_is_better, "seed": opts.seed, "device": opts.device,
         "amp": opts.amp, "compile": opts.compile, "world_size": 1,
@@ -123,7 +132,7 @@ def resume(run_dir: str | Path, *, options: RunOptions | None = None) -> dict[st
 
 def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
     device = resolve_device(opts.device)
-    splits = load_dataset(config["dataset"])
+    splits = load_dataset(config["dataset"], **config.get("dataset_args", {}))
     cfg = build_config(TrainConfig, config["train"])
     dist = init_from_env(device)
     if dist.enabled and device.type == "cuda":
@@ -193,7 +202,7 @@ def load_run_model(run_dir: str | Path, device: str = "auto"
     run = RunDir.open(run_dir)
     config = run.read_config()
     dev = resolve_device(device)
-    splits = load_dataset(config["dataset"])
+    splits = load_dataset(config["dataset"], **config.get("dataset_args", {}))
     model = _build(config["model"], config["model_hp"], splits, config["seed"], dev, False)
     tensors, state = load_checkpoint(run.checkpoint_path)
     if state.get("model") != config["model"]:
