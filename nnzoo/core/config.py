@@ -153,6 +153,9 @@ class TrainConfig:
     :param checkpoint_every: also checkpoint every this many steps inside an epoch; 0 = only
         at the end of each epoch.
     :param eval_batch_size: batch size for evaluation.
+    :param grad_clip: clip the global gradient norm to this value before each step; 0 = off.
+    :param max_time: stop at the end of the epoch in which the training time (optimizer steps,
+        not evaluation) passes this many seconds; 0 = no limit.
     """
 
     epochs: int = 10
@@ -166,6 +169,8 @@ class TrainConfig:
     patience: int = 0
     checkpoint_every: int = 0
     eval_batch_size: int = 1000
+    grad_clip: float = 0.0
+    max_time: float = 0.0
 
     def __post_init__(self) -> None:
         require(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
@@ -179,6 +184,8 @@ class TrainConfig:
                 f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
         require(self.eval_batch_size >= 1,
                 f"eval_batch_size must be >= 1, got {self.eval_batch_size}")
+        require(self.grad_clip >= 0, f"grad_clip must be >= 0, got {self.grad_clip}")
+        require(self.max_time >= 0, f"max_time must be >= 0 seconds, got {self.max_time}")
 
 
 def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:

@@ -44,13 +44,15 @@ def optimize(
     automatic: bool,
     autocast: AbstractContextManager | None = None,
     loss_scale: float = 1.0,
+    clip: float = 0.0,
 ) -> dict[str, torch.Tensor]:
     """Run one training step and return its metrics (detached).
 
     ``forward(batch)`` is the model's ``training_step`` (or a DDP wrapper around it). With
     ``automatic`` the returned ``"loss"`` is back-propagated and every optimizer stepped;
     otherwise ``training_step`` has already applied the model's own update. ``loss_scale``
-    multiplies the loss that is back-propagated (not the one reported).
+    multiplies the loss that is back-propagated (not the one reported); ``clip`` > 0 rescales
+    the gradient of all the optimizers' parameters to that global norm at most.
     """
     if automatic:
         for opt in optimizers:
@@ -62,6 +64,9 @@ def optimize(
         if loss is None or not isinstance(loss, torch.Tensor) or not loss.requires_grad:
             raise RuntimeError("training_step must return a differentiable 'loss' tensor")
         (loss * loss_scale if loss_scale != 1.0 else loss).backward()
+        if clip > 0:
+            params = [p for opt in optimizers for g in opt.param_groups for p in g["params"]]
+            torch.nn.utils.clip_grad_norm_(params, clip)
         for opt in optimizers:
             opt.step()
     return {k: (v.detach() if isinstance(v, torch.Tensor) else torch.tensor(float(v)))

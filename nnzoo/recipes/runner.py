@@ -85,10 +85,10 @@ def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
             y = splits.train.y
             data_hp["n_classes"] = 0
             data_hp["n_outputs"] = int(np.prod(y.shape[1:])) if y is not None else 1
-        elif splits.task != "classification" or splits.n_classes is None:
+        elif splits.n_classes is None:
             raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
-                              f"{splits.task} task")
-        else:
+                              f"{splits.task} task without classes")
+        else:  # classes of samples, or of every step of a sequence (a language model)
             data_hp["n_classes"] = splits.n_classes
     if "vocab_size" in fields and "vocab_size" in splits.meta:
         data_hp["vocab_size"] = splits.meta["vocab_size"]

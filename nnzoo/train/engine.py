@@ -248,7 +248,7 @@ class Trainer:
                 t0 = time.perf_counter()
                 out = optimize(self.step_fn, (x, y), self.optimizers,
                                automatic=self.model.automatic_optimization, autocast=autocast,
-                               loss_scale=weight)
+                               loss_scale=weight, clip=cfg.grad_clip)
                 if self.sched_unit == "step":
                     for s in self.schedulers:
                         s.step()
@@ -290,6 +290,8 @@ class Trainer:
             else:
                 p.bad_epochs += 1
                 p.stopped_early = bool(self.cfg.patience) and p.bad_epochs >= self.cfg.patience
+        if self.cfg.max_time and p.train_time >= self.cfg.max_time:
+            p.stopped_early = True  # the time budget is spent
         record = {"kind": "epoch", "epoch": p.epoch + 1, "step": p.step, **train, **val,
                   "lr": lr, "epoch_time": epoch_time, "train_time": p.train_time}
         self._log(record)
