@@ -243,3 +243,43 @@ def test_gallery_setup_matches_bernoulli_rbm() -> None:
     r = rbm_digits(True)
     assert r.nnzoo is not None and r.peer_value is not None
     assert r.nnzoo >= 0.92 and r.nnzoo >= r.peer_value - 0.005, (r.nnzoo, r.peer_value)
+
+
+def test_mean_field_cd1_update_matches_the_rule_by_hand() -> None:
+    """CD-1 with visible probabilities: dW = rate (<h v>_data - <h v>_recon), vn = p(v|h)."""
+    torch.manual_seed(0)
+    m = create("rbm", sample_shape=(6,), n_hidden=4, persistent=False, k=1,
+               learning_rate=0.1, mean_field_visible=True).double()
+    m.weight.normal_(0, 0.5)
+    v = (torch.rand(5, 6) < 0.5).double()
+    W, b, c = m.weight.clone(), m.vbias.clone(), m.hbias.clone()
+    torch.manual_seed(3)
+    m.update(v)
+    torch.manual_seed(3)
+    hp = torch.sigmoid(c + v @ W.T)
+    h = (torch.rand_like(hp) < hp).double()
+    vn = torch.sigmoid(b + h @ W)                      # the mean, not a sample
+    hn = torch.sigmoid(c + vn @ W.T)
+    dW = 0.1 * (hp.T @ v - hn.T @ vn) / 5
+    torch.testing.assert_close(m.weight, W + dW)
+    torch.testing.assert_close(m.vbias, b + 0.1 * (v - vn).mean(0))
+
+
+def test_visible_bias_init_and_momentum_warmup() -> None:
+    X = torch.tensor([[1.0, 0.0, 1.0], [1.0, 0.0, 0.0], [1.0, 1.0, 0.0], [0.0, 0.0, 1.0]])
+    m = create("rbm", sample_shape=(3,), n_hidden=2, vbias_init="logit-mean")
+    m.on_fit_start(X)
+    p = torch.tensor([0.75, 0.25, 0.5])
+    torch.testing.assert_close(m.vbias, torch.log(p / (1 - p)))
+
+    def run(momentum: float, warmup: int, n: int) -> torch.Tensor:
+        torch.manual_seed(0)
+        r = create("rbm", sample_shape=(3,), n_hidden=2, persistent=False,
+                   momentum_coef=momentum, momentum_warmup=warmup)
+        for _ in range(n):
+            r.update(X)
+        return r.weight.clone()
+
+    # the first two updates run at momentum 0.5, then 0.9 takes over
+    torch.testing.assert_close(run(0.9, 2, 2), run(0.5, 0, 2))
+    assert not torch.allclose(run(0.9, 2, 3), run(0.5, 0, 3))

@@ -6,8 +6,10 @@
   random_state=0)``, 100 hidden units, learning rate 0.06, 10 epochs, batch 10, PCD-1 on both
   sides, then ``LogisticRegression(C=6000)`` on the hidden probabilities. Quality: test
   accuracy of the pipeline; time: RBM fit time per epoch.
-- Full tier: MNIST, 1024 hidden units, the same pipeline (``C=100``); accuracy on the test
-  set, both sides with the same epochs and batch size.
+- Full tier: MNIST, 1024 hidden units with the ``rbm/mnist`` recipe's rule, beside
+  ``BernoulliRBM`` with the same width, rate, batch and epochs; logistic regression on the
+  hidden probabilities with C picked on validation; accuracy on the test set (target
+  <= 1.83 % error).
 - Boltzmann machine vs exact-gradient ascent: no maintained library implements the general
   Boltzmann machine, so the peer is the ideal the sampled rule approximates, gradient ascent
   on the exact log-likelihood (every state enumerated), with the same learning rate,
@@ -101,14 +103,63 @@ def rbm_digits(quiet: bool) -> BenchResult:
 
 @bench_task("rbm", "full", "mnist")
 def rbm_mnist(quiet: bool) -> BenchResult:
+    """MNIST, 1024 hidden units: nnzoo with the ``rbm/mnist`` recipe's rule (CD-1 on visible
+    probabilities, momentum 0.5 then 0.9, L2 1e-5, visible biases from the data, batch 20, 40
+    epochs) beside ``BernoulliRBM`` with the same width, rate, batch and epochs (PCD-1, the
+    only rule it has). Features: hidden probabilities; on top, ``LogisticRegression`` fitted
+    on the 55,000 training images with C picked on the 5,000 validation images, for each side
+    separately; quality: accuracy on the 10,000 test images. The target is the maintained
+    TensorFlow implementation's figure (yell/boltzmann-machines): <= 1.83 % test error."""
+    from sklearn.exceptions import ConvergenceWarning
+    from sklearn.linear_model import LogisticRegression
+    from sklearn.neural_network import BernoulliRBM
+
     from nnzoo.data import load_dataset
+    from nnzoo.models.rbm import RBMTransformer
+    from nnzoo.recipes import get_recipe
 
     s = load_dataset("mnist")
-    flat = lambda t: t.reshape(len(t), -1).numpy().astype(np.float64)  # noqa: E731
-    Xtr = np.concatenate([flat(s.train.X), flat(s.val.X)])
-    ytr = np.concatenate([s.train.y.numpy(), s.val.y.numpy()])
-    return _rbm_pipeline(Xtr, ytr, flat(s.test.X), s.test.y.numpy(), tier="full", task="mnist",
-                         n_components=1024, n_iter=20, lr=0.05, C=100, batch=100, repeats=1)
+    flat = lambda t: t.reshape(len(t), -1).numpy().astype(np.float32)  # noqa: E731
+    Xtr, Xva, Xte = flat(s.train.X), flat(s.val.X), flat(s.test.X)
+    ytr, yva, yte = s.train.y.numpy(), s.val.y.numpy(), s.test.y.numpy()
+    hp, cfg = get_recipe("rbm", "mnist").resolve()
+    steps_per_epoch = -(-len(Xtr) // cfg.batch_size)
+    ours = RBMTransformer(
+        n_components=hp["n_hidden"], learning_rate=hp["learning_rate"],
+        batch_size=cfg.batch_size, n_iter=cfg.epochs, k=hp["k"], persistent=hp["persistent"],
+        momentum=hp["momentum_coef"], weight_decay=hp["l2"],
+        mean_field_visible=hp["mean_field_visible"], vbias_init=hp["vbias_init"],
+        momentum_warmup=hp["momentum_warmup"] // steps_per_epoch, random_state=0)
+    peer = BernoulliRBM(n_components=hp["n_hidden"], learning_rate=hp["learning_rate"],
+                        batch_size=cfg.batch_size, n_iter=cfg.epochs, random_state=0)
+
+    def score(rbm: Any) -> tuple[float, float]:
+        Ftr, Fva, Fte = rbm.transform(Xtr), rbm.transform(Xva), rbm.transform(Xte)
+        best: tuple[float, float, Any] = (-1.0, 0.0, None)
+        for C in (1.0, 10.0, 100.0):
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore", ConvergenceWarning)
+                clf = LogisticRegression(C=C, max_iter=1000).fit(Ftr, ytr)
+            val = float(clf.score(Fva, yva))
+            if val > best[0]:
+                best = (val, C, clf)
+        return float(best[2].score(Fte, yte)), best[1]
+
+    with one_thread():
+        _, t_ours = timed(lambda: ours.fit(Xtr))
+        _, t_peer = timed(lambda: peer.fit(Xtr))
+    (acc_ours, c_ours), (acc_peer, c_peer) = score(ours), score(peer)
+    return BenchResult(
+        "rbm", "full", "mnist", "accuracy", True, "scikit-learn BernoulliRBM", acc_ours,
+        acc_peer, t_ours / cfg.epochs, t_peer / cfg.epochs, "RBM fit time per epoch",
+        f"{hp['n_hidden']} hidden, learning rate {hp['learning_rate']}, batch "
+        f"{cfg.batch_size}, {cfg.epochs} epochs; nnzoo: CD-{hp['k']} on visible "
+        "probabilities, momentum 0.5 then 0.9, L2 1e-5, visible biases from the data; "
+        "peer: PCD-1 (its only rule); then LogisticRegression, C picked on validation",
+        notes="target: <= 1.83 % test error (yell/boltzmann-machines, RBM features + "
+              "logistic regression); 55,000 training images, 10,000 test; single-threaded",
+        extra={"test_error_nnzoo": 1 - acc_ours, "test_error_peer": 1 - acc_peer,
+               "C_nnzoo": c_ours, "C_peer": c_peer})
 
 
 # -- Boltzmann machine --------------------------------------------------------------------------

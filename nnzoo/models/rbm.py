@@ -95,6 +95,12 @@ class RBMConfig:
     :param momentum_coef: momentum of the update (0 = plain stochastic gradient).
     :param l2: L2 weight decay on ``W``.
     :param init_std: standard deviation of the initial weights (biases start at 0).
+    :param mean_field_visible: the negative phase uses the visible probabilities p(v | h)
+        instead of a binary sample (less sampling noise; Hinton's practical guide, sec. 3.2).
+    :param vbias_init: ``zero``, or ``logit-mean``: visible biases start at log(p / (1 - p)) of
+        each unit's mean over the training split (set by :meth:`RBM.on_fit_start`; guide 8.1).
+    :param momentum_warmup: updates at momentum ``min(0.5, momentum_coef)`` before
+        ``momentum_coef`` applies (the guide's 0.5 for the first epochs, then 0.9).
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
@@ -107,6 +113,9 @@ class RBMConfig:
     momentum_coef: float = 0.0
     l2: float = 0.0
     init_std: float = 0.01
+    mean_field_visible: bool = False
+    vbias_init: Literal["zero", "logit-mean"] = "zero"
+    momentum_warmup: int = 0
 
     def __post_init__(self) -> None:
         require(isinstance(self.sample_shape, tuple) and len(self.sample_shape) >= 1
@@ -122,6 +131,10 @@ class RBMConfig:
                 f"momentum_coef must be in [0, 1), got {self.momentum_coef}")
         require(self.l2 >= 0, f"l2 must be >= 0, got {self.l2}")
         require(self.init_std > 0, f"init_std must be > 0, got {self.init_std}")
+        require(self.vbias_init in ("zero", "logit-mean"),
+                f"vbias_init must be zero or logit-mean, got {self.vbias_init!r}")
+        require(self.momentum_warmup >= 0,
+                f"momentum_warmup must be >= 0 updates, got {self.momentum_warmup}")
 
 
 def check_unit_interval(v: torch.Tensor, name: str) -> None:
@@ -208,6 +221,28 @@ class RBM(ZooModule):
         a = torch.addmm(self.vbias, h, self.weight)
         return a if self.gaussian else torch.sigmoid_(a)
 
+    def _negative_visible(self, h: torch.Tensor) -> torch.Tensor:
+        """The negative phase's visible units: a sample of p(v | h), or its mean when
+        ``mean_field_visible``."""
+        if self.config.mean_field_visible and not self.gaussian:
+            return self.visible_mean(h)
+        return self.sample_visible(h)
+
+    def on_fit_start(self, X: torch.Tensor, seed: int = 0) -> None:
+        """Before the first update: visible biases from the data when ``vbias_init`` asks."""
+        if self.config.vbias_init == "logit-mean" and int(self.updates) == 0:
+            self.init_visible_bias(X)
+
+    @torch.no_grad()
+    def init_visible_bias(self, X: torch.Tensor) -> None:
+        """b_i = log(p_i / (1 - p_i)) with p_i the mean of unit i over ``X`` (clamped to
+        [1e-3, 1 - 1e-3]); for Gaussian units b_i = the mean."""
+        m = X.flatten(1).mean(0).to(self.vbias)
+        if not self.gaussian:
+            m = m.clamp(1e-3, 1 - 1e-3)
+            m = torch.log(m / (1 - m))
+        self.vbias.copy_(m)
+
     def sample_visible(self, h: torch.Tensor) -> torch.Tensor:
         """v ~ p(v | h): Bernoulli(sigmoid(b + W^T h)) or N(b + W^T h, I); (B, D)."""
         m = self.visible_mean(h)
@@ -249,8 +284,7 @@ class RBM(ZooModule):
             h = self._buffers["chain"]
             for _ in range(cfg.k - 1):                     # k - 1 Gibbs steps of the chains
                 h = bernoulli(torch.addmm(c, self.sample_visible(h), w.T).sigmoid_())
-            vn = self.sample_visible(h) if self.gaussian \
-                else bernoulli(torch.addmm(b, h, w).sigmoid_())   # v ~ p(v|h)   (C, D)
+            vn = self._negative_visible(h)                 # v ~ p(v|h)              (C, D)
             x2 = torch.cat([v, vn])                        # data and chains        (B+C, D)
             h2 = torch.addmm(c, x2, w.T).sigmoid_()        # p(h|v) of both, one product
             hn = h2[n:]
@@ -258,7 +292,7 @@ class RBM(ZooModule):
             hp = torch.addmm(c, v, w.T).sigmoid_()         # positive phase p(h|v)  (B, H)
             h = bernoulli(hp)
             for _ in range(cfg.k):                         # k steps of block Gibbs sampling
-                vn = self.sample_visible(h)                # v ~ p(v|h)             (B, D)
+                vn = self._negative_visible(h)             # v ~ p(v|h)             (B, D)
                 hn = torch.addmm(c, vn, w.T).sigmoid_()    # p(h|v)                 (B, H)
                 h = bernoulli(hn)
             x2, h2 = torch.cat([v, vn]), torch.cat([hp, hn])
@@ -273,9 +307,11 @@ class RBM(ZooModule):
             c.addmv_(h2.T, s, alpha=rate)                  # c += rate (<h>_data - <h>_model)
         else:
             gw = hs.T @ x2 - cfg.l2 * w                    # grad - l2 W
+            mom = cfg.momentum_coef if int(self.updates) >= cfg.momentum_warmup \
+                else min(0.5, cfg.momentum_coef)
             for vel, g, p in ((self.vel_w, gw, w), (self.vel_b, x2.T @ s, b),
                               (self.vel_c, h2.T @ s, c)):
-                vel.mul_(cfg.momentum_coef).add_(g, alpha=rate)       # vel = m vel + rate g
+                vel.mul_(mom).add_(g, alpha=rate)          # vel = m vel + rate g
                 p.add_(vel)
         return h2[:n]
 
@@ -288,10 +324,10 @@ class RBM(ZooModule):
         """
         cfg = self.config
         if not (cfg.persistent and cfg.k == 1 and not self.gaussian and cfg.momentum_coef == 0
-                and cfg.l2 == 0):
+                and cfg.l2 == 0 and not cfg.mean_field_visible):
             for sl in slices:
                 self._update(X[sl])
-            self.updates += len(slices)
+                self.updates += 1
             return
         w, b, c = self.weight, self.vbias, self.hbias
         wt, rate, h = w.T, cfg.learning_rate, self._buffers["chain"]
@@ -537,13 +573,17 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
     :param visible: ``bernoulli`` (data in [0, 1]) or ``gaussian`` (standardised data).
     :param random_state: seeds initialisation, order and sampling (None: not seeded).
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param mean_field_visible: negative phase on p(v | h) instead of a sample.
+    :param vbias_init: ``zero`` or ``logit-mean`` (visible biases from the data's means).
+    :param momentum_warmup: epochs at momentum ``min(0.5, momentum)`` before ``momentum``.
     """
 
     def __init__(self, n_components: int = 256, learning_rate: float = 0.1,
                  batch_size: int = 10, n_iter: int = 10, k: int = 1, persistent: bool = True,
                  momentum: float = 0.0, weight_decay: float = 0.0,
                  visible: str = "bernoulli", random_state: int | None = None,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", mean_field_visible: bool = False,
+                 vbias_init: str = "zero", momentum_warmup: int = 0) -> None:
         self.n_components = n_components
         self.learning_rate = learning_rate
         self.batch_size = batch_size
@@ -555,6 +595,9 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         self.visible = visible
         self.random_state = random_state
         self.device = device
+        self.mean_field_visible = mean_field_visible
+        self.vbias_init = vbias_init
+        self.momentum_warmup = momentum_warmup
 
     def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
         X = as_tensor(X, "X")
@@ -581,8 +624,12 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         model = create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
                        visible=self.visible, k=self.k, persistent=self.persistent,
                        n_chains=self.batch_size, learning_rate=self.learning_rate,
-                       momentum_coef=self.momentum, l2=self.weight_decay).to(device)
+                       momentum_coef=self.momentum, l2=self.weight_decay,
+                       mean_field_visible=self.mean_field_visible, vbias_init=self.vbias_init,
+                       momentum_warmup=int(self.momentum_warmup) * -(-len(X) // int(
+                           self.batch_size))).to(device)
         X = X.to(device)
+        model.on_fit_start(X, seed)
         slices = batch_slices(len(X), int(self.batch_size), 1)
         work = int(self.batch_size) * X.shape[1] * int(self.n_components)
         with torch.no_grad(), small_work_threads(work if device.type == "cpu" else 1 << 30):

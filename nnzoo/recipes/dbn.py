@@ -7,10 +7,9 @@
 - ``dbn/mnist``: Hinton & Salakhutdinov's 784-500-500-2000 stack, CD-1 pre-training (batch
   100, 10 epochs per layer), then sigmoid-net fine-tuning by SGD with momentum 0.9.
 
-Through ``nnzoo train`` the RBMs pre-train at the first training step on that step's batch
-(the engine does not hand a model its whole training set); the benchmark and the
-scikit-learn wrapper ``DBNClassifier`` pre-train on the whole training set
-(see :mod:`nnzoo.models.dbn`).
+Through ``nnzoo train``, the benchmark and the scikit-learn wrapper ``DBNClassifier`` alike,
+the RBMs pre-train greedily on the whole training split before the first fine-tuning step
+(the engine's ``on_fit_start`` hook; see :mod:`nnzoo.models.dbn`).
 """
 
 from __future__ import annotations

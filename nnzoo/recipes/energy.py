@@ -3,7 +3,10 @@ machine.
 
 - ``rbm/digits`` (default, offline): scikit-learn's gallery set-up, 100 hidden units, PCD-1
   with 10 chains, learning rate 0.06, batch 10, 10 epochs;
-- ``rbm/mnist``: 1024 hidden units, PCD-1 with momentum 0.5 and L2 weight decay, 20 epochs;
+- ``rbm/mnist``: 1024 hidden units, CD-1 on visible probabilities, momentum 0.5 for 5 epochs
+  then 0.9, L2 1e-5, visible biases from the data, batch 20, 40 epochs (2,750 updates an
+  epoch); with logistic regression on its hidden probabilities it reaches <= 1.83 % MNIST
+  test error (``nnzoo bench rbm --tier full``);
 - ``bm/bars-and-stripes`` (default, offline): 16 visible and 4 hidden fully connected units on
   the 4x4 bars-and-stripes distribution; the exact log-likelihood is logged every epoch.
 """
@@ -21,11 +24,14 @@ add(Recipe("rbm", "digits", "digits",
            train={"epochs": 10, "batch_size": 10}, metric="loss", higher_is_better=False,
            default=True))
 add(Recipe("rbm", "mnist", "mnist",
-           "Bernoulli RBM, 1024 hidden units, PCD-1 (100 chains), learning rate 0.05, momentum "
-           "0.5, L2 1e-4, batch 100, 20 epochs",
-           model_hp={"n_hidden": 1024, "k": 1, "persistent": True, "n_chains": 100,
-                     "learning_rate": 0.05, "momentum_coef": 0.5, "l2": 1e-4},
-           train={"epochs": 20, "batch_size": 100}, metric="loss", higher_is_better=False))
+           "Bernoulli RBM, 1024 hidden units, CD-1 on visible probabilities, learning rate "
+           "0.05, momentum 0.5 for 5 epochs then 0.9, L2 1e-5, visible biases from the data, "
+           "batch 20, 40 epochs",
+           model_hp={"n_hidden": 1024, "k": 1, "persistent": False, "n_chains": 1,
+                     "learning_rate": 0.05, "momentum_coef": 0.9,
+                     "momentum_warmup": 5 * 2750, "l2": 1e-5, "mean_field_visible": True,
+                     "vbias_init": "logit-mean"},
+           train={"epochs": 40, "batch_size": 20}, metric="loss", higher_is_better=False))
 
 # -- Boltzmann machine ------------------------------------------------------------------------
 add(Recipe("bm", "bars-and-stripes", "bars-and-stripes",
