@@ -313,6 +313,8 @@ class DBNClassifier(TorchClassifier):
     :param optimizer: ``sgd``, ``adam`` or ``adamw``.
     :param momentum: SGD momentum.
     :param weight_decay: L2 penalty in fine-tuning.
+    :param scheduler: fine-tuning learning-rate schedule: ``none``, ``cosine``, ``step``,
+        ``onecycle`` (as :class:`~nnzoo.core.config.TrainConfig`).
     :param seed: seeds initialisation, pre-training and shuffling.
     :param device: ``cpu``, ``cuda`` or ``auto``.
     """
@@ -324,7 +326,7 @@ class DBNClassifier(TorchClassifier):
                  pretrain_batch: int = 32, k: int = 1, persistent: bool = False,
                  epochs: int = 100, batch_size: int = 32, lr: float = 0.1,
                  optimizer: str = "sgd", momentum: float = 0.0, weight_decay: float = 0.0,
-                 seed: int = 0, device: str = "cpu") -> None:
+                 scheduler: str = "none", seed: int = 0, device: str = "cpu") -> None:
         self.hidden = hidden
         self.activation = activation
         self.dropout = dropout
@@ -338,6 +340,7 @@ class DBNClassifier(TorchClassifier):
         self.lr = lr
         self.optimizer = optimizer
         self.momentum = momentum
+        self.scheduler = scheduler
         self.weight_decay = weight_decay
         self.seed = seed
         self.device = device

@@ -17,7 +17,7 @@ import numpy as np
 import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 
-from nnzoo.core.config import TrainConfig, build_config
+from nnzoo.core.config import TrainConfig, build_config, build_scheduler
 from nnzoo.core.device import resolve_device
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order, optimize
@@ -76,17 +76,25 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                        n_classes=len(self.classes_), **model_hp).to(device)
         X, yi = X.to(device), yi.to(device)
         opts = model.configure_optimizers(cfg)
+        slices = batch_slices(len(X), cfg.batch_size)
+        scheds = [build_scheduler(o, cfg, len(slices)) for o in opts]  # (scheduler, unit)
         model.train()
         model.on_fit_start(X, seed)
         self.loss_curve_: list[float] = []
         for epoch in range(cfg.epochs):
             order = epoch_order(len(X), seed, epoch, device)
             total = torch.zeros((), device=device)
-            for sl in batch_slices(len(X), cfg.batch_size):
+            for sl in slices:
                 idx = order[sl]
                 out = optimize(model.training_step, (X[idx], yi[idx]), opts,
-                               automatic=model.automatic_optimization)
+                               automatic=model.automatic_optimization, clip=cfg.grad_clip)
                 total += out["loss"] * len(idx)
+                for s, unit in scheds:
+                    if s is not None and unit == "step":
+                        s.step()
+            for s, unit in scheds:
+                if s is not None and unit == "epoch":
+                    s.step()
             self.loss_curve_.append(float(total) / len(X))
         self.model_ = model.eval()
         self.n_features_in_ = int(np.prod(X.shape[1:]))
