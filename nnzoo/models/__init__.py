@@ -33,12 +33,13 @@ from nnzoo.models.sklearn_api import (  # noqa: E402  (after the models it wraps
     PerceptronClassifier,
     TorchClassifier,
 )
+from nnzoo.models.svm import SVMClassifier  # noqa: E402
 
 register_estimator("mlp")(MLPClassifier)
 register_estimator("perceptron")(PerceptronClassifier)
 
 __all__ = [
     "Card", "DBNClassifier", "MLPClassifier", "MarkovChain", "MarkovText", "ModelSpec",
-    "PerceptronClassifier", "RBMTransformer", "TorchClassifier", "card", "create", "get_spec",
-    "implemented_ids", "list_models", "register", "register_estimator",
+    "PerceptronClassifier", "RBMTransformer", "SVMClassifier", "TorchClassifier", "card",
+    "create", "get_spec", "implemented_ids", "list_models", "register", "register_estimator",
 ]
