@@ -10,7 +10,8 @@ a :class:`ConfigError` that says which argument is wrong and why.
   Computation 9(8), 1997 (experiment 4), in the form used by Le, Jaitly & Hinton,
   arXiv:1504.00941, 2015 and Arjovsky, Shah & Bengio, ICML 2016.
 - :func:`mackey_glass`: Mackey & Glass, "Oscillation and chaos in physiological control
-  systems", Science 197(4300), 1977; discretized as ``reservoirpy.datasets.mackey_glass``.
+  systems", Science 197(4300), 1977; discretized as ``reservoirpy.datasets.mackey_glass``
+  was before reservoirpy 0.4 (0.4.2 changed its RK4 step; its series differs by up to 0.2).
 - :func:`bars_and_stripes`: MacKay, "Information Theory, Inference, and Learning
   Algorithms", 2003 (the Boltzmann-machine toy distribution).
 - :func:`random_patterns`: Hopfield, "Neural networks and physical systems with emergent
@@ -295,7 +296,7 @@ def _mg_rhs(xt: float, xtau: float, beta: float, gamma: float, n: float) -> floa
 
 def _mg_rk4(xt: float, xtau: float, beta: float, gamma: float, n: float, h: float) -> float:
     # Classic RK4 in x with the delayed term x(t - tau) held fixed over the step
-    # (reservoirpy's discretization, same operation order so results agree to the bit).
+    # (reservoirpy's discretization before 0.4, same operation order, agreeing to the bit).
     k1 = h * _mg_rhs(xt, xtau, beta, gamma, n)
     k2 = h * _mg_rhs(xt + 0.5 * k1, xtau, beta, gamma, n)
     k3 = h * _mg_rhs(xt + 0.5 * k2, xtau, beta, gamma, n)
@@ -313,7 +314,7 @@ def mackey_glass(
     x0: float = 1.2,
     seed: int = 5555,
 ) -> torch.Tensor:
-    """The Mackey-Glass series (Mackey & Glass, Science 1977), as reservoirpy computes it.
+    """The Mackey-Glass series (Mackey & Glass, Science 1977), as reservoirpy < 0.4 computed it.
 
     ``dx/dt = beta * x(t - tau) / (1 + x(t - tau)^n) - gamma * x(t)``; ``tau = 17`` gives
     the mildly chaotic series of the echo-state literature (Jaeger & Haas 2004).
@@ -323,8 +324,10 @@ def mackey_glass(
     delayed value held fixed over the step; the delayed value is the sample
     ``L = floor(tau / dt)`` steps back, and for the first ``L`` steps it comes from a random
     history ``x0 + 0.2 * (u - 0.5)``, ``u ~ U[0, 1)`` drawn by ``numpy.random.default_rng(seed)``
-    (so the same ``seed`` gives reservoirpy's series; 5555 was its default seed). reservoirpy
-    ignores ``h`` inside its RK4 step; here ``dt`` is used, which is the same for ``dt = 1``.
+    (so the same ``seed`` gave reservoirpy's series; 5555 was its default seed). reservoirpy
+    ignored ``h`` inside its RK4 step; here ``dt`` is used, which is the same for ``dt = 1``.
+    reservoirpy 0.4.2 changed its RK4 step, so its own series now differs (by up to 0.2); the
+    benchmarks feed this series to both libraries.
 
     :returns: float64 tensor of shape ``(n_steps,)``.
     """

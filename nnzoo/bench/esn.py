@@ -1,0 +1,162 @@
+"""Benchmarks of the echo state network against reservoirpy.
+
+- ``mackey-glass`` (quick): reservoirpy's README set-up. The series is nnzoo's
+  ``mackey-glass`` dataset with 2,000 steps (tau 17, reservoirpy's default seed 5555), not
+  normalised (the README feeds the raw series), split as ``to_forecasting(X,
+  test_size=0.2)`` does: ``X = x[t]``, ``y = x[t+1]``, the first 1,599 pairs train and the
+  last 400 test (``val_fraction=0``). ESN: 100 units, spectral radius 1.25, leak rate 0.3,
+  ridge 1e-5, warm-up (washout) 100, reservoirpy's defaults elsewhere (recurrent and input
+  connectivity 0.1, +-1 input weights, no bias). The test series is run from the state
+  where training ended, on both sides.
+- ``narma10`` (quick): NARMA10 system identification (nnzoo's ``narma10``, 10,000 steps,
+  70/10/20 % in time order; the validation part is not used), the ``esn/narma10`` recipe's
+  reservoir (200 units, spectral radius 0.9, no leak, dense inputs scaled 0.2, biases 0.5,
+  ridge 1e-8, washout 100). Quality: test NRMSE.
+
+Quality is the median over seeds of the test error with the *same reservoir on both sides*:
+nnzoo draws ``W``, ``W_in`` and the biases, and reservoirpy's ``Reservoir`` receives them
+(``W`` as a CSR matrix, the sparse format its own initialiser produces), so the comparison
+measures the implementations rather than the luck of one random draw. The median error with
+each library drawing its own reservoir (same distributions, different generators) is
+reported in the notes and ``extra``.
+
+Time: construction plus ``fit`` with each library's own initialisation (the sparse draw and
+the spectral-radius rescaling included: reservoirpy initialises lazily inside its first
+``fit``), median over the seeds, the two sides interleaved; ``extra`` also holds the fit
+time with the shared matrices. Both sides run single-threaded (``one_thread``) and in float64
+(reservoirpy's precision: nnzoo's model is ``.double()``-ed; its default is float32).
+"""
+
+from __future__ import annotations
+
+import statistics
+from functools import partial
+from typing import Any
+
+import numpy as np
+import torch
+
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, timed
+
+PEER = "reservoirpy"
+SEEDS = 10
+
+
+def _rpy_esn(hp: dict[str, Any], seed: int, shared: Any = None) -> Any:
+    """reservoirpy's ``Reservoir >> Ridge`` with ``hp``; its own draws, or ``shared`` =
+    (W, W_in, bias) NumPy arrays injected."""
+    from reservoirpy.mat_gen import bernoulli
+    from reservoirpy.nodes import Reservoir, Ridge
+
+    if shared is not None:
+        from scipy import sparse
+
+        W, W_in, bias = shared
+        res = Reservoir(units=hp["n_units"], lr=hp["leak_rate"], W=sparse.csr_matrix(W),
+                        Win=W_in, bias=bias)
+    else:
+        bias: Any = bernoulli(input_scaling=hp["bias_scaling"]) if hp["bias_scaling"] else 0.0
+        res = Reservoir(units=hp["n_units"], lr=hp["leak_rate"], sr=hp["spectral_radius"],
+                        input_scaling=hp["input_scaling"], rc_connectivity=hp["connectivity"],
+                        input_connectivity=hp["input_connectivity"], bias=bias, seed=seed)
+    return res >> Ridge(ridge=hp["ridge"])
+
+
+def _error(pred: np.ndarray, y: np.ndarray, normalised: bool, start: int = 0) -> float:
+    pred, y = pred[start:], y[start:]
+    rmse = float(np.sqrt(np.mean((pred - y) ** 2)))
+    return rmse / float(np.std(y)) if normalised else rmse
+
+
+def compare(hp: dict[str, Any], Xtr: torch.Tensor, ytr: torch.Tensor, Xte: torch.Tensor,
+            yte: torch.Tensor, *, normalised: bool, seeds: int = SEEDS, score_from: int = 0
+            ) -> dict[str, Any]:
+    """Fit both sides on the training series, run both on the series that follows and score
+    its steps from ``score_from`` on (see the module docstring); returns per-seed errors
+    and times."""
+    from reservoirpy.nodes import Reservoir  # noqa: F401  (missing peer: ImportError here)
+
+    from nnzoo.models import create
+
+    D, K = Xtr.shape[1], ytr.shape[1]
+    xtr, y_tr, xte, y_te = (a.double().numpy() for a in (Xtr, ytr, Xte, yte))
+    washout = hp["washout"]
+    r: dict[str, list[float]] = {k: [] for k in (
+        "nnzoo", "peer", "nnzoo_own", "peer_own", "t_nnzoo", "t_peer", "t_nnzoo_fit",
+        "t_peer_fit")}
+
+    def ours(seed: int) -> Any:
+        torch.manual_seed(seed)
+        return create("esn", sample_shape=(D,), n_outputs=K, **hp).double().fit(Xtr, ytr)
+
+    def theirs(seed: int, shared: Any = None) -> Any:
+        return _rpy_esn(hp, seed, shared).fit(xtr, y_tr, warmup=washout)
+
+    def err(pred: Any) -> float:
+        pred = pred.double().numpy() if isinstance(pred, torch.Tensor) else pred
+        return _error(pred, y_te, normalised, score_from)
+
+    with one_thread():
+        ours(0), theirs(0)                                   # warm-up, timed by neither
+        for s in range(seeds):
+            m, t = timed(partial(ours, s))                   # own draws, construct + fit
+            p, tp = timed(partial(theirs, s))
+            r["t_nnzoo"].append(t)
+            r["t_peer"].append(tp)
+            r["nnzoo_own"].append(err(m.predict(Xte)))
+            r["peer_own"].append(err(p.run(xte)))
+            shared = (m.W.double().numpy(), m.W_in.double().numpy(), m.bias.double().numpy())
+            p2, tp2 = timed(partial(theirs, s, shared))      # the same reservoir
+            _, t2 = timed(partial(m.fit, Xtr, ytr))
+            r["t_peer_fit"].append(tp2)
+            r["t_nnzoo_fit"].append(t2)
+            r["nnzoo"].append(err(m.predict(Xte)))
+            r["peer"].append(err(p2.run(xte)))
+    return r
+
+
+def _result(task: str, metric: str, r: dict[str, Any], budget: str) -> BenchResult:
+    med = {k: statistics.median(v) for k, v in r.items()}
+    return BenchResult(
+        "esn", "quick", task, metric, False, PEER, med["nnzoo"], med["peer"], med["t_nnzoo"],
+        med["t_peer"], f"construct + fit, own draws (median of {len(r['nnzoo'])} seeds)",
+        budget,
+        notes=(f"{metric}: median over seeds with the same reservoir on both sides; with each "
+               f"library drawing its own reservoir: nnzoo {med['nnzoo_own']:.4g}, reservoirpy "
+               f"{med['peer_own']:.4g}; fit alone with the shared matrices: nnzoo "
+               f"{med['t_nnzoo_fit']:.3g} s, reservoirpy {med['t_peer_fit']:.3g} s"),
+        extra={k: [float(x) for x in v] for k, v in r.items()})
+
+
+@bench_task("esn", "quick", "mackey-glass")
+def esn_mackey_glass(quiet: bool) -> BenchResult:
+    from nnzoo.data.generated import mackey_glass_splits
+
+    sp = mackey_glass_splits(2000, val_fraction=0.0, test_fraction=0.2)
+    hp = {"n_units": 100, "spectral_radius": 1.25, "leak_rate": 0.3, "ridge": 1e-5,
+          "washout": 100, "connectivity": 0.1, "input_connectivity": 0.1,
+          "input_scaling": 1.0, "bias_scaling": 0.0}
+    r = compare(hp, sp.train.X, sp.train.y, sp.test.X, sp.test.y, normalised=False)
+    return _result("mackey-glass", "rmse", r,
+                   "reservoirpy README: 2000 steps, 1599 train / 400 test, 100 units, sr 1.25, "
+                   "leak 0.3, ridge 1e-5, warm-up 100; single-threaded")
+
+
+@bench_task("esn", "quick", "narma10")
+def esn_narma10(quiet: bool) -> BenchResult:
+    from nnzoo.data.series import narma10_splits
+
+    sp = narma10_splits()
+    hp = {"n_units": 200, "spectral_radius": 0.9, "leak_rate": 1.0, "ridge": 1e-8,
+          "washout": 100, "connectivity": 0.1, "input_connectivity": 1.0,
+          "input_scaling": 0.2, "bias_scaling": 0.5}
+    Xte = torch.cat([sp.val.X, sp.test.X])           # the test follows the validation part
+    yte = torch.cat([sp.val.y, sp.test.y])
+    r = compare(hp, sp.train.X, sp.train.y, Xte, yte, normalised=True, seeds=5,
+                score_from=len(sp.val))
+    return _result("narma10", "nrmse", r, "NARMA10, 7000 train steps, scored on the last 2000 "
+                   "(after the 1000 validation steps), 200 units, sr 0.9, no leak, inputs 0.2, "
+                   "biases 0.5, ridge 1e-8, washout 100; single-threaded")
+
+
+__all__ = ["compare"]
