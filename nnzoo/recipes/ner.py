@@ -1,0 +1,59 @@
+"""Recipes of the sequence taggers: the feature CRF and the BiLSTM-CRF, on named entities.
+
+- ``crf/toy-ner`` (default, offline): the feature CRF (word identities in a window of one,
+  hashed affixes, word shapes; BIO constraints) on the generated ``toy-ner`` sentences;
+  Adam, learning rate 0.05, batch 32, 10 epochs.
+- ``crf/wnut17``: the same model on WNUT-17 (words seen once are kept; unknown-word dropout
+  0.1), Adam 0.02, batch 32, up to 30 epochs or 10 minutes of training, the epoch of best
+  validation entity F1 reported by the learning curve.
+- ``bilstm-crf/toy-ner`` (default, offline): BiLSTM-CRF with a character CNN, 50-dimensional
+  words, 50 units per direction, Adam 0.005, batch 32, 10 epochs.
+- ``bilstm-crf/wnut17``: Lample et al.'s sizes (100-dimensional words, 100 units per
+  direction, dropout 0.5) with Ma & Hovy's character CNN (30 filters of width 3), BIO
+  constraints, unknown-word dropout 0.1; Adam 0.002, gradient norm clipped at 5, batch 32, up
+  to 30 epochs or 10 minutes of training.
+
+``n_classes`` is given with ``tags`` so that the tag set is checked when the recipe is
+registered; the dataset sets the same value at run time. The metric of every recipe is
+conlleval's entity F1 on the validation split. Evaluation runs
+in one batch (``eval_batch_size`` 100,000), so the logged F1, precision and recall are the
+corpus figures, not averages of batch figures.
+"""
+
+from __future__ import annotations
+
+from nnzoo.data.conll import CHARS, TOY_TAGS, WNUT17_TAGS
+from nnzoo.recipes.base import Recipe, add
+
+ONE_BATCH = 100_000
+_chars = {"n_chars": 2 + len(CHARS)}
+_toy = {"tags": TOY_TAGS, "n_classes": len(TOY_TAGS), **_chars}
+_wnut = {"tags": WNUT17_TAGS, "n_classes": len(WNUT17_TAGS), **_chars}
+
+add(Recipe("crf", "toy-ner", "toy-ner",
+           "feature CRF (word window 1, affixes, shapes, BIO constraints) on generated NER "
+           "sentences, Adam 0.05, batch 32, 10 epochs",
+           model_hp={**_toy, "alphabet": CHARS},
+           train={"epochs": 10, "batch_size": 32, "lr": 0.05, "eval_batch_size": ONE_BATCH},
+           metric="f1", default=True))
+add(Recipe("crf", "wnut17", "wnut17",
+           "feature CRF (word window 1, affixes, shapes, BIO constraints) on WNUT-17, Adam "
+           "0.02, batch 32, up to 30 epochs / 10 minutes",
+           model_hp={**_wnut, "alphabet": CHARS, "unk_dropout": 0.1},
+           train={"epochs": 30, "batch_size": 32, "lr": 0.02, "eval_batch_size": ONE_BATCH,
+                  "max_time": 600.0},
+           metric="f1"))
+add(Recipe("bilstm-crf", "toy-ner", "toy-ner",
+           "BiLSTM-CRF with a character CNN, 50-d words, 50 units per direction, on generated "
+           "NER sentences, Adam 0.005, batch 32, 10 epochs",
+           model_hp={**_toy, "word_dim": 50, "hidden": 50},
+           train={"epochs": 10, "batch_size": 32, "lr": 0.005, "eval_batch_size": ONE_BATCH},
+           metric="f1", default=True))
+add(Recipe("bilstm-crf", "wnut17", "wnut17",
+           "BiLSTM-CRF (Lample et al. 2016 sizes, Ma & Hovy character CNN) on WNUT-17, Adam "
+           "0.002, clip 5, batch 32, up to 30 epochs / 10 minutes",
+           model_hp={**_wnut, "word_dim": 100, "hidden": 100, "char_encoder": "cnn",
+                     "dropout": 0.5, "unk_dropout": 0.1},
+           train={"epochs": 30, "batch_size": 32, "lr": 0.002, "grad_clip": 5.0,
+                  "eval_batch_size": ONE_BATCH, "max_time": 600.0},
+           metric="f1"))
