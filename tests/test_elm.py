@@ -1,0 +1,175 @@
+"""The ELM's hidden layer and readout against their formulas, its leave-one-out choice against
+brute force, its scikit-learn API and its errors."""
+
+from __future__ import annotations
+
+import numpy as np
+import pytest
+import torch
+
+from nnzoo.core.errors import ConfigError, InputError, NotFittedError
+from nnzoo.models import create
+from nnzoo.models.elm import (
+    ELMClassifier,
+    ELMConfig,
+    ELMRegressor,
+    fit_readout,
+    parse_neurons,
+    select_alpha,
+)
+
+
+def _normal_equations(H: np.ndarray, Y: np.ndarray, alpha: float) -> tuple[np.ndarray, np.ndarray]:
+    """Solve [H 1]^T [H 1] theta + diag(alpha, ..., alpha, 0) theta = [H 1]^T Y directly."""
+    A = np.hstack([H, np.ones((len(H), 1))])
+    P = alpha * np.eye(A.shape[1])
+    P[-1, -1] = 0.0                                   # the intercept is not penalised
+    theta = np.linalg.solve(A.T @ A + P, A.T @ Y)
+    return theta[:-1], theta[-1]
+
+
+@pytest.mark.parametrize("n,L", [(40, 60), (300, 20)])   # ridge's kernel form / the Gram path
+def test_readout_equals_normal_equations(n: int, L: int) -> None:
+    g = torch.Generator().manual_seed(0)
+    H = torch.rand(n, L, generator=g, dtype=torch.float64)
+    Y = torch.randn(n, 3, generator=g, dtype=torch.float64)
+    W_ref, b_ref = _normal_equations(H.numpy(), Y.numpy(), 0.3)
+    W, b = fit_readout(H.clone(), Y, 0.3)
+    np.testing.assert_allclose(W.numpy(), W_ref, rtol=1e-6, atol=1e-8)
+    np.testing.assert_allclose(b.numpy(), b_ref, rtol=1e-6, atol=1e-8)
+
+
+def test_float32_gram_path_is_accurate() -> None:
+    g = torch.Generator().manual_seed(1)
+    H = torch.rand(2000, 50, generator=g)
+    Y = torch.randn(2000, 2, generator=g)
+    W_ref, b_ref = _normal_equations(H.double().numpy(), Y.double().numpy(), 1.0)
+    W, b = fit_readout(H.clone(), Y, 1.0)
+    np.testing.assert_allclose(W.numpy(), W_ref, rtol=1e-3, atol=1e-4)
+    np.testing.assert_allclose(b.numpy(), b_ref, rtol=1e-3, atol=1e-4)
+
+
+def test_hidden_layer_of_each_kind_matches_its_formula() -> None:
+    torch.manual_seed(0)
+    spec = "sigm:3,tanh:2,rbf:3,relu:2,lin:2,rbf_l1:2,rbf_linf:2"
+    m = create("elm", sample_shape=(5,), n_classes=3, neurons=spec).double()
+    m.x_mean.copy_(torch.randn(5))
+    m.x_scale.copy_(torch.rand(5) + 0.5)
+    x = torch.randn(7, 5, dtype=torch.float64)
+    H = m.hidden(x).numpy()
+    z = ((x - m.x_mean) / m.x_scale).numpy()
+    Wp, bp = m.weight.numpy(), m.bias.numpy()
+    C, s = m.centres.numpy(), m.widths.numpy()
+    a = z @ Wp.T + bp                                   # projection neurons, weight order
+    diff = z[:, None, :] - C[None]                      # (7, R, 5)
+    l2 = np.sqrt((diff**2).sum(2))
+    l1 = np.abs(diff).sum(2)
+    linf = np.abs(diff).max(2)
+    expected = np.hstack([
+        1 / (1 + np.exp(-a[:, 0:3])),                   # sigm
+        np.tanh(a[:, 3:5]),                             # tanh
+        np.exp(-l2[:, 0:3] ** 2 / s[0:3]),              # rbf (L2)
+        np.maximum(a[:, 5:7], 0),                       # relu
+        a[:, 7:9],                                      # lin
+        np.exp(-l1[:, 3:5] ** 2 / s[3:5]),              # rbf_l1
+        np.exp(-linf[:, 5:7] ** 2 / s[5:7]),            # rbf_linf
+    ])
+    np.testing.assert_allclose(H, expected, rtol=1e-10, atol=1e-12)
+    np.testing.assert_array_equal(Wp[7:9], np.eye(2, 5))   # lin neurons copy features 0, 1
+    assert m.n_hidden == 16 and H.shape == (7, 16)
+
+
+def test_hpelm_draws() -> None:
+    """Projection weights N(0, 1) * 3 / sqrt(D), biases N(0, 1), widths |N(0, 1)| * D."""
+    torch.manual_seed(0)
+    m = create("elm", sample_shape=(400,), n_classes=2, neurons="sigm:2000,rbf:2000")
+    assert float(m.weight.std()) == pytest.approx(3 / 20, rel=0.02)
+    assert float(m.bias.std()) == pytest.approx(1.0, rel=0.05)
+    assert float(m.widths.mean()) == pytest.approx(400 * np.sqrt(2 / np.pi), rel=0.05)
+
+
+def test_leave_one_out_choice_matches_brute_force() -> None:
+    g = torch.Generator().manual_seed(2)
+    H = torch.rand(30, 8, generator=g, dtype=torch.float64)
+    Y = H @ torch.randn(8, 2, generator=g, dtype=torch.float64) \
+        + 0.3 * torch.randn(30, 2, generator=g, dtype=torch.float64)
+    alphas = [1e-3, 1e-2, 0.1, 1.0, 10.0]
+    best, errs = select_alpha(H, Y, alphas, loo_samples=1000)
+    brute = []
+    for a in alphas:                                   # refit without each sample in turn
+        e = 0.0
+        for i in range(30):
+            keep = torch.arange(30) != i
+            W, b = _normal_equations(H[keep].numpy(), Y[keep].numpy(), a)
+            e += float(((H[i].numpy() @ W + b - Y[i].numpy()) ** 2).sum())
+        brute.append(e / (30 * 2))
+    assert best == alphas[int(np.argmin(brute))]
+    # ridge_loo scores the centred problem: within the intercept's 1/n leverage of brute force
+    np.testing.assert_allclose(errs.numpy(), brute, rtol=0.15)
+
+
+def test_parse_neurons() -> None:
+    assert parse_neurons("sigm:500, rbf_l2:20") == (("sigm", 500), ("rbf", 20))
+    assert parse_neurons((("tanh", 3), ("RBF", 2))) == (("tanh", 3), ("rbf", 2))
+    assert ELMConfig(sample_shape=(4,), neurons=(("relu", 3),)).neurons == "relu:3"
+    clf = ELMClassifier(neurons=(("tanh", 4), ("rbf", 2))).fit(np.eye(6), np.arange(6) % 2)
+    assert clf.model_.n_hidden == 6
+
+
+def test_classifies_digits_and_regresses_friedman() -> None:
+    from nnzoo.data import load_dataset
+
+    s = load_dataset("digits")
+    flat = lambda t: t.reshape(len(t), -1).numpy()  # noqa: E731
+    clf = ELMClassifier(neurons="sigm:500", random_state=0).fit(flat(s.train.X), s.train.y)
+    assert clf.score(flat(s.test.X), s.test.y.numpy()) >= 0.95
+    assert clf.transform(flat(s.test.X)).shape == (360, 500)
+    r = load_dataset("friedman1")
+    reg = ELMRegressor(neurons="sigm:300", random_state=0).fit(r.train.X, r.train.y[:, 0])
+    pred = reg.predict(r.test.X.numpy())
+    assert pred.shape == (400,)
+    assert float(((pred - r.test.y[:, 0].numpy()) ** 2).mean()) < 6.0   # noise variance 1
+
+
+def test_sklearn_api_pipeline_and_clone() -> None:
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 4))
+    y = np.where(X[:, 0] + X[:, 1] > 0, "a", "b")
+    pipe = make_pipeline(MinMaxScaler(), ELMClassifier(neurons="tanh:50", alpha=0.1))
+    assert pipe.fit(X, y).score(X, y) >= 0.9
+    c = clone(ELMClassifier(neurons="sigm:7", alpha=2.0))
+    assert c.get_params()["neurons"] == "sigm:7" and c.get_params()["alpha"] == 2.0
+
+
+def test_bad_input_is_one_clear_error() -> None:
+    X = np.random.default_rng(0).normal(size=(20, 3))
+    y = np.arange(20) % 2
+    with pytest.raises(InputError, match="20 samples but y has 19"):
+        ELMClassifier(neurons="sigm:5").fit(X, y[:19])
+    with pytest.raises(InputError, match="single class"):
+        ELMClassifier(neurons="sigm:5").fit(X, np.zeros(20))
+    bad = X.copy()
+    bad[3, 1] = np.nan
+    with pytest.raises(InputError, match="NaN or infinite"):
+        ELMClassifier(neurons="sigm:5").fit(bad, y)
+    with pytest.raises(InputError, match="NaN or infinite"):
+        ELMRegressor(neurons="sigm:5").fit(X, np.where(y, np.inf, 0.0))
+    with pytest.raises(NotFittedError):
+        ELMClassifier().predict(X)
+    with pytest.raises(ConfigError, match="unknown neuron kind 'gauss'"):
+        ELMClassifier(neurons="gauss:5").fit(X, y)
+    with pytest.raises(ConfigError, match="kind:count"):
+        create("elm", neurons="sigm500")
+    m = create("elm", sample_shape=(3,), n_classes=2, neurons="sigm:5")
+    with pytest.raises(NotFittedError):
+        m.predict(torch.rand(4, 3))
+    with pytest.raises(InputError, match="samples but y has"):
+        m.fit(torch.rand(4, 3), torch.tensor([0, 1, 0]))
+    with pytest.raises(InputError, match="labels in"):
+        m.fit(torch.rand(4, 3), torch.tensor([0, 1, 2, 0]))
+    with pytest.raises(ConfigError, match="alpha"):
+        create("elm", alpha="gcv")
