@@ -60,3 +60,23 @@ def test_bad_input() -> None:
         ridge(torch.full((4, 2), float("nan")), torch.zeros(4), 1.0)
     with pytest.raises(InputError, match="square"):
         spectral_radius(torch.zeros(2, 3))
+
+
+def test_gcv_from_the_gram_matrix_matches_the_hat_matrix_formula() -> None:
+    from nnzoo.core.linalg import ridge_gcv_gram
+
+    rng = np.random.default_rng(3)
+    H, Y = rng.normal(size=(60, 8)), rng.normal(size=(60, 2))
+    H[:, 0] *= 5
+    alphas = [0.1, 3.0, 100.0]
+    best, W, scores = ridge_gcv_gram(torch.tensor(H.T @ H), torch.tensor(H.T @ Y),
+                                     float((Y * Y).sum()), 60, alphas, centred=False)
+    ref = []
+    for a in alphas:
+        S = H @ np.linalg.solve(H.T @ H + a * np.eye(8), H.T)       # the hat matrix
+        r = Y - S @ Y
+        ref.append(60 * (r * r).sum() / (60 - np.trace(S)) ** 2)
+    np.testing.assert_allclose(scores.numpy(), ref, rtol=1e-9)
+    assert best == alphas[int(np.argmin(ref))]
+    np.testing.assert_allclose(W.numpy(), np.linalg.solve(H.T @ H + best * np.eye(8), H.T @ Y),
+                               atol=1e-10)

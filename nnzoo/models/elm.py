@@ -33,9 +33,11 @@ unpenalised intercept,
 ``Hc``, ``Yc`` centred (:func:`nnzoo.core.linalg.ridge`). ``alpha="loo"`` picks ``alpha``
 from the grid ``alphas`` by the leave-one-out error of the centred problem
 (:func:`nnzoo.core.linalg.ridge_loo`, Allen's PRESS), on at most ``loo_samples`` training
-rows drawn at random; the value chosen on a subset is used as is on all ``n`` rows (in the
-Bayesian reading of ridge regression ``alpha`` is the noise variance over the prior variance
-of the weights, which does not depend on ``n``). A classifier predicts ``argmax_k (h W + b)_k``.
+rows. With more rows than that (and more rows than neurons) the exact leave-one-out error
+would cost another pass of ``n L^2``; instead ``alpha`` is picked by generalized
+cross-validation, leave-one-out's rotation-invariant form, computed exactly on all ``n`` rows
+from the eigendecomposition of the Gram matrix the readout needs anyway
+(:func:`nnzoo.core.linalg.ridge_gcv_gram`). A classifier predicts ``argmax_k (h W + b)_k``.
 
 When there are more samples than neurons (``n > L``) the Gram matrix ``G = Hc^T Hc`` is
 formed from float32 products of the centred features, only its blocks on and above the
@@ -69,7 +71,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, Transfo
 from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
-from nnzoo.core.linalg import ridge, ridge_loo
+from nnzoo.core.linalg import ridge, ridge_gcv_gram, ridge_loo
 from nnzoo.core.seed import seed_everything
 from nnzoo.core.validation import as_tensor
 from nnzoo.models.base import Batch, Classifier
@@ -157,8 +159,8 @@ class ELMConfig:
     :param alpha: the ridge penalty of the readout, or ``"loo"`` to choose it from
         ``alphas`` by leave-one-out error.
     :param alphas: the candidate penalties of ``alpha="loo"``.
-    :param loo_samples: at most this many training rows (drawn at random) enter the
-        leave-one-out selection.
+    :param loo_samples: up to this many training rows, alpha is picked by exact
+        leave-one-out; beyond, by generalized cross-validation on all rows.
     :param standardize: standardise inputs by the training split's mean and standard
         deviation before the hidden layer (hpelm assumes standardised inputs).
     :param weight_scale: projection weights are ``N(0, 1) * weight_scale / sqrt(D)``.
@@ -247,6 +249,23 @@ def fit_readout(H: torch.Tensor, Y: torch.Tensor, alpha: float
         Z = torch.linalg.lstsq(R, HtY).solution                     # R^T Z = Hc^T Yc
         W, _ = ridge(R, Z, alpha)                                    # minimum-norm solution
     return W, my - mh @ W
+
+
+def fit_readout_gcv(H: torch.Tensor, Y: torch.Tensor, alphas: Sequence[float]
+                    ) -> tuple[torch.Tensor, torch.Tensor, float]:
+    """:func:`fit_readout` with ``alpha`` picked from ``alphas`` by generalized
+    cross-validation on all rows (for ``n > L``; ``H`` is centred in place): ``W``, ``b`` and
+    the chosen ``alpha``."""
+    n = H.shape[0]
+    mh = H.mean(0, dtype=torch.float64)                              # (L,)
+    my = Y.double().mean(0)                                          # (K,)
+    Hc = H.sub_(mh.to(H.dtype))                                      # (n, L) centred in place
+    Yc = Y - my.to(Y.dtype)                                          # (n, K)
+    G = gram(Hc)                                                     # (L, L) Hc^T Hc
+    HtY = (Yc.T @ Hc).T.double()                                     # (L, K) Hc^T Yc
+    yty = float(Yc.double().pow(2).sum())                            # ||Yc||^2
+    alpha, W, _ = ridge_gcv_gram(G, HtY, yty, n, list(alphas), centred=True)
+    return W, my - mh @ W, alpha
 
 
 def targets(y: torch.Tensor, n_classes: int, n_outputs: int, name: str = "y") -> torch.Tensor:
@@ -416,11 +435,15 @@ class ELM(Classifier):
             self.x_mean.copy_(mean)
             self.x_scale.copy_(scale)
         H = self.hidden(X)                                                # (n, L)
-        if cfg.alpha == "loo":
-            alpha, _ = select_alpha(H, Y, cfg.alphas, cfg.loo_samples, generator)
+        n, L = H.shape
+        if cfg.alpha == "loo" and n > cfg.loo_samples and n > GRAM_RATIO * L:
+            W, b, alpha = fit_readout_gcv(H, Y.to(H.dtype), cfg.alphas)   # GCV on all rows
         else:
-            alpha = float(cfg.alpha)
-        W, b = fit_readout(H, Y.to(H.dtype), alpha)
+            if cfg.alpha == "loo":
+                alpha, _ = select_alpha(H, Y, cfg.alphas, cfg.loo_samples, generator)
+            else:
+                alpha = float(cfg.alpha)
+            W, b = fit_readout(H, Y.to(H.dtype), alpha)
         self.out_weight.copy_(W)
         self.out_bias.copy_(b)
         self.alpha_.fill_(alpha)
@@ -604,7 +627,7 @@ class ELMClassifier(ClassifierMixin, TransformerMixin, _ELMEstimator):
     :param neurons: hidden neuron groups, ``"sigm:500,rbf:200"`` or ((kind, count), ...).
     :param alpha: ridge penalty of the readout, or ``"loo"`` (leave-one-out choice).
     :param alphas: candidate penalties for ``"loo"`` (default: 1e-6 ... 1e4).
-    :param loo_samples: at most this many rows enter the leave-one-out selection.
+    :param loo_samples: rows up to which alpha is picked by exact leave-one-out (GCV beyond).
     :param standardize: standardise the inputs by the training mean and deviation.
     :param random_state: seeds the random hidden layer.
     :param device: ``cpu``, ``cuda`` or ``auto``.
@@ -626,7 +649,7 @@ class ELMRegressor(RegressorMixin, TransformerMixin, _ELMEstimator):
     :param neurons: hidden neuron groups, ``"sigm:500,rbf:200"`` or ((kind, count), ...).
     :param alpha: ridge penalty of the readout, or ``"loo"`` (leave-one-out choice).
     :param alphas: candidate penalties for ``"loo"`` (default: 1e-6 ... 1e4).
-    :param loo_samples: at most this many rows enter the leave-one-out selection.
+    :param loo_samples: rows up to which alpha is picked by exact leave-one-out (GCV beyond).
     :param standardize: standardise the inputs by the training mean and deviation.
     :param random_state: seeds the random hidden layer.
     :param device: ``cpu``, ``cuda`` or ``auto``.
