@@ -27,6 +27,7 @@ examples:
   nnzoo train mlp --recipe mnist --set lr=3e-4 --set hidden=512,256
   nnzoo train cnn --nproc 2           data-parallel on two processes
   nnzoo eval runs/cnn-digits-...      score a run's checkpoint
+  nnzoo sample runs/lstm-excerpt-... --prime "ROMEO:"   text from a character LM run
   nnzoo bench mlp perceptron          nnzoo beside its peer library, same data and budget
 """
 
@@ -107,6 +108,19 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("run_dir")
     s.add_argument("--device", default="auto")
     s.add_argument("--json", action="store_true")
+
+    s = sub.add_parser("sample", help="generate text from a language-model run",
+                       description="Rebuild a character language model from its run folder, "
+                       "read the prime text and print it followed by generated characters.")
+    s.add_argument("run_dir")
+    s.add_argument("--prime", default="\n", help="text to start from (default: a newline)")
+    s.add_argument("--length", type=int, default=500, help="characters to generate")
+    s.add_argument("--temperature", type=float, default=1.0,
+                   help="softmax temperature (> 0; lower is more conservative)")
+    s.add_argument("--top-k", type=int, default=0,
+                   help="draw among the K most likely characters only (0: all)")
+    s.add_argument("--seed", type=int, default=0, help="seed of the draws")
+    s.add_argument("--device", default="auto")
 
     s = sub.add_parser("data", help="list, fetch or verify datasets",
                        description="Datasets live in $NNZOO_DATA (default ~/.cache/nnzoo), "
@@ -325,6 +339,15 @@ def cmd_eval(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_sample(a: argparse.Namespace) -> int:
+    from nnzoo.recipes.sampling import sample_run
+
+    text = sample_run(a.run_dir, prime=a.prime, length=a.length, temperature=a.temperature,
+                      top_k=a.top_k, seed=a.seed, device=a.device)
+    print(text)
+    return 0
+
+
 def cmd_data(a: argparse.Namespace) -> int:
     from nnzoo.data import DATASETS, data_root, ensure, get_info, verify
 
@@ -372,7 +395,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return cmd_train(args, argv)
         return {"list": cmd_list, "info": cmd_info, "lineage": cmd_lineage, "eval": cmd_eval,
-                "data": cmd_data, "bench": cmd_bench}[args.command](args)
+                "data": cmd_data, "bench": cmd_bench, "sample": cmd_sample}[args.command](args)
     except NnzooError as e:
         if args.debug:
             raise

@@ -1,0 +1,111 @@
+"""Character language-model data: Tiny Shakespeare as windows of character ids.
+
+Dataset ``tinyshakespeare-chars`` (Karpathy, char-rnn, 2015): by default the excerpt shipped
+in the package (:func:`nnzoo.data.text.shakespeare_excerpt`, about 150 KB, offline); with
+``source="full"`` the whole Tiny Shakespeare (1,115,394 characters) from the data root
+(:func:`nnzoo.data.text.tinyshakespeare`).
+
+- Vocabulary: the distinct characters of the text, sorted (65 for the full text, 61 for the
+  excerpt); token id = index in ``meta["vocab"]``, ``meta["vocab_size"]`` = their number.
+- Split, as is customary (char-rnn, nanoGPT's ``shakespeare_char``): the first 90 % of the
+  characters train, the last 10 % validate. There is no separate test text: ``test`` is the
+  validation split (the same windows), so that test and validation numbers are the
+  published kind of figure.
+- Samples: windows of ``seq_len`` characters ``X[i] = ids[s_i : s_i + T]`` with targets the
+  next characters ``y[i] = ids[s_i + 1 : s_i + T + 1]``, starting every ``stride`` characters
+  (default ``seq_len``: non-overlapping windows that cover each split once per epoch). Both
+  are int64 ``(N, T)``; task ``sequence``, ``n_classes`` = vocabulary size.
+"""
+
+from __future__ import annotations
+
+from typing import Literal
+
+import numpy as np
+import torch
+
+from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.data.base import ArrayDataset, Splits
+from nnzoo.data.generated import _int
+from nnzoo.data.registry import register_dataset
+from nnzoo.data.text import shakespeare_excerpt, tinyshakespeare
+
+TRAIN_FRACTION = 0.9
+
+
+def text_vocab(text: str) -> str:
+    """The distinct characters of ``text``, sorted: index = token id."""
+    return "".join(sorted(set(text)))
+
+
+def encode(text: str, vocab: str) -> torch.Tensor:
+    """Token ids of ``text`` over ``vocab`` (int64 ``(len(text),)``).
+
+    :raises InputError: naming every character of ``text`` that is not in ``vocab``.
+    """
+    missing = sorted(set(text) - set(vocab))
+    if missing:
+        raise InputError(f"characters not in the vocabulary: {''.join(missing)!r} "
+                         f"({', '.join(repr(c) for c in missing)}); the vocabulary is "
+                         f"{vocab!r}")
+    codes = np.frombuffer(vocab.encode("utf-32-le"), dtype=np.uint32)     # sorted code points
+    order = np.argsort(codes)
+    points = np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)     # (N,)
+    ids = order[np.searchsorted(codes[order], points)]                     # position in vocab
+    return torch.from_numpy(ids.astype(np.int64))
+
+
+def decode(ids: torch.Tensor | list[int], vocab: str) -> str:
+    """The characters of token ids over ``vocab``."""
+    return "".join(vocab[i] for i in torch.as_tensor(ids).reshape(-1).tolist())
+
+
+def windows(ids: torch.Tensor, seq_len: int, stride: int) -> tuple[torch.Tensor, torch.Tensor]:
+    """Inputs and next-character targets of every window, both ``(N, T)``."""
+    starts = torch.arange(0, len(ids) - seq_len, stride)                  # need T + 1 chars
+    idx = starts[:, None] + torch.arange(seq_len)[None]                    # (N, T)
+    return ids[idx], ids[idx + 1]
+
+
+def tinyshakespeare_chars(seq_len: int = 128, source: Literal["excerpt", "full"] = "excerpt",
+                          stride: int | None = None) -> Splits:
+    """Tiny Shakespeare as windows of character ids; see the module docstring.
+
+    :param seq_len: characters per window T.
+    :param source: ``excerpt`` (shipped, offline) or ``full`` (``<data root>/tinyshakespeare/
+        input.txt``).
+    :param stride: characters between window starts (default ``seq_len``).
+    """
+    T = _int("seq_len", seq_len, 1)
+    step = T if stride is None else _int("stride", stride, 1)
+    if source == "excerpt":
+        text = shakespeare_excerpt()
+    elif source == "full":
+        text = tinyshakespeare()
+    else:
+        raise ConfigError(f"source must be 'excerpt' or 'full', got {source!r}")
+    vocab = text_vocab(text)
+    ids = encode(text, vocab)
+    cut = int(TRAIN_FRACTION * len(ids))
+    train_ids, val_ids = ids[:cut], ids[cut:]
+    if len(val_ids) <= T:
+        raise ConfigError(f"seq_len {T} is longer than the validation text ({len(val_ids)} "
+                          "characters); use a shorter seq_len")
+    train = ArrayDataset(*windows(train_ids, T, step))
+    val = ArrayDataset(*windows(val_ids, T, step))
+    what = "the shipped excerpt" if source == "excerpt" else "the full text"
+    return Splits(
+        "tinyshakespeare-chars", train, val, val, "sequence", len(vocab), (T,),
+        description=(f"Tiny Shakespeare ({what}, {len(text):,} characters, {len(vocab)} "
+                     f"distinct): first 90 % train ({len(train)} windows), last 10 % "
+                     f"validation = test ({len(val)} windows); windows of {T} characters every "
+                     f"{step}, targets = the next character"),
+        meta={"vocab": vocab, "vocab_size": len(vocab), "source": source})
+
+
+register_dataset("tinyshakespeare-chars", tinyshakespeare_chars,
+                 description="Tiny Shakespeare character LM: the shipped excerpt (default) or "
+                 "the full text (source=full); 90 % train / 10 % validation",
+                 aliases=("shakespeare-chars", "char-lm"))
+
+__all__ = ["decode", "encode", "text_vocab", "tinyshakespeare_chars", "windows"]
