@@ -25,21 +25,26 @@ for _m in pkgutil.iter_modules(__path__):
         importlib.import_module(f"{__name__}.{_m.name}")
 
 from nnzoo.models.dbn import DBNClassifier  # noqa: E402
+from nnzoo.models.elm import ELMClassifier, ELMRegressor  # noqa: E402
 from nnzoo.models.markov_chain import MarkovChain  # noqa: E402
 from nnzoo.models.markov_text import MarkovText  # noqa: E402
+from nnzoo.models.rbf_net import RBFNetClassifier, RBFNetRegressor  # noqa: E402
 from nnzoo.models.rbm import RBMTransformer  # noqa: E402
 from nnzoo.models.sklearn_api import (  # noqa: E402  (after the models it wraps)
     MLPClassifier,
     PerceptronClassifier,
     TorchClassifier,
 )
+from nnzoo.models.som import SOM, SOMClassifier  # noqa: E402
 from nnzoo.models.svm import SVMClassifier  # noqa: E402
 
 register_estimator("mlp")(MLPClassifier)
 register_estimator("perceptron")(PerceptronClassifier)
 
 __all__ = [
-    "Card", "DBNClassifier", "MLPClassifier", "MarkovChain", "MarkovText", "ModelSpec",
-    "PerceptronClassifier", "RBMTransformer", "SVMClassifier", "TorchClassifier", "card",
-    "create", "get_spec", "implemented_ids", "list_models", "register", "register_estimator",
+    "SOM", "Card", "DBNClassifier", "ELMClassifier", "ELMRegressor", "MLPClassifier",
+    "MarkovChain", "MarkovText", "ModelSpec", "PerceptronClassifier", "RBFNetClassifier",
+    "RBFNetRegressor", "RBMTransformer", "SOMClassifier", "SVMClassifier", "TorchClassifier",
+    "card", "create", "get_spec", "implemented_ids", "list_models", "register",
+    "register_estimator",
 ]
