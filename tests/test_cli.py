@@ -57,7 +57,7 @@ def test_info_cnn_shows_paper_year_lineage(cli) -> None:  # type: ignore[no-unty
     card = json.loads(out)
     assert card["id"] == "mlp" and card["implemented"] and "perceptron" in card["ancestors"]
     assert card["implementation"]["peer"] == "scikit-learn MLPClassifier"
-    code, out, _ = cli("info", "lstm")
+    code, out, _ = cli("info", "vae")
     assert code == 0 and "not yet" in out
 
 
@@ -88,7 +88,7 @@ def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
 @pytest.mark.parametrize("args, needles", [
     (["train", "cnnn"], ["unknown model id 'cnnn'", "'cnn'"]),
     (["info", "lstn"], ["unknown architecture 'lstn'", "'lstm'"]),
-    (["train", "lstm"], ["not implemented yet"]),
+    (["train", "vae"], ["not implemented yet"]),
     (["train", "mlp", "--set", "lr=abc"], ["lr must be a number"]),
     (["train", "mlp", "--set", "lrr=0.1"], ["unknown hyperparameter", "'lr'"]),
     (["train", "mlp", "--set", "lr"], ["key=value"]),
@@ -100,7 +100,7 @@ def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
     (["train", "perceptron", "--nproc", "2"], ["not by gradients"]),
     (["train", "mlp", "--device", "tpu"], ["unknown device"]),
     (["eval", "/nonexistent/run"], ["does not exist"]),
-    (["bench", "lstm"], ["not implemented yet"]),
+    (["bench", "vae"], ["not implemented yet"]),
     (["data", "verify", "cifar"], ["unknown dataset"]),
 ])
 def test_bad_usage_is_one_line_exit_2(cli, tmp_path: Path, args, needles) -> None:  # type: ignore[no-untyped-def]

@@ -100,7 +100,7 @@ def get_spec(name: str) -> ModelSpec:
     if mid not in _MODELS:
         err = UnknownNameError("model id", name, list(_MODELS))
         err.args = (f"{cat.get(mid).name} ({mid!r}) is in the catalog but not implemented yet; "
-                    f"implemented: {', '.join(_MODELS)}",)
+                    f"implemented: {', '.join(sorted(_MODELS))}",)
         raise err
     return _MODELS[mid]
 
