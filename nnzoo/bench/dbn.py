@@ -101,10 +101,11 @@ def dbn_mnist(quiet: bool) -> BenchResult:
         pretrain_epochs=hp["pretrain_epochs"], pretrain_lr=hp["pretrain_lr"],
         pretrain_batch=hp["pretrain_batch"], k=hp["k"], persistent=hp["persistent"],
         epochs=cfg.epochs, batch_size=cfg.batch_size, lr=cfg.lr, optimizer=cfg.optimizer,
-        momentum=cfg.momentum, device="auto")
+        momentum=cfg.momentum, scheduler=cfg.scheduler, device="auto")
     peer = peer_pipeline((500, 500), lr=0.05, n_iter=hp["pretrain_epochs"], batch=100, C=100)
     return _compare(Xtr, ytr, flat(s.test.X), s.test.y.numpy(), tier="full", task="mnist",
                     ours=ours, peer=peer,
                     budget=f"the dbn/mnist recipe: hidden {list(hp['hidden'])}, "
-                    f"{hp['pretrain_epochs']} RBM epochs per layer, {cfg.epochs} epochs of SGD; "
+                    f"{hp['pretrain_epochs']} RBM epochs per layer, {cfg.epochs} epochs of SGD "
+                    f"({cfg.scheduler} schedule, dropout {hp['dropout']}); "
                     "target <= 1.25 % test error")
