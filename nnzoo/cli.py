@@ -357,11 +357,12 @@ def cmd_data(a: argparse.Namespace) -> int:
         info = get_info(name)
         src = info.source
         if a.action == "list":
-            status = "embedded" if info.embedded else (
+            status = "embedded" if info.embedded else "your files" if src is None else (
                 "ok" if all(s == "ok" for _, s in verify(src)) else "missing")
             rows.append({"dataset": name, "status": status, "description": info.description})
         elif src is None:
-            rows.append({"dataset": name, "status": "embedded (nothing to fetch)"})
+            rows.append({"dataset": name, "status": "embedded (nothing to fetch)" if info.embedded
+                         else "no download: put its files in the data root (nnzoo data list)"})
         elif a.action == "fetch":
             path = ensure(src, download=True)
             rows.append({"dataset": name, "status": "ok", "path": str(path)})

@@ -106,17 +106,21 @@ ALIASES: dict[str, str] = {
 
 
 def register_dataset(name: str, loader: Callable[..., Splits], *, source: Source | None = None,
-                     description: str, aliases: tuple[str, ...] = ()) -> None:
+                     description: str, aliases: tuple[str, ...] = (),
+                     embedded: bool | None = None) -> None:
     """Add dataset ``name`` (lowercase, hyphenated) to the registry.
 
     :param loader: returns the :class:`Splits`; its keyword arguments are the dataset's options.
     :param source: where its files come from (None: embedded or generated, no download).
     :param description: one line for ``nnzoo data list``.
     :param aliases: other names that resolve to it.
+    :param embedded: loads with nothing on disk; by default, when there is no ``source``.
+        ``False`` with no ``source``: files the user supplies (no canonical download).
     """
     if name in DATASETS or name in ALIASES:
         raise ValueError(f"dataset {name!r} registered twice")
-    DATASETS[name] = DatasetInfo(name, loader, source, source is None, description)
+    DATASETS[name] = DatasetInfo(name, loader, source,
+                                 source is None if embedded is None else embedded, description)
     for a in aliases:
         if a in DATASETS or a in ALIASES:
             raise ValueError(f"dataset alias {a!r} registered twice")

@@ -364,10 +364,10 @@ register_dataset("mr", load_mr, source=MR, aliases=("rt-polarity", "mr-rt-polari
                              "fixed 10-fold split (fold = test)")
 register_dataset("sst1", load_sst1, aliases=("sst-1", "sst-fine"),
                  description="Stanford Sentiment Treebank, 5 classes (files you put in "
-                             "<data root>/sst/)")
+                             "<data root>/sst/)", embedded=False)
 register_dataset("sst2", load_sst2, aliases=("sst-2", "sst-binary"),
                  description="Stanford Sentiment Treebank, binary (files you put in "
-                             "<data root>/sst/)")
+                             "<data root>/sst/)", embedded=False)
 register_dataset("toy-sentiment", toy_sentiment,
                  description="generated sentiment sentences with negation and contrast "
                              "(offline)")
