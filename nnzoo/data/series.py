@@ -25,28 +25,8 @@ import torch
 
 from nnzoo.core.errors import ConfigError
 from nnzoo.data.base import ArrayDataset, Splits, check_finite
+from nnzoo.data.generated import _float, _int
 from nnzoo.data.registry import register_dataset
-
-
-def _int(name: str, value: object, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)):
-        raise ConfigError(f"{name} must be an integer, got {value!r}")
-    if value < minimum:
-        raise ConfigError(f"{name} must be >= {minimum}, got {value}")
-    return int(value)
-
-
-def _float(name: str, value: object, *, positive: bool = False, nonneg: bool = False) -> float:
-    if isinstance(value, bool) or not isinstance(value, (int, float, np.integer, np.floating)):
-        raise ConfigError(f"{name} must be a number, got {value!r}")
-    v = float(value)
-    if not np.isfinite(v):
-        raise ConfigError(f"{name} must be finite, got {v}")
-    if positive and v <= 0:
-        raise ConfigError(f"{name} must be > 0, got {v}")
-    if nonneg and v < 0:
-        raise ConfigError(f"{name} must be >= 0, got {v}")
-    return v
 
 
 def _time_splits(name: str, X: torch.Tensor, y: torch.Tensor, val_fraction: float,

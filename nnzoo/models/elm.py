@@ -333,10 +333,36 @@ def standardization(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 # -- the model ----------------------------------------------------------------------------------
 
+class ReadoutModel(Classifier):
+    """What the ridge-readout models (the ELM, the RBF network) share: they classify
+    (``n_classes >= 2``, ``predict`` gives class indices) or regress (``n_classes == 0``,
+    ``predict`` gives the target values), and report :func:`output_metrics`."""
+
+    @property
+    def regression(self) -> bool:
+        return self.config.n_classes == 0
+
+    @torch.no_grad()
+    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
+        x, y = batch
+        if y is None:
+            raise InputError(f"{self.model_id} evaluation needs targets y")
+        return output_metrics(self(x), y, self.config.n_classes, self.config.n_outputs)
+
+    @torch.no_grad()
+    def predict(self, x: torch.Tensor) -> torch.Tensor:
+        """Class indices (B,) for a classifier, target values (B, n_outputs) for a regressor."""
+        self.check(x, finite=True)
+        if not bool(self.fitted):
+            raise NotFittedError(f"{self.model_id} is not fitted yet; call fit first")
+        out = self(x)
+        return out if self.regression else out.argmax(1)
+
+
 @register("elm", config=ELMConfig, learning="closed-form",
           rule="random hidden layer, ridge least-squares readout (leave-one-out penalty)",
           peer="hpelm", reference="https://github.com/akusok/hpelm")
-class ELM(Classifier):
+class ELM(ReadoutModel):
     """Extreme learning machine for classification (``n_classes >= 2``) or regression
     (``n_classes == 0``).
 
@@ -383,10 +409,6 @@ class ELM(Classifier):
         self.register_buffer("alpha_", torch.zeros((), dtype=torch.float64))   # penalty used
         self.register_buffer("fitted", torch.zeros((), dtype=torch.bool))
         self._plot_data: tuple[torch.Tensor, torch.Tensor] | None = None
-
-    @property
-    def regression(self) -> bool:
-        return self.config.n_classes == 0
 
     # -- the hidden layer -------------------------------------------------------------------
 
@@ -458,22 +480,6 @@ class ELM(Classifier):
         self.fit(x, y)
         with torch.no_grad():
             return output_metrics(self(x), y, self.config.n_classes, self.config.n_outputs)
-
-    @torch.no_grad()
-    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        if y is None:
-            raise InputError("elm evaluation needs targets y")
-        return output_metrics(self(x), y, self.config.n_classes, self.config.n_outputs)
-
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Class indices (B,) for a classifier, target values (B, n_outputs) for a regressor."""
-        self.check(x, finite=True)
-        if not bool(self.fitted):
-            raise NotFittedError("elm is not fitted yet; call fit first")
-        out = self(x)
-        return out if self.regression else out.argmax(1)
 
     # -- pictures ---------------------------------------------------------------------------
 

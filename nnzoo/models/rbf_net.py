@@ -66,9 +66,10 @@ from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError, NotFittedError
-from nnzoo.models.base import Batch, Classifier
+from nnzoo.models.base import Batch
 from nnzoo.models.elm import (
     ALPHAS,
+    ReadoutModel,
     _ELMEstimator,
     check_alpha,
     check_fit_data,
@@ -262,7 +263,7 @@ def rbf_basis(z: torch.Tensor, centres: torch.Tensor, sigma: torch.Tensor, kind:
           peer="hpelm rbf_l2 neurons",
           reference="https://github.com/scikit-learn/scikit-learn/blob/main/sklearn/cluster/"
                     "_kmeans.py")
-class RBFNet(Classifier):
+class RBFNet(ReadoutModel):
     """Radial basis function network for classification (``n_classes >= 2``) or regression
     (``n_classes == 0``).
 
@@ -291,10 +292,6 @@ class RBFNet(Classifier):
         self.inertia_: list[float] = []
         self.finetune_losses_: list[float] = []
         self._plot_data: tuple[torch.Tensor, torch.Tensor] | None = None
-
-    @property
-    def regression(self) -> bool:
-        return self.config.n_classes == 0
 
     def standardized(self, x: torch.Tensor) -> torch.Tensor:
         """``z = (x - m) / s`` flattened, (B, D)."""
@@ -450,22 +447,6 @@ class RBFNet(Classifier):
         self.sigma.copy_(centre_widths(self.centres, cfg.width, cfg.width_p, cfg.width_scale))
         self._readout(self.basis(xf), Y, None)
         return output_metrics(self(x), y, cfg.n_classes, cfg.n_outputs)
-
-    @torch.no_grad()
-    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        if y is None:
-            raise InputError("rbf-net evaluation needs targets y")
-        return output_metrics(self(x), y, self.config.n_classes, self.config.n_outputs)
-
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Class indices (B,) for a classifier, target values (B, n_outputs) for a regressor."""
-        self.check(x, finite=True)
-        if not bool(self.fitted):
-            raise NotFittedError("rbf-net is not fitted yet; call fit first")
-        out = self(x)
-        return out if self.regression else out.argmax(1)
 
     # -- pictures ---------------------------------------------------------------------------
 
