@@ -8,7 +8,7 @@
   validation cross-entropy per character (nats); time: median training epoch. The time
   ratio is what the engine costs per epoch.
 - Full tier (``tinyshakespeare``, rnn, lstm, gru): the ``tinyshakespeare`` recipe (2 layers,
-  about 3.3 M parameters for each cell, 20-minute training budget) on the full text; the row
+  about 0.88 M parameters for each cell, 20-minute training budget) on the full text; the row
   reports the validation nats per character, the training time and the parameter count.
   There is no second side at this tier (``peer_value`` is empty): the target is karpathy/
   char-rnn's scale of result, <= 1.55 nats/char on the last 10 % of the text.
