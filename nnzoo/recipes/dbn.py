@@ -6,7 +6,8 @@
   epochs of plain SGD (learning rate 0.1, batch 32) on a ReLU net with dropout 0.2.
 - ``dbn/mnist``: Hinton & Salakhutdinov's 784-500-500-2000 stack, CD-1 pre-training (batch
   100, 10 epochs per layer), then sigmoid-net fine-tuning by SGD with momentum 0.9, dropout
-  0.2 (Hinton et al. 2012) and a cosine learning-rate schedule over 100 epochs. Without
+  0.2 (Hinton et al. 2012) and a cosine learning-rate schedule over 100 epochs: 1.16 % test
+  error (``nnzoo bench dbn --tier full``, training on all 60,000 images). Without
   dropout and schedule (50 epochs at a constant rate) the test error was 1.46 %; with the
   schedule alone 1.50 %; with both over 50 epochs 1.34 %.
 
