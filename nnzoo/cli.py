@@ -136,6 +136,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("ids", nargs="*", help="model ids (default: all with a benchmark)")
     s.add_argument("--tier", choices=("quick", "full"), default="quick",
                    help="quick: embedded data, seconds; full: the real benchmark tasks")
+    s.add_argument("--task", action="append", metavar="NAME",
+                   help="run only this task (repeatable), e.g. --task mr-10fold; the rows of "
+                        "other tasks stay as they were")
     s.add_argument("--out", default=".", help="folder holding benchmarks/ and docs/")
     s.add_argument("--json", action="store_true")
     return p
@@ -383,7 +386,8 @@ def cmd_data(a: argparse.Namespace) -> int:
 def cmd_bench(a: argparse.Namespace) -> int:
     from nnzoo.bench import run_bench
 
-    results = run_bench(a.ids or None, tier=a.tier, out=Path(a.out), quiet=False)
+    results = run_bench(a.ids or None, tier=a.tier, out=Path(a.out), quiet=False,
+                        names=a.task)
     if a.json:
         _print_json(results)
     return 0

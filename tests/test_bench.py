@@ -24,3 +24,18 @@ def test_quick_bench_writes_results_and_table(tmp_path: Path) -> None:
     run_bench(["perceptron"], tier="quick", out=tmp_path, quiet=True)
     saved = json.loads((tmp_path / "benchmarks" / "results.json").read_text())
     assert sorted(r["model"] for r in saved["results"]) == ["cnn", "mlp", "perceptron"]
+
+
+def test_task_filter_selects_tasks_and_names_unknown_ones() -> None:
+    import pytest
+
+    from nnzoo.bench.runner import tasks
+    from nnzoo.core.errors import UnknownNameError
+
+    picked = tasks(["lstm", "text-cnn"], "full", ["mr-10fold"])
+    assert {(t.model, t.task) for t in picked} == {("lstm", "mr-10fold"),
+                                                   ("text-cnn", "mr-10fold")}
+    everything = {t.task for t in tasks(["lstm"], "full")}
+    assert {"mr-10fold", "mr-10fold-attention", "tinyshakespeare"} <= everything
+    with pytest.raises(UnknownNameError, match="mr-10fold"):
+        tasks(["lstm"], "full", ["mr-10fld"])

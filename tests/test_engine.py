@@ -188,3 +188,18 @@ def test_two_processes_on_loopback_match_one_process(tmp_path: Path) -> None:
         if k.startswith("model."):
             torch.testing.assert_close(t1[k], t2[k], rtol=1e-4, atol=1e-5)
     assert "test accuracy" in two.stdout
+
+
+def test_adadelta_first_step_follows_zeiler() -> None:
+    """Adadelta (Zeiler 2012, rho 0.95, eps 1e-6 as Kim 2014): after one step from zero
+    accumulators, E[g^2] = (1 - rho) g^2 and dx = -sqrt(eps) / sqrt(E[g^2] + eps) * g."""
+    from nnzoo.core.config import build_optimizer
+
+    p = torch.nn.Parameter(torch.tensor([1.0, -2.0, 0.5]))
+    opt = build_optimizer([p], TrainConfig(optimizer="adadelta", lr=1.0))
+    g = torch.tensor([0.3, -1.0, 2.0])
+    p.grad = g.clone()
+    opt.step()
+    rho, eps = 0.95, 1e-6
+    dx = -((0 + eps) ** 0.5) / ((1 - rho) * g**2 + eps).sqrt() * g
+    assert torch.allclose(p.detach(), torch.tensor([1.0, -2.0, 0.5]) + dx, atol=1e-7)

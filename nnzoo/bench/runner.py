@@ -114,8 +114,11 @@ def bench_task(model: str, tier: str, task: str) -> Callable[[Callable[[bool], B
     return deco
 
 
-def tasks(ids: list[str] | None = None, tier: str = "quick") -> list[BenchTask]:
-    """The registered benchmarks of ``tier`` for model ``ids`` (all when None)."""
+def tasks(ids: list[str] | None = None, tier: str = "quick",
+          names: list[str] | None = None) -> list[BenchTask]:
+    """The registered benchmarks of ``tier`` for model ``ids`` (all when None), only the tasks
+    called ``names`` when given (an unknown name is an error listing the tasks of the tier
+    and models)."""
     _load_task_modules()
 
     known = sorted({t.model for t in _TASKS})
@@ -127,7 +130,14 @@ def tasks(ids: list[str] | None = None, tier: str = "quick") -> list[BenchTask]:
             if mid not in known:
                 raise UnknownNameError("model with a benchmark", i, known)
             wanted.add(mid)
-    return [t for t in _TASKS if t.tier == tier and (wanted is None or t.model in wanted)]
+    todo = [t for t in _TASKS if t.tier == tier and (wanted is None or t.model in wanted)]
+    if names:
+        offered = sorted({t.task for t in todo})
+        for n in names:
+            if n not in offered:
+                raise UnknownNameError(f"{tier}-tier task of these models", n, offered)
+        todo = [t for t in todo if t.task in names]
+    return todo
 
 
 def _load_task_modules() -> None:
@@ -155,9 +165,10 @@ def machine() -> dict[str, Any]:
 
 
 def run_bench(ids: list[str] | None = None, *, tier: str = "quick", out: Path = Path("."),
-              quiet: bool = False) -> dict[str, Any]:
-    """Run the benchmarks, print each row, update ``results.json`` and ``benchmarks.md``."""
-    todo = tasks(ids, tier)
+              quiet: bool = False, names: list[str] | None = None) -> dict[str, Any]:
+    """Run the benchmarks (only the tasks called ``names`` when given), print each row,
+    update ``results.json`` and ``benchmarks.md``."""
+    todo = tasks(ids, tier, names)
     rows = []
     for t in todo:
         if not quiet:

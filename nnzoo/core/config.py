@@ -143,7 +143,9 @@ class TrainConfig:
     :param epochs: passes over the training split.
     :param batch_size: global minibatch size (split across processes with ``--nproc``).
     :param lr: learning rate.
-    :param optimizer: ``adam``, ``adamw`` or ``sgd`` (with ``momentum``, Nesterov off).
+    :param optimizer: ``adam``, ``adamw``, ``sgd`` (with ``momentum``, Nesterov off) or
+        ``adadelta`` (Zeiler 2012, rho 0.95 and epsilon 1e-6 as Kim 2014; ``lr`` scales the
+        step, 1.0 is the paper's).
     :param momentum: SGD momentum.
     :param weight_decay: L2 penalty (decoupled for ``adamw``).
     :param scheduler: ``none``, ``cosine`` (to zero over the run), ``step`` (x0.1 every
@@ -161,7 +163,7 @@ class TrainConfig:
     epochs: int = 10
     batch_size: int = 64
     lr: float = 1e-3
-    optimizer: Literal["adam", "adamw", "sgd"] = "adam"
+    optimizer: Literal["adam", "adamw", "sgd", "adadelta"] = "adam"
     momentum: float = 0.9
     weight_decay: float = 0.0
     scheduler: Literal["none", "cosine", "step", "onecycle"] = "none"
@@ -195,6 +197,9 @@ def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
                                weight_decay=cfg.weight_decay)
     if cfg.optimizer == "adamw":
         return torch.optim.AdamW(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
+    if cfg.optimizer == "adadelta":
+        return torch.optim.Adadelta(params, lr=cfg.lr, rho=0.95, eps=1e-6,
+                                    weight_decay=cfg.weight_decay)
     return torch.optim.Adam(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
 
 
