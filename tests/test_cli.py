@@ -127,20 +127,24 @@ def test_damaged_and_foreign_checkpoints(cli, tmp_path: Path) -> None:  # type: 
                              "--quiet", "--device", "cpu")
         assert code == 0, err
         runs[mid] = Path(re.search(r"run folder:\s+(\S+)", out).group(1))  # type: ignore[union-attr]
-    ckpt = runs["mlp"] / "checkpoint.safetensors"
-    foreign = runs["perceptron"] / "checkpoint.safetensors"
+    # eval reads the best epoch's weights (best.safetensors), resume the checkpoint: damage both
+    files = [runs["mlp"] / n for n in ("checkpoint.safetensors", "best.safetensors")]
+    foreign = [runs["perceptron"] / f.name for f in files]
 
-    backup = ckpt.read_bytes()
-    shutil.copy(foreign, ckpt)  # a checkpoint of another model
+    backup = [f.read_bytes() for f in files]
+    for f, g in zip(files, foreign):
+        shutil.copy(g, f)  # a checkpoint of another model
     code, _, err = cli("eval", str(runs["mlp"]))
     _one_line_error(code, err, "checkpoint of 'perceptron'")
     code, _, err = cli("train", "--resume", str(runs["mlp"]))
     _one_line_error(code, err, "perceptron")
 
-    ckpt.write_bytes(backup[: len(backup) // 3])  # truncated
+    for f, b in zip(files, backup):
+        f.write_bytes(b[: len(b) // 3])  # truncated
     code, _, err = cli("eval", str(runs["mlp"]))
     _one_line_error(code, err, "corrupt or truncated")
-    ckpt.write_bytes(b"not a checkpoint at all")
+    for f in files:
+        f.write_bytes(b"not a checkpoint at all")
     code, _, err = cli("eval", str(runs["mlp"]))
     _one_line_error(code, err, "corrupt or truncated")
 

@@ -203,3 +203,28 @@ def test_adadelta_first_step_follows_zeiler() -> None:
     rho, eps = 0.95, 1e-6
     dx = -((0 + eps) ** 0.5) / ((1 - rho) * g**2 + eps).sqrt() * g
     assert torch.allclose(p.detach(), torch.tensor([1.0, -2.0, 0.5]) + dx, atol=1e-7)
+
+
+def test_restore_best_scores_the_epoch_that_validation_chose(tmp_path: Path) -> None:
+    """SGD at a rate of 0.5 makes the MLP's validation accuracy go up and down; the summary,
+    the test score and ``nnzoo eval`` must all use the weights of the best epoch, and the last
+    epoch's with ``restore_best=false``."""
+    from nnzoo.recipes.runner import evaluate_run
+
+    over = {"epochs": "6", "lr": "0.5", "optimizer": "sgd"}
+    s = train("mlp", overrides=over, options=RunOptions(out=str(tmp_path), quiet=True))
+    run = RunDir.open(s["run_dir"])
+    val = [e["val_accuracy"] for e in run.read_metrics("epoch")]
+    best = max(range(len(val)), key=lambda i: (val[i], -i)) + 1     # first of the maxima
+    assert best != len(val), "the set-up must make the last epoch not the best"
+    assert s["best_epoch"] == s["scored_epoch"] == best and run.best_path.exists()
+    assert s["val"]["accuracy"] == val[best - 1]
+    again = evaluate_run(s["run_dir"])
+    assert again["val"]["accuracy"] == pytest.approx(val[best - 1], abs=1e-6)
+    assert again["test"]["accuracy"] == pytest.approx(s["test"]["accuracy"], abs=1e-6)
+
+    last = train("mlp", overrides={**over, "restore_best": "false"},
+                 options=RunOptions(out=str(tmp_path), quiet=True))
+    assert last["scored_epoch"] == 6 and last["val"]["accuracy"] == val[-1]
+    assert not RunDir.open(last["run_dir"]).best_path.exists()
+    assert evaluate_run(last["run_dir"])["val"]["accuracy"] == pytest.approx(val[-1], abs=1e-6)

@@ -24,8 +24,6 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-import torch
-
 from nnzoo.bench.runner import BenchResult, bench_task, timed
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
@@ -57,15 +55,8 @@ def train_best(model_id: str, recipe: str, splits: Splits, overrides: dict[str, 
     model = create(model_id, **hp, sample_shape=splits.sample_shape,
                    vocab_size=splits.meta["vocab_size"], n_classes=splits.n_classes)
     trainer = Trainer(model, splits.train, splits.val, cfg, seed=seed, quiet=quiet)
-    best: dict[str, torch.Tensor] = {}
-    for epoch in range(1, cfg.epochs + 1):
-        trainer.fit(until_epoch=epoch)
-        if trainer.progress.best_epoch == epoch:
-            best = {k: v.detach().clone() for k, v in model.state_dict().items()}
-        if trainer.progress.stopped_early:
-            break
-    if best:
-        model.load_state_dict(best)
+    trainer.fit()
+    trainer.restore_best()
     test = evaluate(model, splits.test, batch_size=cfg.eval_batch_size)
     return {"model": model, "test_accuracy": test["accuracy"], "val_accuracy":
             trainer.progress.best, "best_epoch": trainer.progress.best_epoch,

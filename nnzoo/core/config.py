@@ -158,6 +158,9 @@ class TrainConfig:
     :param grad_clip: clip the global gradient norm to this value before each step; 0 = off.
     :param max_time: stop at the end of the epoch in which the training time (optimizer steps,
         not evaluation) passes this many seconds; 0 = no limit.
+    :param restore_best: when training ends, load back the weights of the epoch with the best
+        validation metric (kept in memory and in the run's ``best.safetensors``), so that the
+        test split scores the model that validation chose; False: the last epoch's weights.
     """
 
     epochs: int = 10
@@ -173,6 +176,7 @@ class TrainConfig:
     eval_batch_size: int = 1000
     grad_clip: float = 0.0
     max_time: float = 0.0
+    restore_best: bool = True
 
     def __post_init__(self) -> None:
         require(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")

@@ -5,6 +5,7 @@
     config.json              resolved hyperparameters, seed, versions, device, git revision
     metrics.jsonl            one JSON line per logged step and per epoch
     checkpoint.safetensors   model, optimizer and RNG tensors + the JSON state (the truth)
+    best.safetensors         the model's weights at the best validation epoch so far
     state.json               a readable copy of that JSON state
     summary.json             final metrics
     plots/                   PNG pictures
@@ -33,6 +34,7 @@ class RunDir:
     config_path = property(lambda self: self.path / "config.json")
     metrics_path = property(lambda self: self.path / "metrics.jsonl")
     checkpoint_path = property(lambda self: self.path / "checkpoint.safetensors")
+    best_path = property(lambda self: self.path / "best.safetensors")
     state_path = property(lambda self: self.path / "state.json")
     summary_path = property(lambda self: self.path / "summary.json")
     plots_dir = property(lambda self: self.path / "plots")
@@ -96,6 +98,10 @@ class RunDir:
     def save_checkpoint(self, tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
         save_checkpoint(self.checkpoint_path, tensors, state)
         atomic_write_json(self.state_path, state)
+
+    def save_best(self, tensors: dict[str, torch.Tensor], state: dict[str, Any]) -> None:
+        """Write the weights of the best validation epoch (atomically)."""
+        save_checkpoint(self.best_path, tensors, state)
 
     def write_summary(self, summary: dict[str, Any]) -> None:
         atomic_write_json(self.summary_path, summary)

@@ -9,9 +9,13 @@
 - ``bilstm-crf/toy-ner`` (default, offline): BiLSTM-CRF with a character CNN, 50-dimensional
   words, 50 units per direction, Adam 0.005, batch 32, 10 epochs.
 - ``bilstm-crf/wnut17``: Lample et al.'s sizes (100-dimensional words, 100 units per
-  direction, dropout 0.5) with Ma & Hovy's character CNN (30 filters of width 3), BIO
-  constraints, unknown-word dropout 0.1; Adam 0.002, gradient norm clipped at 5, batch 32, up
-  to 30 epochs or 10 minutes of training.
+  direction, dropout 0.5) with a character CNN of 50 filters of width 3 (Ma & Hovy use 30),
+  BIO constraints, unknown-word dropout 0.5; Adam 0.005, gradient norm clipped at 5, batch
+  32, up to 40 epochs or 10 minutes of training. WNUT-17's test entities are mostly words
+  training never saw, so the tagger must learn to tag from characters and context: with
+  unknown-word dropout 0.1 and Adam 0.002 it tags almost every word O for the first epochs
+  and stays near 0.18 validation F1; dropping half the words to ``<unk>`` (Lample et al.
+  drop singletons with probability 0.5) lifts it to about 0.25.
 
 ``n_classes`` is given with ``tags`` so that the tag set is checked when the recipe is
 registered; the dataset sets the same value at run time. The metric of every recipe is
@@ -50,10 +54,11 @@ add(Recipe("bilstm-crf", "toy-ner", "toy-ner",
            train={"epochs": 10, "batch_size": 32, "lr": 0.005, "eval_batch_size": ONE_BATCH},
            metric="f1", default=True))
 add(Recipe("bilstm-crf", "wnut17", "wnut17",
-           "BiLSTM-CRF (Lample et al. 2016 sizes, Ma & Hovy character CNN) on WNUT-17, Adam "
-           "0.002, clip 5, batch 32, up to 30 epochs / 10 minutes",
+           "BiLSTM-CRF (Lample et al. 2016 sizes, character CNN of 50 filters) on WNUT-17, "
+           "unknown-word dropout 0.5, Adam 0.005, clip 5, batch 32, up to 40 epochs / 10 "
+           "minutes",
            model_hp={**_wnut, "word_dim": 100, "hidden": 100, "char_encoder": "cnn",
-                     "dropout": 0.5, "unk_dropout": 0.1},
-           train={"epochs": 30, "batch_size": 32, "lr": 0.002, "grad_clip": 5.0,
+                     "char_hidden": 50, "dropout": 0.5, "unk_dropout": 0.5},
+           train={"epochs": 40, "batch_size": 32, "lr": 0.005, "grad_clip": 5.0,
                   "eval_batch_size": ONE_BATCH, "max_time": 600.0},
            metric="f1"))

@@ -2,9 +2,11 @@
 
 ``train`` resolves the recipe and the overrides, loads the dataset, builds the model from the
 dataset's sample shape and classes, creates the run folder, writes ``config.json``, drives the
-engine, evaluates on the test split, writes ``summary.json`` and the plots, and returns the
-summary. ``resume`` rebuilds the same run from its ``config.json`` and continues from its
-last checkpoint. ``evaluate_run`` reloads a finished or interrupted run and scores it.
+engine, loads back the weights of the best validation epoch (``restore_best``, on by
+default), evaluates them on the test split, writes ``summary.json`` and the plots, and returns
+the summary. ``resume`` rebuilds the same run from its ``config.json`` and continues from its
+last checkpoint. ``evaluate_run`` reloads a finished or interrupted run and scores it (the
+best validation epoch's weights, ``best.safetensors``, when the run keeps them).
 """
 
 from __future__ import annotations
@@ -159,6 +161,7 @@ def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> di
         else:
             trainer.fit()
         wall = time.perf_counter() - t0
+        trainer.restore_best()
         if not dist.is_main or run is None:
             return {}
         return _finish(run, model, splits, cfg, trainer, dist, device, opts, wall)
@@ -171,15 +174,16 @@ def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, tra
             ) -> dict[str, Any]:
     config = run.read_config()
     epochs = run.read_metrics("epoch")
-    last = epochs[-1] if epochs else {}
+    p = trainer.progress
+    scored = p.best_epoch if cfg.restore_best and trainer.best_state is not None else p.epoch
+    last = next((e for e in epochs if e["epoch"] == scored), epochs[-1] if epochs else {})
     test = evaluate(model, splits.test, batch_size=cfg.eval_batch_size, device=device,
                     amp=opts.amp)
     times = [e["epoch_time"] for e in epochs if e.get("epoch_time")]
-    p = trainer.progress
     summary = {
         "model": config["model"], "recipe": config["recipe"], "dataset": splits.name,
         "run_dir": str(run.path), "epochs": len(epochs), "steps": p.step,
-        "best_epoch": p.best_epoch, "stopped_early": p.stopped_early,
+        "best_epoch": p.best_epoch, "scored_epoch": scored, "stopped_early": p.stopped_early,
         "val": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
         "test": test, "train_time_s": p.train_time,
         "epoch_time_s": statistics.median(times) if times else None,
@@ -198,27 +202,31 @@ def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, tra
 
 def load_run_model(run_dir: str | Path, device: str = "auto"
                    ) -> tuple[RunDir, dict[str, Any], ZooModule, Splits]:
-    """Rebuild the model of a run and load its last checkpoint's weights."""
+    """Rebuild the model of a run and load its weights: those of the best validation epoch
+    (``best.safetensors``) when the run's ``restore_best`` is on and the file exists, else the
+    last checkpoint's."""
     run = RunDir.open(run_dir)
     config = run.read_config()
     dev = resolve_device(device)
     splits = load_dataset(config["dataset"], **config.get("dataset_args", {}))
     model = _build(config["model"], config["model_hp"], splits, config["seed"], dev, False)
-    tensors, state = load_checkpoint(run.checkpoint_path)
+    path = run.checkpoint_path
+    if config["train"].get("restore_best", True) and run.best_path.exists():
+        path = run.best_path
+    tensors, state = load_checkpoint(path)
     if state.get("model") != config["model"]:
-        raise CheckpointError(f"{run.checkpoint_path} is a checkpoint of {state.get('model')!r}, "
+        raise CheckpointError(f"{path} is a checkpoint of {state.get('model')!r}, "
                               f"but this run trains {config['model']!r}")
     try:
         model.load_state_dict(unprefixed("model", tensors))
     except RuntimeError as e:
         first = str(e).strip().splitlines()[0]
-        raise CheckpointError(f"{run.checkpoint_path} does not fit {config['model']} ({first})"
-                              ) from None
+        raise CheckpointError(f"{path} does not fit {config['model']} ({first})") from None
     return run, config, model.eval(), splits
 
 
 def evaluate_run(run_dir: str | Path, device: str = "auto") -> dict[str, Any]:
-    """Validation and test metrics of a run's last checkpoint."""
+    """Validation and test metrics of a run's weights (see :func:`load_run_model`)."""
     run, config, model, splits = load_run_model(run_dir, device)
     bs = config["train"].get("eval_batch_size", 1000)
     return {"run_dir": str(run.path), "model": config["model"], "recipe": config["recipe"],

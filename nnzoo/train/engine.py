@@ -154,6 +154,7 @@ class Trainer:
         self.dist = dist or DistContext()
         self.state = dict(state or {})
         self.progress = Progress()
+        self.best_state: dict[str, torch.Tensor] | None = None  # weights of the best epoch
         self.optimizers = model.configure_optimizers(cfg)
         self.min_last = max(2, self.dist.world_size)
         self.steps_per_epoch = len(batch_slices(len(train), cfg.batch_size, self.min_last))
@@ -209,6 +210,25 @@ class Trainer:
             self.progress = Progress(**state["progress"])
         except (KeyError, RuntimeError, ValueError, TypeError) as e:
             raise CheckpointError(f"checkpoint {path} does not fit this model ({e})") from None
+        best = path.parent / "best.safetensors"
+        if self.cfg.restore_best and best.exists():
+            self.best_state = unprefixed("model", load_checkpoint(best)[0])
+
+    def restore_best(self) -> int:
+        """Load the weights of the best validation epoch into the model (when
+        ``cfg.restore_best`` and an epoch was scored); return the epoch whose weights the
+        model now holds (1-based)."""
+        if self.cfg.restore_best and self.best_state is not None:
+            self.model.load_state_dict(self.best_state)
+            return self.progress.best_epoch
+        return self.progress.epoch
+
+    def _keep_best(self) -> None:
+        self.best_state = {k: v.detach().to("cpu", copy=True)
+                           for k, v in self.model.state_dict().items()}
+        if self.run is not None and self.dist.is_main:
+            self.run.save_best(prefixed("model", self.best_state),
+                               {**self.state, "epoch": self.progress.epoch + 1})
 
     # -- the iterative path ----------------------------------------------------------------
 
@@ -287,6 +307,8 @@ class Trainer:
             better = p.best is None or (score > p.best if self.higher else score < p.best)
             if better:
                 p.best, p.best_epoch, p.bad_epochs = score, p.epoch + 1, 0
+                if self.cfg.restore_best:
+                    self._keep_best()
             else:
                 p.bad_epochs += 1
                 p.stopped_early = bool(self.cfg.patience) and p.bad_epochs >= self.cfg.patience
