@@ -166,10 +166,12 @@ def machine() -> dict[str, Any]:
 
 def run_bench(ids: list[str] | None = None, *, tier: str = "quick", out: Path = Path("."),
               quiet: bool = False, names: list[str] | None = None) -> dict[str, Any]:
-    """Run the benchmarks (only the tasks called ``names`` when given), print each row,
-    update ``results.json`` and ``benchmarks.md``."""
+    """Run the benchmarks (only the tasks called ``names`` when given), print each row, and
+    merge it into ``results.json`` and ``benchmarks.md`` as soon as it is measured (a long
+    run that is stopped keeps the rows it finished)."""
     todo = tasks(ids, tier, names)
     rows = []
+    results_path = out / "benchmarks" / "results.json"
     for t in todo:
         if not quiet:
             print(f"[bench] {t.model} / {t.tier} / {t.task} ...", flush=True)
@@ -177,18 +179,22 @@ def run_bench(ids: list[str] | None = None, *, tier: str = "quick", out: Path = 
         rows.append(r.to_dict())
         if not quiet:
             print("  " + _line(rows[-1]), flush=True)
-    results_path = out / "benchmarks" / "results.json"
+        merge_rows(results_path, out / "docs" / "benchmarks.md", rows[-1:])
+    if not quiet:
+        print(f"\n{markdown_table(rows)}\nwrote {results_path} and {out / 'docs/benchmarks.md'}")
+    return {"machine": machine(), "results": rows}
+
+
+def merge_rows(results_path: Path, markdown_path: Path, rows: list[dict[str, Any]]) -> None:
+    """Replace or add ``rows`` (one per model, tier and task) in ``results_path`` and rewrite
+    the markdown table, both atomically."""
     old = json.loads(results_path.read_text()) if results_path.exists() else {}
-    keep = [r for r in old.get("results", [])
-            if (r["model"], r["tier"], r["task"]) not in {(x["model"], x["tier"], x["task"])
-                                                         for x in rows}]
+    new = {(x["model"], x["tier"], x["task"]) for x in rows}
+    keep = [r for r in old.get("results", []) if (r["model"], r["tier"], r["task"]) not in new]
     merged = {"machine": machine(), "updated": time.strftime("%Y-%m-%d %H:%M"),
               "results": sorted(keep + rows, key=lambda r: (r["tier"], r["model"], r["task"]))}
     atomic_write_json(results_path, merged)
-    atomic_write_text(out / "docs" / "benchmarks.md", markdown(merged))
-    if not quiet:
-        print(f"\n{markdown_table(rows)}\nwrote {results_path} and {out / 'docs/benchmarks.md'}")
-    return {"machine": merged["machine"], "results": rows}
+    atomic_write_text(markdown_path, markdown(merged))
 
 
 def _f(v: Any, pct: bool = False) -> str:
