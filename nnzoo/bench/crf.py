@@ -264,4 +264,4 @@ def bilstm_toy(quiet: bool) -> BenchResult:
 
 @bench_task("bilstm-crf", "full", "wnut17")
 def bilstm_wnut(quiet: bool) -> BenchResult:
-    return _bilstm("full", "wnut17", "wnut17", "wnut17", 40, 360.0, quiet)
+    return _bilstm("full", "wnut17", "wnut17", "wnut17", 40, 300.0, quiet)
