@@ -161,22 +161,21 @@ def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> di
         else:
             trainer.fit()
         wall = time.perf_counter() - t0
-        trainer.restore_best()
+        scored = trainer.restore_best()
         if not dist.is_main or run is None:
             return {}
-        return _finish(run, model, splits, cfg, trainer, dist, device, opts, wall)
+        return _finish(run, model, splits, cfg, trainer, dist, device, opts, wall, scored)
     finally:
         shutdown(dist)
 
 
 def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, trainer: Trainer,
-            dist: DistContext, device: torch.device, opts: RunOptions, wall: float
-            ) -> dict[str, Any]:
+            dist: DistContext, device: torch.device, opts: RunOptions, wall: float,
+            scored: int) -> dict[str, Any]:
     config = run.read_config()
     epochs = run.read_metrics("epoch")
     p = trainer.progress
-    scored = p.best_epoch if cfg.restore_best and trainer.best_state is not None else p.epoch
-    last = next((e for e in epochs if e["epoch"] == scored), epochs[-1] if epochs else {})
+    record = next((e for e in epochs if e["epoch"] == scored), epochs[-1] if epochs else {})
     test = evaluate(model, splits.test, batch_size=cfg.eval_batch_size, device=device,
                     amp=opts.amp)
     times = [e["epoch_time"] for e in epochs if e.get("epoch_time")]
@@ -184,7 +183,7 @@ def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, tra
         "model": config["model"], "recipe": config["recipe"], "dataset": splits.name,
         "run_dir": str(run.path), "epochs": len(epochs), "steps": p.step,
         "best_epoch": p.best_epoch, "scored_epoch": scored, "stopped_early": p.stopped_early,
-        "val": {k[4:]: v for k, v in last.items() if k.startswith("val_")},
+        "val": {k[4:]: v for k, v in record.items() if k.startswith("val_")},
         "test": test, "train_time_s": p.train_time,
         "epoch_time_s": statistics.median(times) if times else None,
         "wall_time_s_this_process": wall, "device": str(device), "world_size": dist.world_size,

@@ -210,7 +210,7 @@ class Trainer:
             self.progress = Progress(**state["progress"])
         except (KeyError, RuntimeError, ValueError, TypeError) as e:
             raise CheckpointError(f"checkpoint {path} does not fit this model ({e})") from None
-        best = path.parent / "best.safetensors"
+        best = RunDir(path.parent).best_path
         if self.cfg.restore_best and best.exists():
             self.best_state = unprefixed("model", load_checkpoint(best)[0])
 
