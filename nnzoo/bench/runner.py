@@ -4,7 +4,10 @@ A :class:`BenchTask` runs both sides and returns a :class:`BenchResult`; the run
 nothing itself (each task times the two fits the same way), merges the rows into
 ``benchmarks/results.json`` (a row per model, tier and task, replaced when re-run) and
 regenerates ``docs/benchmarks.md`` from it. A peer library that is not installed is
-reported as missing, never replaced by something else.
+reported as missing, never replaced by something else: a task runs its peer's side through
+:func:`peer_run`, so a peer that is not installed gives a row marked ``peer missing: <module>``
+and one that raises gives ``peer failed: <reason>``, with nnzoo's side still measured; a task
+that raises anyway becomes a row marked ``failed: <reason>`` and the run goes on.
 """
 
 from __future__ import annotations
@@ -19,7 +22,7 @@ import time
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Generic, TypeVar
 
 import torch
 
@@ -50,6 +53,9 @@ class BenchResult:
     budget: str
     notes: str = ""
     extra: dict[str, Any] = field(default_factory=dict)
+    #: "" when the peer ran; else "peer missing: <module>", "peer failed: <reason>" or, when the
+    #: whole task raised, "failed: <reason>".
+    status: str = ""
 
     @property
     def time_ratio(self) -> float | None:
@@ -79,6 +85,56 @@ class BenchTask:
 
 
 _TASKS: list[BenchTask] = []
+
+T = TypeVar("T")
+
+
+@dataclass
+class PeerRun(Generic[T]):
+    """What :func:`peer_run` gives back: the peer side's return value and seconds, or why
+    there are none (``status``, empty when the peer ran)."""
+
+    value: T | None
+    seconds: float | None
+    status: str = ""
+
+    @property
+    def ok(self) -> bool:
+        return not self.status
+
+
+def peer_run(fn: Callable[[], T]) -> PeerRun[T]:
+    """Run and time a benchmark's peer side (the import of the peer library included in
+    ``fn``, the timing taken by ``fn`` itself where only part of it should count).
+
+    A peer library that is not installed gives ``status = "peer missing: <module>"``; any
+    exception the peer raises gives ``"peer failed: <type>: <message>"``. Either way the
+    benchmark goes on and reports nnzoo's side beside the status.
+    """
+    t0 = time.perf_counter()
+    try:
+        value = fn()
+    except ModuleNotFoundError as e:
+        return PeerRun(None, None, f"peer missing: {e.name or e}")
+    except Exception as e:  # a failing peer is reported, never fatal
+        return PeerRun(None, None, f"peer failed: {type(e).__name__}: {_short(str(e))}")
+    return PeerRun(value, time.perf_counter() - t0)
+
+
+def _short(text: str, limit: int = 160) -> str:
+    text = " ".join(text.split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
+
+
+def failed_result(task: BenchTask, error: BaseException) -> BenchResult:
+    """The row of a task that raised: no figures, the reason in ``status``. A missing module
+    other than nnzoo's own is a missing peer."""
+    if isinstance(error, ModuleNotFoundError) and not (error.name or "").startswith("nnzoo"):
+        status = f"peer missing: {error.name}"
+    else:
+        status = f"failed: {type(error).__name__}: {_short(str(error))}"
+    return BenchResult(task.model, task.tier, task.task, "-", True, "-", None, None, None,
+                       None, "-", "-", status=status)
 
 
 def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
@@ -175,7 +231,12 @@ def run_bench(ids: list[str] | None = None, *, tier: str = "quick", out: Path = 
     for t in todo:
         if not quiet:
             print(f"[bench] {t.model} / {t.tier} / {t.task} ...", flush=True)
-        r = t.run(quiet)
+        try:
+            r = t.run(quiet)
+        except KeyboardInterrupt:
+            raise
+        except Exception as e:  # one broken task must not stop the others
+            r = failed_result(t, e)
         rows.append(r.to_dict())
         if not quiet:
             print("  " + _line(rows[-1]), flush=True)
@@ -207,6 +268,8 @@ def _f(v: Any, pct: bool = False) -> str:
 
 def _line(r: dict[str, Any]) -> str:
     pct = r["metric"] in ("accuracy",)
+    if r.get("status"):
+        return (f"{r['metric']}: nnzoo {_f(r['nnzoo'], pct)}; {r['peer']}: {r['status']}")
     return (f"{r['metric']}: nnzoo {_f(r['nnzoo'], pct)} vs {r['peer']} "
             f"{_f(r['peer_value'], pct)}; {r['time_what']}: nnzoo {_f(r['nnzoo_time_s'])} s, "
             f"peer {_f(r['peer_time_s'])} s, ratio {_f(r['time_ratio'])}")
@@ -222,7 +285,8 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
         pct = r["metric"] == "accuracy"
         lines.append(
             f"| {r['model']} | {r['tier']} | {r['task']} | {r['metric']} | "
-            f"{_f(r['nnzoo'], pct)} | {r['peer']} | {_f(r['peer_value'], pct)} | "
+            f"{_f(r['nnzoo'], pct)} | {r['peer']} | "
+            f"{r.get('status') or _f(r['peer_value'], pct)} | "
             f"{r['time_what']} | {_f(r['nnzoo_time_s'])} | {_f(r['peer_time_s'])} | "
             f"{_f(r['time_ratio'])} | {r['budget']} |")
     return head + "\n".join(lines) + "\n"
