@@ -133,8 +133,9 @@ def mr_cross_validation(model_id: str, quiet: bool, attention: bool = False) -> 
         PUBLISHED if published is not None else "none (no published MR figure to compare)",
         statistics.fmean(accs), published, statistics.fmean(times), None,
         "training per fold",
-        f"{which}, up to {cfg.epochs} epochs (best validation epoch), batch {cfg.batch_size}, "
-        f"Adam {cfg.lr:g}",
+        f"{which}, up to {cfg.epochs} epochs (patience {cfg.patience}, best validation "
+        f"epoch), batch {cfg.batch_size}, Adam {cfg.lr:g} fixed a priori (no rate chosen on "
+        "any MR score)",
         notes=("peer value = Kim 2014's CNN-rand (Table 2), a published figure, not run"
                if published is not None else
                "no peer: no published MR figure for this model and set-up"),
