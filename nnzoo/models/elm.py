@@ -489,13 +489,11 @@ class ELM(ReadoutModel):
         of a classifier)."""
         if self._plot_data is None or not bool(self.fitted):
             return []
-        import matplotlib.pyplot as plt
-
         out_dir = Path(out_dir)
         X, y = self._plot_data
         with torch.no_grad():
             H = self.hidden(X.to(self.x_mean.device)).float().cpu()
-        fig, ax = plt.subplots(figsize=(6, 3.6))
+        fig, ax = plots.subplots(figsize=(6, 3.6))
         col = 0
         for kind, c in self.groups:
             vals = H[:, col:col + c].reshape(-1).numpy()
@@ -515,11 +513,9 @@ class ELM(ReadoutModel):
 
 def plot_predicted_vs_true(pred: torch.Tensor, y: torch.Tensor, path: Path, name: str) -> Path:
     """Scatter of predicted against true values (first target) with the identity line."""
-    import matplotlib.pyplot as plt
-
     p = pred.reshape(len(pred), -1)[:, 0].float().numpy()
     t = y.reshape(len(y), -1)[:, 0].float().numpy()
-    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    fig, ax = plots.subplots(figsize=(4.2, 4.2))
     ax.scatter(t, p, s=8, alpha=0.6)
     lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
     ax.plot([lo, hi], [lo, hi], color="black", lw=1)
