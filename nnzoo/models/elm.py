@@ -72,7 +72,7 @@ from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.linalg import ridge, ridge_gcv_gram, ridge_loo
-from nnzoo.core.seed import seed_everything
+from nnzoo.core.seed import isolated_rng
 from nnzoo.core.validation import as_tensor
 from nnzoo.models.base import Batch, Classifier
 from nnzoo.models.registry import register, register_estimator
@@ -589,12 +589,12 @@ class _ELMEstimator(BaseEstimator):
 
         X = self._check_X(X, fitting=True)
         yt, n_classes, n_outputs = self._targets(X, y)
-        seed_everything(int(self.random_state))
         device = resolve_device(self.device)
-        model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
-                       n_outputs=n_outputs, **self._model_kwargs()).to(device)
-        gen = torch.Generator().manual_seed(int(self.random_state))
-        model.fit(X.to(device), yt.to(device), generator=gen)
+        with isolated_rng(int(self.random_state), device):  # the caller's generators are kept
+            model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
+                           n_outputs=n_outputs, **self._model_kwargs()).to(device)
+            gen = torch.Generator().manual_seed(int(self.random_state))
+            model.fit(X.to(device), yt.to(device), generator=gen)
         self.model_ = model.eval()
         self.n_features_in_ = int(X.shape[1])
         self.alpha_ = float(model.alpha_)

@@ -761,7 +761,9 @@ class SOM(TransformerMixin, BaseEstimator):
     :param init: ``random``, ``sample`` or ``pca``.
     :param rect_neighbours: 8 or 4 (rectangular adjacency for the topographic error).
     :param output: what ``transform`` returns, ``distances`` or ``coordinates``.
-    :param random_state: seeds initialisation and order (None: not seeded).
+    :param random_state: seeds initialisation and order (None: a fresh seed from the
+        operating system each fit); ``fit`` leaves the caller's Python, NumPy and torch
+        generators as they were.
     :param device: ``cpu``, ``cuda`` or ``auto``.
     :param dtype: ``float32`` or ``float64`` weights (MiniSom computes in float64).
     """
@@ -822,13 +824,14 @@ class SOM(TransformerMixin, BaseEstimator):
         return SelfOrganizingMap(cfg).to(resolve_device(self.device), dtype)
 
     def _fit(self, X: Any, y: torch.Tensor | None) -> SelfOrganizingMap:
-        from nnzoo.core.seed import seed_everything
+        from nnzoo.core.device import resolve_device
+        from nnzoo.core.seed import fresh_seed, isolated_rng
 
         X = self._check_X(X, fitting=True)
-        if self.random_state is not None:
-            seed_everything(int(self.random_state))
-        model = self._build(X.shape[1])
-        model.fit(X.to(model.weight), y)
+        seed = fresh_seed() if self.random_state is None else int(self.random_state)
+        with isolated_rng(seed, resolve_device(self.device)):  # the caller's generators kept
+            model = self._build(X.shape[1])
+            model.fit(X.to(model.weight), y)
         self.model_ = model.eval()
         self.n_features_in_ = int(X.shape[1])
         self.weights_ = model.weight.cpu().numpy().reshape(*self.map_size, -1).copy()
