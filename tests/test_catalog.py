@@ -403,7 +403,58 @@ def test_dot_accepted_by_graphviz(cat: Catalog) -> None:
         assert "<svg" in done.stdout
 
 
+# ------------------------------------------------------------------ chronology
+def test_parents_precede_children_to_the_month(cat: Catalog) -> None:
+    """A parent's paper never comes after its child's: by year, and by month wherever both
+    are known; a parent and child of the same year always carry both months."""
+    checked_months = 0
+    for child in cat:
+        for parent in cat.parents(child.id):
+            assert parent.year <= child.year, (parent.id, child.id)
+            if parent.year == child.year:
+                assert parent.month is not None and child.month is not None, (parent.id,
+                                                                              child.id)
+            if parent.month is not None and child.month is not None:
+                checked_months += 1
+                assert (parent.year, parent.month) <= (child.year, child.month), (parent.id,
+                                                                                  child.id)
+    assert checked_months >= 20
+
+
+def test_months_are_those_of_the_arxiv_identifiers(cat: Catalog) -> None:
+    """An arXiv paper's month is the identifier's YYMM (the month arXiv first listed it);
+    one whose identifier is from another year than the entry carries no month."""
+    with_month = 0
+    for e in cat:
+        m = re.fullmatch(r"https://arxiv\.org/abs/(\d\d)(\d\d)\.\d{4,5}", e.paper.url)
+        if m is None:
+            continue
+        if 2000 + int(m.group(1)) == e.year:
+            assert e.month == int(m.group(2)), e.id
+            with_month += 1
+        else:
+            assert e.month is None, e.id
+    assert with_month >= 90
+    assert (cat.get("gpt").month, cat.get("beta-vae").month) == (6, 4)   # release, ICLR
+
+
+def test_dynamic_cnn_lineage_and_markov_citation(cat: Catalog) -> None:
+    dcnn, kim = cat.get("dynamic-cnn"), cat.get("text-cnn")
+    assert (dcnn.year, dcnn.month) == (2014, 4) and (kim.year, kim.month) == (2014, 8)
+    assert "text-cnn" not in dcnn.parents and "dynamic-cnn" not in kim.parents
+    assert "cnn" in dcnn.parents
+    mc = cat.get("markov-chain")
+    assert mc.year == 1906 and mc.paper.authors == ("A. A. Markov",)
+    assert mc.paper.title.startswith("Rasprostranenie zakona bol'shih chisel na velichiny")
+    assert mc.paper.venue == ("Izvestiya Fiziko-matematicheskogo obschestva pri Kazanskom "
+                              "universitete, 2nd series, vol. 15, pp. 135-156")
+
+
 # ------------------------------------------------------------------ validation errors
+def _entry(entries: list[dict], ident: str) -> dict:
+    return next(e for e in entries if e["id"] == ident)
+
+
 def entries_with(mutate) -> dict:
     raw = copy.deepcopy(raw_catalog())
     mutate(raw["entries"])
@@ -426,6 +477,16 @@ def entries_with(mutate) -> dict:
         (lambda es: es[0].update(paradigm="osmosis"), "unknown paradigm"),
         (lambda es: es[0].pop("summary"), "missing key"),
         (lambda es: es[0].update(id="Bad_Id"), "id must match"),
+        (lambda es: es[0].update(month=13), "month must be an integer from 1 to 12"),
+        (lambda es: es[0].update(month=0), "month must be an integer from 1 to 12"),
+        (lambda es: es[0].update(month="6"), "month must be an integer from 1 to 12"),
+        (lambda es: es[0].update(month=True), "month must be an integer from 1 to 12"),
+        (lambda es: es[0]["paper"].update(venue=""), "venue"),
+        (lambda es: _entry(es, "dynamic-cnn")["parents"].append("text-cnn"),
+         "'dynamic-cnn': parent 'text-cnn' is from 2014-08, after 2014-04"),
+        (lambda es: _entry(es, "gru").pop("month"), "'bigru': parent 'gru' shares the year"),
+        (lambda es: _entry(es, "cnn")["parents"].append("gan"), "'cnn': parent 'gan' is from "
+         "2014, after 1998"),
     ],
 )
 def test_validation_names_bad_entry(mutate, message: str) -> None:

@@ -1,13 +1,14 @@
 """The catalog: every architecture of the deep-learning genealogy and of the Neural Network Zoo.
 
 The data lives in ``catalog.json`` next to this file (one object per architecture: id,
-name, abbreviation, aliases, year, paper, family, categories, learning paradigm, lineage
-parents, reference implementations, whether it is on the Asimov Institute's Neural Network
-Zoo chart, and a one-line summary). This module loads and validates it and answers the
-questions the CLI asks: look a name up (``get``/``resolve``, aliases and case-insensitive,
-closest-name suggestions on a typo), search (glob or substring, family, category,
-framework), and walk the lineage (``parents``/``children``/``ancestors``/``descendants``)
-or draw it as an indented text tree, a Mermaid flowchart or a Graphviz digraph.
+name, abbreviation, aliases, year and, where known, month of its paper, the paper, family,
+categories, learning paradigm, lineage parents, reference implementations, whether it is on
+the Asimov Institute's Neural Network Zoo chart, and a one-line summary). This module loads
+and validates it and answers the questions the CLI asks: look a name up
+(``get``/``resolve``, aliases and case-insensitive, closest-name suggestions on a typo),
+search (glob or substring, family, category, framework), and walk the lineage
+(``parents``/``children``/``ancestors``/``descendants``) or draw it as an indented text
+tree, a Mermaid flowchart or a Graphviz digraph.
 
 It imports only the standard library and :mod:`nnzoo.core.errors`, so ``nnzoo list`` and
 ``nnzoo info`` start without importing torch.
@@ -17,6 +18,10 @@ Decisions recorded here:
 - The catalog is a DAG (a model may have several parents: ``bilstm`` has ``lstm`` and
   ``birnn``). ``lineage_text`` prints each node's subtree once; later occurrences of the same
   node show ``(see above)`` instead of repeating the subtree.
+- A parent's paper never comes after its child's: the loader checks ``(year, month)``
+  wherever both months are known, and requires both months when the two papers share a
+  year. ``month`` (1-12) is the month of the arXiv identifier (the month arXiv first
+  listed the paper) for arXiv papers of the entry's year, else the venue's month.
 - Errors in ``catalog.json`` raise a plain :class:`ValueError` naming the bad entry: that is
   a packaging bug, not something a user typed. A name the user typed that is not known
   raises :class:`~nnzoo.core.errors.UnknownNameError` with the closest names.
@@ -109,11 +114,16 @@ _YEAR_MIN, _YEAR_MAX = 1800, 2030
 
 @dataclass(frozen=True)
 class Paper:
-    """The paper that introduced an architecture (up to three first authors)."""
+    """The paper that introduced an architecture (up to three first authors).
+
+    ``venue`` names where it appeared (journal, volume, pages) when ``url`` is not the paper
+    itself (a paper with no online copy); otherwise it is None.
+    """
 
     title: str
     authors: tuple[str, ...]
     url: str
+    venue: str | None = None
 
 
 @dataclass(frozen=True)
@@ -133,6 +143,7 @@ class Entry:
     abbreviation: str
     aliases: tuple[str, ...]
     year: int
+    month: int | None
     paper: Paper
     family: str
     categories: tuple[str, ...]
@@ -144,17 +155,20 @@ class Entry:
 
     def to_dict(self) -> dict[str, Any]:
         """Return the entry as a JSON-ready dict, in the layout of ``catalog.json``."""
+        when: dict[str, Any] = {"year": self.year}
+        if self.month is not None:
+            when["month"] = self.month
+        paper: dict[str, Any] = {"title": self.paper.title, "authors": list(self.paper.authors),
+                                 "url": self.paper.url}
+        if self.paper.venue is not None:
+            paper["venue"] = self.paper.venue
         return {
             "id": self.id,
             "name": self.name,
             "abbreviation": self.abbreviation,
             "aliases": list(self.aliases),
-            "year": self.year,
-            "paper": {
-                "title": self.paper.title,
-                "authors": list(self.paper.authors),
-                "url": self.paper.url,
-            },
+            **when,
+            "paper": paper,
             "family": self.family,
             "categories": list(self.categories),
             "paradigm": self.paradigm,
@@ -208,6 +222,10 @@ class Entry:
         year = need("year", int)
         if not _YEAR_MIN <= year <= _YEAR_MAX:
             raise ValueError(f"{where}: year {year} outside {_YEAR_MIN}..{_YEAR_MAX}")
+        month = raw.get("month")
+        if month is not None and (not isinstance(month, int) or isinstance(month, bool)
+                                  or not 1 <= month <= 12):
+            raise ValueError(f"{where}: month must be an integer from 1 to 12, got {month!r}")
 
         paper_raw = need("paper", dict)
         for key in ("title", "url"):
@@ -218,7 +236,11 @@ class Entry:
             raise ValueError(f"{where}: paper.authors must list 1 to 3 names")
         if not paper_raw["url"].startswith("https://"):
             raise ValueError(f"{where}: paper.url must start with https://")
-        paper = Paper(title=paper_raw["title"], authors=authors, url=paper_raw["url"])
+        venue = paper_raw.get("venue")
+        if venue is not None and (not isinstance(venue, str) or not venue.strip()):
+            raise ValueError(f"{where}: paper.venue must be a non-empty string when given")
+        paper = Paper(title=paper_raw["title"], authors=authors, url=paper_raw["url"],
+                      venue=venue)
 
         family = need("family", str)
         if family not in FAMILIES:
@@ -255,6 +277,7 @@ class Entry:
             abbreviation=abbreviation,
             aliases=aliases,
             year=year,
+            month=month,
             paper=paper,
             family=family,
             categories=categories,
@@ -303,6 +326,26 @@ class Catalog:
         for kids in self._children.values():
             kids.sort(key=lambda i: _order(self.entries[i]))
         self._check_acyclic()
+        self._check_chronology()
+
+    def _check_chronology(self) -> None:
+        """Raise :class:`ValueError` naming an entry whose parent's paper came after its own
+        (at ``(year, month)`` precision where both months are known), or that shares its
+        year with a parent while either month is missing."""
+        for entry in self.entries.values():
+            for pid in entry.parents:
+                parent = self.entries[pid]
+                where = f"catalog entry {entry.id!r}: parent {pid!r}"
+                if parent.year > entry.year:
+                    raise ValueError(f"{where} is from {parent.year}, after {entry.year}")
+                if parent.year < entry.year:
+                    continue
+                if parent.month is None or entry.month is None:
+                    raise ValueError(f"{where} shares the year {entry.year}; both need a "
+                                     "month to show which came first")
+                if parent.month > entry.month:
+                    raise ValueError(f"{where} is from {parent.year}-{parent.month:02d}, "
+                                     f"after {entry.year}-{entry.month:02d}")
 
     def _check_acyclic(self) -> None:
         """Raise :class:`ValueError` naming an entry on a cycle of the parent graph."""

@@ -1,6 +1,10 @@
 """Plots every run writes: the learning curve and the picture that explains the model.
 
-All functions write a PNG atomically and return its path. Matplotlib runs headless (Agg).
+All functions write a PNG atomically and return its path. Every figure is a
+:class:`matplotlib.figure.Figure` drawn by the Agg renderer that ``savefig`` picks for PNG:
+nnzoo never imports ``pyplot`` nor calls ``matplotlib.use``, so the backend a user chose (a
+notebook's inline one, an interactive window) stays as it was, and no figure is left in
+pyplot's registry of open figures.
 """
 
 from __future__ import annotations
@@ -9,21 +13,44 @@ import io
 import math
 from collections.abc import Sequence
 from pathlib import Path
+from typing import Any
 
 import matplotlib
+import numpy as np
+import torch
+from matplotlib.colors import Colormap
+from matplotlib.figure import Figure
 
-matplotlib.use("Agg")
-import matplotlib.pyplot as plt  # noqa: E402
-import numpy as np  # noqa: E402
-import torch  # noqa: E402
-
-from nnzoo.core.io import atomic_write_bytes  # noqa: E402
+from nnzoo.core.io import atomic_write_bytes
 
 
-def _save(fig: plt.Figure, path: str | Path) -> Path:
+def subplots(nrows: int = 1, ncols: int = 1, *, figsize: tuple[float, float],
+             **kwargs: Any) -> tuple[Figure, Any]:
+    """A new figure and its axes, like ``pyplot.subplots`` but outside pyplot.
+
+    The figure is not registered with pyplot and needs no closing: it is freed once no
+    reference to it remains.
+
+    :param nrows: rows of the axes grid.
+    :param ncols: columns of the axes grid.
+    :param figsize: the figure's size in inches (width, height).
+    :param kwargs: passed to :meth:`matplotlib.figure.Figure.subplots` (``squeeze``,
+        ``sharex``, ``gridspec_kw``...).
+    :returns: ``(figure, axes)``, the axes as ``Figure.subplots`` returns them.
+    """
+    fig = Figure(figsize=figsize)
+    return fig, fig.subplots(nrows, ncols, **kwargs)
+
+
+def colormap(name: str) -> Colormap:
+    """The registered colormap ``name`` (``pyplot.get_cmap`` without pyplot)."""
+    return matplotlib.colormaps[name]
+
+
+def _save(fig: Figure, path: str | Path) -> Path:
+    """Render ``fig`` to PNG (Agg) and write it to ``path`` atomically."""
     buf = io.BytesIO()
     fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
     atomic_write_bytes(path, buf.getvalue())
     return Path(path)
 
@@ -39,7 +66,7 @@ def learning_curve(records: Sequence[dict], path: str | Path, title: str = "") -
                    and not k.endswith("time")})
     loss_keys = [k for k in keys if "loss" in k]
     other = [k for k in keys if k not in loss_keys]
-    fig, axes = plt.subplots(1, 2 if other else 1, figsize=(10 if other else 5.5, 3.6))
+    fig, axes = subplots(1, 2 if other else 1, figsize=(10 if other else 5.5, 3.6))
     axes = np.atleast_1d(axes)
     for ax, group in zip(axes, (loss_keys, other)):
         for k in group:
@@ -65,7 +92,7 @@ def image_grid(
     k = imgs.shape[0]
     cols = math.ceil(math.sqrt(k))
     rows = math.ceil(k / cols)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.4))
+    fig, axes = subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.4))
     for i, ax in enumerate(np.atleast_1d(axes).ravel()):
         ax.axis("off")
         if i < k:
@@ -87,7 +114,7 @@ def confusion_matrix(
     cm = torch.as_tensor(cm).cpu().numpy()
     n = cm.shape[0]
     classes = list(classes) if classes else [str(i) for i in range(n)]
-    fig, ax = plt.subplots(figsize=(0.5 * n + 2.5, 0.5 * n + 2))
+    fig, ax = subplots(figsize=(0.5 * n + 2.5, 0.5 * n + 2))
     ax.imshow(cm, cmap="Blues")
     ax.set_xticks(range(n), classes, rotation=45, ha="right", fontsize=8)
     ax.set_yticks(range(n), classes, fontsize=8)

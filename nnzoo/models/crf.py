@@ -629,7 +629,7 @@ class SequenceTagger(ZooModule):
         paths = []
         tags = list(self.config.tags)
         if self.use_crf:
-            fig, ax = plots.plt.subplots(figsize=(0.45 * len(tags) + 2.5,
+            fig, ax = plots.subplots(figsize=(0.45 * len(tags) + 2.5,
                                                   0.45 * len(tags) + 2))
             w = self.crf.transitions.detach().float().cpu().numpy()
             m = float(abs(w).max()) or 1.0
@@ -650,7 +650,7 @@ class SequenceTagger(ZooModule):
             c = self.eval_counts
             p, r, f1 = prf(*(float(c[k].sum()) for k in ("correct", "found_guessed",
                                                           "found_gold")))
-            fig, ax = plots.plt.subplots(figsize=(1.1 * len(names) + 2.5, 3.6))
+            fig, ax = plots.subplots(figsize=(1.1 * len(names) + 2.5, 3.6))
             xs = np.arange(len(names))
             for i, (lab, col) in enumerate(zip(("precision", "recall", "F1"),
                                                ("tab:blue", "tab:orange", "tab:green"))):

@@ -55,6 +55,7 @@ from nnzoo.core.config import require
 from nnzoo.core.device import resolve_device
 from nnzoo.core.errors import NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order
+from nnzoo.core.seed import isolated_rng, next_seed
 from nnzoo.models.base import Batch, Classifier
 from nnzoo.models.rbm import RBM, RBMConfig, check_unit_interval, small_work_threads
 from nnzoo.models.registry import register, register_estimator
@@ -374,7 +375,8 @@ class DBNClassifier(TorchClassifier):
     def sample(self, n_samples: int = 64, steps: int = 1000) -> np.ndarray:
         """Samples of the generative model, shape (n_samples, n_features...)."""
         self._require_fitted()
-        return self.model_.sample(n_samples, steps).cpu().numpy()
+        with isolated_rng(next_seed(self.rng_), self.model_.device):  # a private stream
+            return self.model_.sample(n_samples, steps).cpu().numpy()
 
 
 register_estimator("dbn")(DBNClassifier)

@@ -72,7 +72,7 @@ from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.linalg import ridge, ridge_gcv_gram, ridge_loo
-from nnzoo.core.seed import seed_everything
+from nnzoo.core.seed import isolated_rng
 from nnzoo.core.validation import as_tensor
 from nnzoo.models.base import Batch, Classifier
 from nnzoo.models.registry import register, register_estimator
@@ -489,13 +489,11 @@ class ELM(ReadoutModel):
         of a classifier)."""
         if self._plot_data is None or not bool(self.fitted):
             return []
-        import matplotlib.pyplot as plt
-
         out_dir = Path(out_dir)
         X, y = self._plot_data
         with torch.no_grad():
             H = self.hidden(X.to(self.x_mean.device)).float().cpu()
-        fig, ax = plt.subplots(figsize=(6, 3.6))
+        fig, ax = plots.subplots(figsize=(6, 3.6))
         col = 0
         for kind, c in self.groups:
             vals = H[:, col:col + c].reshape(-1).numpy()
@@ -515,11 +513,9 @@ class ELM(ReadoutModel):
 
 def plot_predicted_vs_true(pred: torch.Tensor, y: torch.Tensor, path: Path, name: str) -> Path:
     """Scatter of predicted against true values (first target) with the identity line."""
-    import matplotlib.pyplot as plt
-
     p = pred.reshape(len(pred), -1)[:, 0].float().numpy()
     t = y.reshape(len(y), -1)[:, 0].float().numpy()
-    fig, ax = plt.subplots(figsize=(4.2, 4.2))
+    fig, ax = plots.subplots(figsize=(4.2, 4.2))
     ax.scatter(t, p, s=8, alpha=0.6)
     lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
     ax.plot([lo, hi], [lo, hi], color="black", lw=1)
@@ -593,12 +589,12 @@ class _ELMEstimator(BaseEstimator):
 
         X = self._check_X(X, fitting=True)
         yt, n_classes, n_outputs = self._targets(X, y)
-        seed_everything(int(self.random_state))
         device = resolve_device(self.device)
-        model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
-                       n_outputs=n_outputs, **self._model_kwargs()).to(device)
-        gen = torch.Generator().manual_seed(int(self.random_state))
-        model.fit(X.to(device), yt.to(device), generator=gen)
+        with isolated_rng(int(self.random_state), device):  # the caller's generators are kept
+            model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
+                           n_outputs=n_outputs, **self._model_kwargs()).to(device)
+            gen = torch.Generator().manual_seed(int(self.random_state))
+            model.fit(X.to(device), yt.to(device), generator=gen)
         self.model_ = model.eval()
         self.n_features_in_ = int(X.shape[1])
         self.alpha_ = float(model.alpha_)

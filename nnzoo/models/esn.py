@@ -491,13 +491,12 @@ class EchoStateNetwork(ZooModule):
             return paths
         x, y = self._last_eval
         x = x.to(self.W.device, self.W.dtype)
-        plt = plots.plt
         if self.series:
             n = min(len(x), 500)
             with torch.no_grad():
                 pred = self._outputs(x[:n], self.last_state[None]).cpu()
                 s = self._states(x[None, :n])[0].cpu()
-            fig, ax = plt.subplots(figsize=(9, 3.2))
+            fig, ax = plots.subplots(figsize=(9, 3.2))
             if y is not None:
                 ax.plot(y[:n, 0].numpy(), lw=1.6, color="black", label="truth")
             ax.plot(pred[:, 0].numpy(), lw=1, ls="--", color="tab:red",
@@ -515,7 +514,7 @@ class EchoStateNetwork(ZooModule):
                 m = min(len(x) - w, 400)
                 gen = self.generate(m, warmup=x[:w]).cpu()      # gen[k] ~ y[w - 1 + k]
                 truth = y[w - 1: w - 1 + m, 0]
-                fig, ax = plt.subplots(figsize=(9, 3.2))
+                fig, ax = plots.subplots(figsize=(9, 3.2))
                 ax.plot(truth.numpy(), lw=1.6, color="black", label="truth")
                 ax.plot(gen[: len(truth), 0].numpy(), lw=1, color="tab:blue",
                         label="closed-loop generation")
@@ -527,7 +526,7 @@ class EchoStateNetwork(ZooModule):
             with torch.no_grad():
                 s = self._states(x[:1])[0].cpu()
         k = min(6, s.shape[1])
-        fig, ax = plt.subplots(figsize=(9, 3.2))
+        fig, ax = plots.subplots(figsize=(9, 3.2))
         ax.plot(s[:, :k].numpy(), lw=0.9)
         ax.set(xlabel="step", ylabel="x_i(t)", title=f"esn: {k} reservoir state traces")
         paths.append(plots._save(fig, out_dir / "state_traces.png"))
@@ -535,8 +534,7 @@ class EchoStateNetwork(ZooModule):
 
     def _plot_spectrum(self, path: Path) -> Path:
         ev = torch.linalg.eigvals(self.W.detach().double().cpu())
-        plt = plots.plt
-        fig, ax = plt.subplots(figsize=(4.5, 4.5))
+        fig, ax = plots.subplots(figsize=(4.5, 4.5))
         r = self.config.spectral_radius
         t = torch.linspace(0, 2 * math.pi, 200)
         ax.plot((r * t.cos()).numpy(), (r * t.sin()).numpy(), color="gray", lw=0.8)

@@ -72,7 +72,6 @@ and flips come from a private generator seeded with ``recall_seed`` at each call
 
 from __future__ import annotations
 
-import io
 import math
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -84,7 +83,6 @@ import torch
 from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError, NotFittedError
-from nnzoo.core.io import atomic_write_bytes
 from nnzoo.core.validation import check_labels
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
@@ -746,26 +744,13 @@ def standard_capacity_curves(n_units: int, *, noise: float = 0.1, seed: int = 0,
 
 # -- figures ----------------------------------------------------------------------------------
 
-def _save(fig: Any, path: Path) -> Path:
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plots.plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return Path(path)
-
-
-def _pyplot() -> Any:
-    return plots.plt  # pyplot with the headless backend that nnzoo.core.plots selects
-
-
 def _image_figure(images: Sequence[torch.Tensor] | torch.Tensor, path: Path, title: str,
                   labels: Sequence[str] | None = None, cmap: str = "gray") -> Path:
-    plt = _pyplot()
     k = len(images)
     cols = min(k, 10)
     rows = math.ceil(k / cols)
     size = 4.5 if k == 1 else 1.0
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * size, rows * size + 0.5), squeeze=False)
+    fig, axes = plots.subplots(rows, cols, figsize=(cols * size, rows * size + 0.5), squeeze=False)
     for i, ax in enumerate(axes.ravel()):
         ax.axis("off")
         if i < k:
@@ -775,13 +760,12 @@ def _image_figure(images: Sequence[torch.Tensor] | torch.Tensor, path: Path, tit
             if labels:
                 ax.set_title(labels[i], fontsize=8)
     fig.suptitle(title)
-    return _save(fig, path)
+    return plots._save(fig, path)
 
 
 def _recall_grid(grids: list[torch.Tensor], titles: list[str], path: Path, title: str) -> Path:
-    plt = _pyplot()
     rows, cols = grids[0].shape[0], len(grids)
-    fig, axes = plt.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.6), squeeze=False)
+    fig, axes = plots.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.6), squeeze=False)
     for j, (g, t) in enumerate(zip(grids, titles)):
         for i in range(rows):
             ax = axes[i, j]
@@ -792,13 +776,12 @@ def _recall_grid(grids: list[torch.Tensor], titles: list[str], path: Path, title
             if i == 0:
                 ax.set_title(t, fontsize=7)
     fig.suptitle(title, fontsize=9)
-    return _save(fig, path)
+    return plots._save(fig, path)
 
 
 def _energy_figure(steps: Sequence[float], energy: torch.Tensor, path: Path, unit: str,
                    title: str) -> Path:
-    plt = _pyplot()
-    fig, ax = plt.subplots(figsize=(5.5, 3.6))
+    fig, ax = plots.subplots(figsize=(5.5, 3.6))
     for b in range(energy.shape[1]):
         ax.plot(steps, energy[:, b].numpy(), marker="o", ms=2, lw=1, label=f"probe {b}")
     ax.set_xlabel(unit)
@@ -807,7 +790,7 @@ def _energy_figure(steps: Sequence[float], energy: torch.Tensor, path: Path, uni
     if energy.shape[1] <= 8:
         ax.legend(fontsize=7)
     ax.set_title(title, fontsize=9)
-    return _save(fig, path)
+    return plots._save(fig, path)
 
 
 def plot_capacity(curves: dict[str, Sequence[dict[str, float]]], path: str | Path,
@@ -816,10 +799,9 @@ def plot_capacity(curves: dict[str, Sequence[dict[str, float]]], path: str | Pat
     """Mean overlap after recall against the load P/N: the classic curves (with the AGS
     critical load and ``mark``, a network's own load) on the left, the modern network's
     (loads far beyond 1, log scale) on the right when there is one."""
-    plt = _pyplot()
     classic = {k: v for k, v in curves.items() if max(r["load"] for r in v) <= 1}
     modern = {k: v for k, v in curves.items() if k not in classic}
-    fig, axes = plt.subplots(1, 2 if modern else 1, figsize=(10 if modern else 6.5, 4),
+    fig, axes = plots.subplots(1, 2 if modern else 1, figsize=(10 if modern else 6.5, 4),
                              squeeze=False, gridspec_kw={"width_ratios": [3, 2]} if modern
                              else None)
     for ax, group in zip(axes[0], (classic, modern)):
@@ -850,7 +832,7 @@ def plot_capacity(curves: dict[str, Sequence[dict[str, float]]], path: str | Pat
         ax.legend(fontsize=8)
     fig.suptitle(f"capacity: N = {n_units}, {round(100 * noise)} % of bits flipped",
                  fontsize=10)
-    return _save(fig, Path(path))
+    return plots._save(fig, Path(path))
 
 
 __all__ = ["AGS_CRITICAL_LOAD", "Hopfield", "HopfieldConfig", "Recall", "binarize",

@@ -571,7 +571,7 @@ def plot_raster(x: torch.Tensor, spikes: torch.Tensor, inhibitory: torch.Tensor,
     inhibitory ones red."""
     from nnzoo.core import plots
 
-    fig, (ax0, ax1) = plots.plt.subplots(
+    fig, (ax0, ax1) = plots.subplots(
         2, 1, figsize=(8, 6), sharex=True, gridspec_kw={"height_ratios": [1, 3]})
     ti, ci = x.nonzero(as_tuple=True)
     ax0.scatter(ti.numpy() * dt, ci.numpy(), s=4, c="black", marker="|")

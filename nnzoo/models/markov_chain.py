@@ -428,7 +428,7 @@ def plot_state_graph(P: torch.Tensor, path: str | Path, states: Sequence[str] | 
     """The state graph: the ``top`` states (by ``weight``, default the column sums of ``P``)
     on a circle, an arrow ``i -> j`` for each transition, its width and opacity growing with
     ``P_ij``; self-loops as rings."""
-    from matplotlib.patches import FancyArrowPatch
+    from matplotlib.patches import Circle, FancyArrowPatch
 
     from nnzoo.core import plots
 
@@ -442,13 +442,13 @@ def plot_state_graph(P: torch.Tensor, path: str | Path, states: Sequence[str] | 
     xy = torch.stack([ang.cos(), ang.sin()], 1).numpy()
     names = [("␣" if states[i] == " " else repr(states[i])[1:-1]) if states else str(int(i))
              for i in keep]
-    fig, ax = plots.plt.subplots(figsize=(6.5, 6.5))
+    fig, ax = plots.subplots(figsize=(6.5, 6.5))
     thresh = max(0.02, float(sub.max()) * 0.05)
     for i, j in (sub > thresh).nonzero().tolist():
         p = float(sub[i, j])
         if i == j:
-            ax.add_patch(plots.plt.Circle(xy[i] * 1.12, 0.07, fill=False, lw=0.5 + 3 * p,
-                                          alpha=0.3 + 0.7 * p, color="tab:red"))
+            ax.add_patch(Circle(xy[i] * 1.12, 0.07, fill=False, lw=0.5 + 3 * p,
+                                alpha=0.3 + 0.7 * p, color="tab:red"))
             continue
         ax.add_patch(FancyArrowPatch(xy[i], xy[j], arrowstyle="-|>", mutation_scale=8 + 8 * p,
                                      connectionstyle="arc3,rad=0.15", lw=0.3 + 3 * p,

@@ -474,14 +474,13 @@ def plot_centres(Z: torch.Tensor, y: torch.Tensor, C: torch.Tensor, sigma: torch
                  path: Path, basis: str) -> Path:
     """Data and centres projected on the data's first two principal components; a circle of
     radius ``sigma_j`` (the projection keeps lengths at most) around each centre."""
-    import matplotlib.pyplot as plt
     from matplotlib.collections import EllipseCollection
 
     mu = Z.mean(0)
     _, _, Vt = torch.linalg.svd(Z - mu, full_matrices=False)
     P = Vt[:2].T if Vt.shape[0] >= 2 else torch.cat([Vt.T, torch.zeros_like(Vt.T)], 1)
     zp, cp = ((Z - mu) @ P).numpy(), ((C - mu) @ P).numpy()              # (P, 2), (K, 2)
-    fig, ax = plt.subplots(figsize=(6, 5))
+    fig, ax = plots.subplots(figsize=(6, 5))
     colour = y.reshape(len(y), -1)[:, 0].float().numpy()
     sc = ax.scatter(zp[:, 0], zp[:, 1], c=colour, s=6, alpha=0.5, cmap="tab10"
                     if not y.is_floating_point() else "viridis")

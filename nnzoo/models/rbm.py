@@ -70,7 +70,7 @@ from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order
-from nnzoo.core.seed import seed_everything
+from nnzoo.core.seed import fresh_seed, isolated_rng, next_seed, sampling_rng
 from nnzoo.core.validation import as_tensor, check_input
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
@@ -571,7 +571,10 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
     :param momentum: momentum of the update.
     :param weight_decay: L2 penalty on the weights.
     :param visible: ``bernoulli`` (data in [0, 1]) or ``gaussian`` (standardised data).
-    :param random_state: seeds initialisation, order and sampling (None: not seeded).
+    :param random_state: seeds initialisation, order and sampling (None: a fresh seed from
+        the operating system each fit). ``fit``, ``gibbs``, ``sample`` and ``score_samples``
+        draw from streams of their own: the caller's Python, NumPy and torch generators are
+        left as they were.
     :param device: ``cpu``, ``cuda`` or ``auto``.
     :param mean_field_visible: negative phase on p(v | h) instead of a sample.
     :param vbias_init: ``zero`` or ``logit-mean`` (visible biases from the data's means).
@@ -612,15 +615,26 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
     def fit(self, X: Any, y: Any = None) -> RBMTransformer:
         """Train on ``X`` (n_samples, n_features); ``y`` is ignored."""
         from nnzoo.core.device import resolve_device
-        from nnzoo.models.registry import create
 
         require(int(self.n_iter) >= 1, f"n_iter must be >= 1, got {self.n_iter}")
         require(int(self.batch_size) >= 1, f"batch_size must be >= 1, got {self.batch_size}")
         X = self._check_X(X, fitting=True)
-        seed = 0 if self.random_state is None else int(self.random_state)
-        if self.random_state is not None:
-            seed_everything(seed)
+        seed = fresh_seed() if self.random_state is None else int(self.random_state)
         device = resolve_device(self.device)
+        with isolated_rng(seed, device):               # the caller's generators are kept
+            model = self._train(X, seed, device)
+        self.model_ = model.eval()
+        self.n_features_in_ = int(X.shape[1])
+        self.components_ = model.weight.cpu().numpy().copy()
+        self.intercept_hidden_ = model.hbias.cpu().numpy().copy()
+        self.intercept_visible_ = model.vbias.cpu().numpy().copy()
+        self.rng_ = sampling_rng(seed)                 # seeds of gibbs, sample, score_samples
+        return self
+
+    def _train(self, X: torch.Tensor, seed: int, device: torch.device) -> RBM:
+        """Build the RBM and run the epochs (inside :meth:`fit`'s RNG guard)."""
+        from nnzoo.models.registry import create
+
         model = create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
                        visible=self.visible, k=self.k, persistent=self.persistent,
                        n_chains=self.batch_size, learning_rate=self.learning_rate,
@@ -636,12 +650,7 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
             for epoch in range(int(self.n_iter)):
                 Xe = X[epoch_order(len(X), seed, epoch, device)]  # this epoch's order: 1 gather
                 model.run_epoch(Xe, slices)
-        self.model_ = model.eval()
-        self.n_features_in_ = int(X.shape[1])
-        self.components_ = model.weight.cpu().numpy().copy()
-        self.intercept_hidden_ = model.hbias.cpu().numpy().copy()
-        self.intercept_visible_ = model.vbias.cpu().numpy().copy()
-        return self
+        return model
 
     def _require_fitted(self) -> None:
         if not hasattr(self, "model_"):
@@ -662,20 +671,23 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
             raise InputError("score_samples (pseudo-log-likelihood) needs Bernoulli visible "
                              "units; this RBM has Gaussian ones")
         X = self._check_X(X, fitting=False).to(self.model_.device)
-        return self.model_.pseudo_log_likelihood(X).cpu().numpy()
+        g = torch.Generator().manual_seed(next_seed(self.rng_))          # the bit to flip
+        return self.model_.pseudo_log_likelihood(X, generator=g).cpu().numpy()
 
     @torch.no_grad()
     def gibbs(self, X: Any) -> np.ndarray:
         """One Gibbs step from ``X``: h ~ p(h | v), then v ~ p(v | h)."""
         self._require_fitted()
         X = self._check_X(X, fitting=False).to(self.model_.device)
-        return self.model_.sample_visible(torch.bernoulli(self.model_.hidden_probs(X))
-                                          ).cpu().numpy()
+        with isolated_rng(next_seed(self.rng_), self.model_.device):     # a private stream
+            return self.model_.sample_visible(torch.bernoulli(self.model_.hidden_probs(X))
+                                              ).cpu().numpy()
 
     def sample(self, n_samples: int = 64, steps: int = 1000) -> np.ndarray:
         """Fantasies: visible means after ``steps`` Gibbs steps from noise, (n, n_features)."""
         self._require_fitted()
-        return self.model_.sample(n_samples, steps).cpu().numpy()
+        with isolated_rng(next_seed(self.rng_), self.model_.device):     # a private stream
+            return self.model_.sample(n_samples, steps).cpu().numpy()
 
 
 from nnzoo.models.registry import register_estimator  # noqa: E402

@@ -662,8 +662,6 @@ class Recurrent(ZooModule):
             return [path]
         if x is None:
             return paths
-        import matplotlib.pyplot as plt
-
         x = x.to(self.device)
         was = self.training
         self.eval()
@@ -677,7 +675,7 @@ class Recurrent(ZooModule):
             title, name, ylabel = "last-layer state over time (one sequence)", \
                 "hidden_states.png", "unit"
         self.train(was)
-        fig, ax = plt.subplots(figsize=(8, 3.2))
+        fig, ax = plots.subplots(figsize=(8, 3.2))
         im = ax.imshow(img.numpy(), aspect="auto", interpolation="nearest",
                        cmap="viridis" if c.attention else "bwr")
         fig.colorbar(im, ax=ax)

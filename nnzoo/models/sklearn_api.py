@@ -6,6 +6,10 @@ conventions: hyperparameters are ``__init__`` arguments stored as given (so ``ge
 (any labels), and the fitted torch module is ``model_``. They drop into a ``Pipeline``.
 Training runs the model's own ``training_step`` over shuffled minibatches in memory, with no
 run folder; use ``nnzoo train`` for runs with checkpoints, logs and plots.
+
+``fit`` seeds its draws from ``seed`` inside :func:`~nnzoo.core.seed.isolated_rng`: the same
+``seed`` gives the same model, and the caller's Python, NumPy and torch generators and torch's
+thread count are as they were afterwards.
 """
 
 from __future__ import annotations
@@ -21,7 +25,7 @@ from nnzoo.core.config import TrainConfig, build_config, build_scheduler
 from nnzoo.core.device import resolve_device
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order, optimize
-from nnzoo.core.seed import seed_everything
+from nnzoo.core.seed import isolated_rng, sampling_rng
 from nnzoo.core.validation import as_tensor, check_input
 from nnzoo.models.registry import create, get_spec
 
@@ -70,8 +74,17 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
         model_hp, train_hp = self._split_params()
         cfg = build_config(TrainConfig, train_hp)
         seed = int(getattr(self, "seed", 0))
-        seed_everything(seed)
         device = resolve_device(getattr(self, "device", "cpu"))
+        with isolated_rng(seed, device):               # the caller's generators are kept
+            model = self._train(X, yi, model_hp, cfg, seed, device)
+        self.model_ = model.eval()
+        self.n_features_in_ = int(np.prod(X.shape[1:]))
+        self.rng_ = sampling_rng(seed)                 # seeds of later sampling calls
+        return self
+
+    def _train(self, X: torch.Tensor, yi: torch.Tensor, model_hp: dict[str, Any],
+               cfg: TrainConfig, seed: int, device: torch.device) -> Any:
+        """Build the model and run the epochs (inside :meth:`fit`'s RNG guard)."""
         model = create(self.model_id, sample_shape=tuple(X.shape[1:]),
                        n_classes=len(self.classes_), **model_hp).to(device)
         X, yi = X.to(device), yi.to(device)
@@ -96,9 +109,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
                 if s is not None and unit == "epoch":
                     s.step()
             self.loss_curve_.append(float(total) / len(X))
-        self.model_ = model.eval()
-        self.n_features_in_ = int(np.prod(X.shape[1:]))
-        return self
+        return model
 
     def _require_fitted(self) -> None:
         if not hasattr(self, "model_"):

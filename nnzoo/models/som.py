@@ -671,13 +671,15 @@ def _unit_xy(model: SelfOrganizingMap) -> np.ndarray:
 def plot_u_matrix(model: SelfOrganizingMap, path: Path) -> Path:
     """The U-matrix as coloured cells (squares or hexagons), with a marker per class at every
     unit that won training samples (its majority class; size grows with its wins)."""
+    from matplotlib.cm import ScalarMappable
+    from matplotlib.colors import Normalize
     from matplotlib.patches import RegularPolygon
 
     um = model.distance_map().detach().cpu().numpy().reshape(-1)
     xy = _unit_xy(model)
     X, Y = model.config.map_size
-    fig, ax = plots.plt.subplots(figsize=(min(12, 2 + 0.38 * X), min(11, 1.6 + 0.38 * Y)))
-    cmap = plots.plt.get_cmap("bone_r")
+    fig, ax = plots.subplots(figsize=(min(12, 2 + 0.38 * X), min(11, 1.6 + 0.38 * Y)))
+    cmap = plots.colormap("bone_r")
     hexa = model.config.topology == "hexagonal"
     for (px, py), u in zip(xy, um):
         ax.add_patch(RegularPolygon((px, py), numVertices=6 if hexa else 4,
@@ -688,7 +690,7 @@ def plot_u_matrix(model: SelfOrganizingMap, path: Path) -> Path:
     hits = model.unit_hits.cpu().numpy()
     won = hits > 0
     if won.any() and (labels >= 0).all():
-        tab = plots.plt.get_cmap("tab10")
+        tab = plots.colormap("tab10")
         size = 10 + 90 * hits / max(1, hits.max())
         for c in np.unique(labels[won]):
             m = won & (labels == c)
@@ -696,7 +698,7 @@ def plot_u_matrix(model: SelfOrganizingMap, path: Path) -> Path:
                        facecolors="none", edgecolors=tab(c % 10), linewidths=1.4,
                        label=str(c))
         ax.legend(title="class", fontsize=7, loc="upper left", bbox_to_anchor=(1.02, 1))
-    sm = plots.plt.cm.ScalarMappable(cmap=cmap, norm=plots.plt.Normalize(0, 1))
+    sm = ScalarMappable(cmap=cmap, norm=Normalize(0, 1))
     fig.colorbar(sm, ax=ax, fraction=0.04, pad=0.15 if won.any() else 0.04,
                  label="distance to neighbours (normalised)")
     ax.set_xlim(xy[:, 0].min() - 1, xy[:, 0].max() + 1)
@@ -725,7 +727,7 @@ def plot_codebook(model: SelfOrganizingMap, shape: tuple[int, int], path: Path) 
     imgs = model.weight.detach().float().cpu().reshape(X, Y, h, w)
     tiles = torch.nn.functional.pad(imgs, (1, 0, 1, 0), value=float("nan"))  # 1-pixel gaps
     canvas = tiles.flip(1).permute(1, 2, 0, 3).reshape(Y * (h + 1), X * (w + 1))  # j up
-    fig, ax = plots.plt.subplots(figsize=(min(12, 1 + 0.45 * X), min(12, 1 + 0.45 * Y)))
+    fig, ax = plots.subplots(figsize=(min(12, 1 + 0.45 * X), min(12, 1 + 0.45 * Y)))
     ax.imshow(canvas.numpy(), cmap="gray_r", interpolation="nearest")
     ax.axis("off")
     ax.set_title(f"SOM codebook: each unit's weights as a {h}x{w} image (i across, j up)",
@@ -759,7 +761,9 @@ class SOM(TransformerMixin, BaseEstimator):
     :param init: ``random``, ``sample`` or ``pca``.
     :param rect_neighbours: 8 or 4 (rectangular adjacency for the topographic error).
     :param output: what ``transform`` returns, ``distances`` or ``coordinates``.
-    :param random_state: seeds initialisation and order (None: not seeded).
+    :param random_state: seeds initialisation and order (None: a fresh seed from the
+        operating system each fit); ``fit`` leaves the caller's Python, NumPy and torch
+        generators as they were.
     :param device: ``cpu``, ``cuda`` or ``auto``.
     :param dtype: ``float32`` or ``float64`` weights (MiniSom computes in float64).
     """
@@ -820,13 +824,14 @@ class SOM(TransformerMixin, BaseEstimator):
         return SelfOrganizingMap(cfg).to(resolve_device(self.device), dtype)
 
     def _fit(self, X: Any, y: torch.Tensor | None) -> SelfOrganizingMap:
-        from nnzoo.core.seed import seed_everything
+        from nnzoo.core.device import resolve_device
+        from nnzoo.core.seed import fresh_seed, isolated_rng
 
         X = self._check_X(X, fitting=True)
-        if self.random_state is not None:
-            seed_everything(int(self.random_state))
-        model = self._build(X.shape[1])
-        model.fit(X.to(model.weight), y)
+        seed = fresh_seed() if self.random_state is None else int(self.random_state)
+        with isolated_rng(seed, resolve_device(self.device)):  # the caller's generators kept
+            model = self._build(X.shape[1])
+            model.fit(X.to(model.weight), y)
         self.model_ = model.eval()
         self.n_features_in_ = int(X.shape[1])
         self.weights_ = model.weight.cpu().numpy().reshape(*self.map_size, -1).copy()

@@ -601,7 +601,6 @@ class SVM(Classifier):
 def plot_decision_regions(model: SVM, path: Path, resolution: int = 300) -> Path:
     """Decision regions of a 2-D SVM, the boundary f = 0 and margins f = +-1 (two classes;
     for more, the boundaries between regions), training points, support vectors circled."""
-    plt = plots.plt
     sv = model.support_vectors.detach().float().cpu()
     data = model._plot_data
     pts = data[0] if data is not None else sv
@@ -616,8 +615,8 @@ def plot_decision_regions(model: SVM, path: Path, resolution: int = 300) -> Path
         dec = model.decision_values(grid.reshape(-1, *model.sample_shape).to(dev)).cpu()
         cls = model.scores(dec).argmax(1).reshape(resolution, resolution)
     k = model.config.n_classes
-    fig, ax = plt.subplots(figsize=(6.5, 5.5))
-    cmap = plt.get_cmap("coolwarm" if k == 2 else "tab10")
+    fig, ax = plots.subplots(figsize=(6.5, 5.5))
+    cmap = plots.colormap("coolwarm" if k == 2 else "tab10")
     ax.contourf(xx, yy, cls, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.25)
     if k == 2:
         f = dec[:, 0].reshape(resolution, resolution)

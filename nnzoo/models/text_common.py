@@ -20,7 +20,6 @@ id ``i`` (``nnzoo.data.sentences.save_vocab`` writes it from ``Splits.meta["voca
 
 from __future__ import annotations
 
-import io
 from collections.abc import Sequence
 from pathlib import Path
 
@@ -30,7 +29,6 @@ from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer, require
 from nnzoo.core.errors import ConfigError, InputError
-from nnzoo.core.io import atomic_write_bytes
 from nnzoo.models.base import Classifier
 
 PAD, UNK = 0, 1
@@ -249,10 +247,7 @@ def plot_attention(weights: torch.Tensor | np.ndarray, tokens: Sequence[Sequence
     :param path: the PNG to write (atomically).
     :param title: the figure's title.
     """
-    import matplotlib
-
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
+    from nnzoo.core import plots
 
     w = torch.as_tensor(weights).detach().float().cpu().numpy()
     w = w[None] if w.ndim == 1 else w
@@ -262,7 +257,7 @@ def plot_attention(weights: torch.Tensor | np.ndarray, tokens: Sequence[Sequence
     for i in range(n):  # one row per sentence, up to its own length
         k = min(len(tokens[i]), w.shape[1])
         grid[i, :k] = w[i, :k]
-    fig, ax = plt.subplots(figsize=(max(4.0, 0.62 * T + 1.5), 0.55 * n + 1.2))
+    fig, ax = plots.subplots(figsize=(max(4.0, 0.62 * T + 1.5), 0.55 * n + 1.2))
     im = ax.imshow(np.ma.masked_invalid(grid), cmap="Reds", aspect="auto", vmin=0.0,
                    vmax=float(np.nanmax(grid)) if n else 1.0)
     for i in range(n):
@@ -273,11 +268,7 @@ def plot_attention(weights: torch.Tensor | np.ndarray, tokens: Sequence[Sequence
     ax.set_ylabel("sentence")
     fig.colorbar(im, ax=ax, fraction=0.025, pad=0.01)
     ax.set_title(title)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return Path(path)
+    return plots._save(fig, path)
 
 
 def plot_filter_norms(weights: Sequence[torch.Tensor], labels: Sequence[str], path: str | Path,
@@ -289,12 +280,9 @@ def plot_filter_norms(weights: Sequence[torch.Tensor], labels: Sequence[str], pa
     :param labels: one legend label per weight.
     :param path: the PNG to write; :param title: its title.
     """
-    import matplotlib
+    from nnzoo.core import plots
 
-    matplotlib.use("Agg")
-    import matplotlib.pyplot as plt
-
-    fig, ax = plt.subplots(figsize=(5.5, 3.4))
+    fig, ax = plots.subplots(figsize=(5.5, 3.4))
     for W, label in zip(weights, labels):
         norms = W.detach().float().cpu().norm(dim=1).mean(0).numpy()  # (w,)
         ax.plot(np.arange(1, len(norms) + 1), norms, marker="o", label=label)
@@ -303,11 +291,7 @@ def plot_filter_norms(weights: Sequence[torch.Tensor], labels: Sequence[str], pa
     ax.grid(alpha=0.3)
     ax.legend(fontsize=8)
     ax.set_title(title)
-    buf = io.BytesIO()
-    fig.savefig(buf, format="png", dpi=110, bbox_inches="tight")
-    plt.close(fig)
-    atomic_write_bytes(path, buf.getvalue())
-    return Path(path)
+    return plots._save(fig, path)
 
 
 __all__ = ["PAD", "PAD_TOKEN", "UNK", "UNK_TOKEN", "SentenceClassifier", "check_text_config",
