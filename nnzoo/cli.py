@@ -351,17 +351,33 @@ def cmd_sample(a: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_data(a: argparse.Namespace) -> int:
-    from nnzoo.data import DATASETS, data_root, ensure, get_info, verify
+def _downloadable(datasets: dict[str, Any]) -> list[str]:
+    """Ids of the datasets with files to fetch, one per source folder (``mnist-10k`` reads
+    MNIST's files: verifying them once is enough)."""
+    seen: set[str] = set()
+    out = []
+    for name, info in datasets.items():
+        if info.source is not None and info.source.name not in seen:
+            seen.add(info.source.name)
+            out.append(name)
+    return out
 
-    names = a.names or [n for n, d in DATASETS.items() if not d.embedded or a.action == "list"]
+
+def cmd_data(a: argparse.Namespace) -> int:
+    from nnzoo.data import DATASETS, data_root, ensure, get_info, summarize, verify
+
+    names = a.names or (list(DATASETS) if a.action == "list" else _downloadable(DATASETS))
     rows = []
     for name in names:
         info = get_info(name)
         src = info.source
         if a.action == "list":
-            status = "embedded" if info.embedded else "your files" if src is None else (
-                "ok" if all(s == "ok" for _, s in verify(src)) else "missing")
+            if src is None:
+                status = "embedded" if info.embedded else "your files"
+            else:
+                status = summarize(verify(src))
+                if info.embedded:  # works offline; the full files are optional
+                    status = f"embedded; full files: {status}"
             rows.append({"dataset": name, "status": status, "description": info.description})
         elif src is None:
             rows.append({"dataset": name, "status": "embedded (nothing to fetch)" if info.embedded
