@@ -314,7 +314,8 @@ def load_conll_dir(path: str | Path, min_count: int = 1, max_chars: int = 20,
     out = conll.make_splits(name, parts["train"], parts["val"], parts["test"], tags,
                             min_count=min_count, max_chars=max_chars, lower=lower,
                             description=f"CoNLL files of {directory} ({note}): {sizes} "
-                                        f"sentences, {scheme.upper()} tags read as IOB2, "
+                                        f"sentences, {scheme.upper()} tags"
+                                        f"{'' if scheme == 'iob2' else ' read as IOB2'}, "
                                         f"{len(types)} entity types")
     out.meta.update(scheme=scheme, files={r: str(p) for r, p in files.items()})
     return out
