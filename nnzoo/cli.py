@@ -491,6 +491,12 @@ def cmd_data(a: argparse.Namespace) -> int:
     names = a.names or (list(DATASETS) if a.action == "list" else _downloadable(DATASETS))
     rows = []
     for name in names:
+        if ":" in name and a.action != "list":
+            from nnzoo.data.user import parse_spec
+
+            if parse_spec(name) is not None:
+                raise UsageError(f"{name!r} is your own data: 'nnzoo data check {name}' loads "
+                                 f"it; {a.action} takes registered dataset ids")
         info = get_info(name)
         src = info.source
         if a.action == "list":

@@ -493,3 +493,14 @@ def test_wnut17_folder_reads_as_the_registered_dataset() -> None:
     for part in ("train", "val", "test"):
         assert torch.equal(getattr(mine, part).X, getattr(ref, part).X)
         assert torch.equal(getattr(mine, part).y, getattr(ref, part).y)
+
+
+def test_error_two_validation_image_folders(cli, tmp_path: Path) -> None:
+    d = image_dir(tmp_path, splits=True)
+    (d / "valid" / "left").mkdir(parents=True)
+    assert "holds two dev/valid folders, val/ and valid/" in _err(cli, f"imagefolder:{d}")
+
+
+def test_verify_points_own_data_to_check(cli, tmp_path: Path) -> None:
+    code, _, err = cli("data", "verify", f"conll:{tmp_path}")
+    assert code == 2 and f"nnzoo data check conll:{tmp_path}" in err

@@ -583,7 +583,13 @@ def load_image_folder(path: str | Path, val_fraction: float = VAL_FRACTION,
     if not subdirs:
         raise InputError(f"{directory} holds no class folders: imagefolder needs one subfolder "
                          "of images per class (or train/, val/, test/ folders of them)")
-    roles = {IMAGE_SPLIT_DIRS.get(p.name.lower()): p for p in subdirs}
+    roles: dict[str | None, Path] = {}
+    for p in subdirs:
+        role = IMAGE_SPLIT_DIRS.get(p.name.lower())
+        if role is not None and role in roles:
+            raise InputError(f"{directory} holds two {ROLE_NAMES[role]} folders, "
+                             f"{roles[role].name}/ and {p.name}/; keep one")
+        roles[role] = p
     if "train" in roles:
         others = [p.name for p in subdirs if p.name.lower() not in IMAGE_SPLIT_DIRS]
         if others:
