@@ -32,6 +32,74 @@ examples:
 """
 
 
+TRAIN_EPILOG = """\
+--set KEY=VALUE (repeatable) names, in this order of precedence:
+  - a field of the model's config ('nnzoo info ID' lists them),
+  - a field of the engine's TrainConfig (epochs, batch_size, lr, optimizer, momentum,
+    weight_decay, scheduler, step_size, patience, checkpoint_every, eval_batch_size,
+    grad_clip, max_time, restore_best),
+  - an argument of the dataset's loader (e.g. target=price for csv:FILE, max_len=60 for
+    sentences:DIR, val_fraction=0.2, split_seed=1; 'nnzoo data --help' lists them).
+
+your own data (--dataset KIND:PATH; the model's sizes, classes and tags follow the data):
+  nnzoo train crf --dataset conll:corpus/                  CoNLL-2003 style folder
+  nnzoo train bilstm-crf --dataset conll:corpus/ --recipe wnut17
+  nnzoo train text-cnn --dataset sentences:reviews/        label<TAB>text files
+  nnzoo train lstm --dataset sentences:reviews/ --recipe mr
+  nnzoo train mlp --dataset csv:houses.csv --set target=kind
+  nnzoo train elm --dataset csv:houses.csv --set target=price     (regression)
+  nnzoo train cnn --dataset imagefolder:photos/ --epochs 20
+"""
+
+DATA_DESCRIPTION = """\
+Registered datasets live in $NNZOO_DATA (default ~/.cache/nnzoo), one folder each with the
+original file names; every file has a sha256 computed from the genuine file ('verify').
+
+Your own data trains any model of the right kind with --dataset KIND:PATH:
+
+conll:DIR        named-entity tagging (crf, bilstm-crf). Files of one token a line, columns
+                 separated by spaces or tabs, token first and tag last (CoNLL-2003's four
+                 columns or WNUT-17's two), a blank line between sentences, -DOCSTART-
+                 lines skipped. Tags IOB1, IOB2 or BIOES (detected; read as IOB2).
+sentences:DIR    sentence classification (text-cnn, dynamic-cnn, clstm, lstm, gru, bilstm,
+                 bigru...). Lines 'label<TAB>text'; any label strings. Tokenised as MR
+                 (Kim's clean_str; tokenizer=split keeps the text as written); max_len=N
+                 cuts sentences.
+csv:FILE         a table (mlp, perceptron, svm, elm, rbf-net...). A header row is
+                 required; feature columns must be numeric; target=COLUMN (default: the
+                 last column). Text or few whole-number targets are classes, other numbers
+                 regression (target_type=auto|classification|regression). Features are
+                 standardised by the training rows (scale_features=false: raw). Rows are
+                 split 20 % test, then 10 % of the rest validation (stratified, split_seed).
+imagefolder:DIR  image classification (mlp, cnn, perceptron...). One subfolder of images
+                 per class, or train/, val/ (valid/, dev/) and test/ folders of them. All
+                 images one size; grayscale or RGB detected; pixels scaled to [0, 1].
+
+A folder's files are found by name, any extension: a name holding 'train' (train.txt,
+eng.train), 'dev', 'valid', 'val' or 'testa' (validation), 'test' or 'testb' (test).
+Missing test or validation parts are drawn from the train file: test_fraction=0.2, then
+val_fraction=0.1 of the rest, seeded by split_seed=0. Pass these arguments with --set.
+A malformed file stops with one error naming the file and the line.
+"""
+
+DATA_EPILOG = """\
+examples:
+  nnzoo data list                           every dataset: ok, missing, bad checksum...
+  nnzoo data fetch mnist                    download into $NNZOO_DATA (sha256 checked)
+  NNZOO_DATA=../shared/data nnzoo data verify fashion-mnist
+  nnzoo data check conll:conll2003/         eng.train, eng.testa, eng.testb
+  nnzoo data check sentences:reviews/       train.tsv, valid.tsv, test.tsv
+  nnzoo data check csv:iris.csv --set target=species
+  nnzoo data check imagefolder:photos/      photos/cat/*.png, photos/dog/*.png
+  nnzoo train crf --dataset conll:conll2003/
+  nnzoo train bilstm-crf --dataset conll:conll2003/ --recipe wnut17
+  nnzoo train text-cnn --dataset sentences:reviews/ --set max_len=60
+  nnzoo train svm --dataset csv:iris.csv --set target=species
+  nnzoo train elm --dataset csv:houses.csv --set target=price
+  nnzoo train cnn --dataset imagefolder:photos/ --epochs 20
+"""
+
+
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line and exit code 2."""
 
@@ -77,13 +145,13 @@ def _parser() -> argparse.ArgumentParser:
                        description="Train a model; writes runs/<id>-<recipe>-<timestamp>/ with "
                        "config.json, metrics.jsonl, checkpoint.safetensors, state.json, "
                        "summary.json and plots/.",
-                       epilog="hyperparameters: any field of the model's config or of the "
-                       "engine's\nTrainConfig (epochs, batch_size, lr, optimizer, momentum, "
-                       "weight_decay,\nscheduler, step_size, patience, checkpoint_every, "
-                       "eval_batch_size);\n'nnzoo info ID' lists the model's fields.")
+                       epilog=TRAIN_EPILOG)
     s.add_argument("id", nargs="?", help="model id (see 'nnzoo list --implemented')")
     s.add_argument("--recipe", help="recipe name (default: the model's offline recipe)")
-    s.add_argument("--dataset", help="train on another dataset than the recipe's")
+    s.add_argument("--dataset", metavar="ID|KIND:PATH",
+                   help="train on another dataset than the recipe's: a registered id "
+                   "('nnzoo data list') or your own files, conll:DIR, sentences:DIR, csv:FILE "
+                   "or imagefolder:DIR ('nnzoo data --help')")
     s.add_argument("--epochs", type=int, help="shortcut for --set epochs=N")
     s.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
                    help="override a hyperparameter (repeatable)")
@@ -122,11 +190,17 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0, help="seed of the draws")
     s.add_argument("--device", default="auto")
 
-    s = sub.add_parser("data", help="list, fetch or verify datasets",
-                       description="Datasets live in $NNZOO_DATA (default ~/.cache/nnzoo), "
-                       "one folder each with the original file names.")
-    s.add_argument("action", choices=("list", "fetch", "verify"))
-    s.add_argument("names", nargs="*", help="dataset ids (default: all downloadable)")
+    s = sub.add_parser("data", help="list, fetch or verify datasets; check your own files",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description=DATA_DESCRIPTION, epilog=DATA_EPILOG)
+    s.add_argument("action", choices=("list", "fetch", "verify", "check"),
+                   help="list: every dataset and its status; fetch: download (sha256 "
+                   "checked); verify: hash every file (exit 1 when one is missing or bad); "
+                   "check: load your own KIND:PATH files and say what was found")
+    s.add_argument("names", nargs="*", help="dataset ids, or KIND:PATH for check (default: all "
+                   "downloadable)")
+    s.add_argument("--set", dest="overrides", action="append", metavar="KEY=VALUE",
+                   help="check: an argument of the dataset, e.g. target=price (repeatable)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("bench", help="nnzoo beside its peer libraries",
@@ -351,17 +425,87 @@ def cmd_sample(a: argparse.Namespace) -> int:
     return 0
 
 
-def cmd_data(a: argparse.Namespace) -> int:
-    from nnzoo.data import DATASETS, data_root, ensure, get_info, verify
+def _downloadable(datasets: dict[str, Any]) -> list[str]:
+    """Ids of the datasets with files to fetch, one per source folder (``mnist-10k`` reads
+    MNIST's files: verifying them once is enough)."""
+    seen: set[str] = set()
+    out = []
+    for name, info in datasets.items():
+        if info.source is not None and info.source.name not in seen:
+            seen.add(info.source.name)
+            out.append(name)
+    return out
 
-    names = a.names or [n for n, d in DATASETS.items() if not d.embedded or a.action == "list"]
+
+def cmd_data_check(a: argparse.Namespace) -> int:
+    """``nnzoo data check KIND:PATH``: load the user's files, print what was found."""
+    from nnzoo.core.config import _coerce, parse_overrides
+    from nnzoo.data import load_dataset
+    from nnzoo.data.registry import dataset_parameters
+    from nnzoo.data.user import parse_spec
+
+    if not a.names:
+        raise UsageError("data check needs KIND:PATH, e.g. conll:corpus/ or csv:table.csv")
+    sets = parse_overrides(a.overrides)
+    out = []
+    for name in a.names:
+        if parse_spec(name) is None:
+            raise UsageError(f"data check takes KIND:PATH (conll:, sentences:, csv:, "
+                             f"imagefolder:), got {name!r}; registered datasets: data verify")
+        params = dataset_parameters(name)
+        unknown = [k for k in sets if k not in params]
+        if unknown:
+            from nnzoo.core.errors import UnknownNameError
+
+            raise UnknownNameError(f"argument of dataset {name!r}", unknown[0], params)
+        s = load_dataset(name, **{k: _coerce(params[k], v, k) for k, v in sets.items()})
+        row: dict[str, Any] = {"dataset": s.name, "task": s.task, "sizes": s.sizes,
+                               "sample_shape": list(s.sample_shape),
+                               "description": s.description}
+        if s.classes:
+            row["classes"] = list(s.classes)
+        for k in ("scheme", "vocab_size", "features", "target"):
+            if k in s.meta:
+                row[k] = s.meta[k]
+        out.append(row)
+    if a.json:
+        _print_json(out)
+        return 0
+    for r in out:
+        print(r["dataset"])
+        for k, v in r.items():
+            if k != "dataset":
+                v = ", ".join(map(str, v)) if isinstance(v, list) else v
+                print(textwrap.fill(f"{k}: {v}", width=88, initial_indent="  ",
+                                    subsequent_indent="      "))
+    return 0
+
+
+def cmd_data(a: argparse.Namespace) -> int:
+    from nnzoo.data import DATASETS, data_root, ensure, get_info, summarize, verify
+
+    if a.action == "check":
+        return cmd_data_check(a)
+    if a.overrides:
+        raise UsageError("--set goes with 'data check' (and 'train'), not 'data " f"{a.action}'")
+    names = a.names or (list(DATASETS) if a.action == "list" else _downloadable(DATASETS))
     rows = []
     for name in names:
+        if ":" in name and a.action != "list":
+            from nnzoo.data.user import parse_spec
+
+            if parse_spec(name) is not None:
+                raise UsageError(f"{name!r} is your own data: 'nnzoo data check {name}' loads "
+                                 f"it; {a.action} takes registered dataset ids")
         info = get_info(name)
         src = info.source
         if a.action == "list":
-            status = "embedded" if info.embedded else "your files" if src is None else (
-                "ok" if all(s == "ok" for _, s in verify(src)) else "missing")
+            if src is None:
+                status = "embedded" if info.embedded else "your files"
+            else:
+                status = summarize(verify(src))
+                if info.embedded:  # works offline; the full files are optional
+                    status = f"embedded; full files: {status}"
             rows.append({"dataset": name, "status": status, "description": info.description})
         elif src is None:
             rows.append({"dataset": name, "status": "embedded (nothing to fetch)" if info.embedded

@@ -27,7 +27,15 @@ from nnzoo.data.registry import (
     register_dataset,
 )
 from nnzoo.data.root import data_root
-from nnzoo.data.sources import RemoteFile, Source, download, ensure, sha256_file, verify
+from nnzoo.data.sources import (
+    RemoteFile,
+    Source,
+    download,
+    ensure,
+    sha256_file,
+    summarize,
+    verify,
+)
 
 __all__ = [
     "DATASETS",
@@ -59,5 +67,6 @@ __all__ = [
     "read_idx",
     "register_dataset",
     "sha256_file",
+    "summarize",
     "verify",
 ]

@@ -28,7 +28,7 @@ from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.generated import _int
 from nnzoo.data.registry import register_dataset
-from nnzoo.data.text import shakespeare_excerpt, tinyshakespeare
+from nnzoo.data.text import TINYSHAKESPEARE, shakespeare_excerpt, tinyshakespeare
 
 TRAIN_FRACTION = 0.9
 
@@ -103,9 +103,10 @@ def tinyshakespeare_chars(seq_len: int = 128, source: Literal["excerpt", "full"]
         meta={"vocab": vocab, "vocab_size": len(vocab), "source": source})
 
 
-register_dataset("tinyshakespeare-chars", tinyshakespeare_chars,
+register_dataset("tinyshakespeare-chars", tinyshakespeare_chars, source=TINYSHAKESPEARE,
+                 embedded=True,
                  description="Tiny Shakespeare character LM: the shipped excerpt (default) or "
                  "the full text (source=full); 90 % train / 10 % validation",
-                 aliases=("shakespeare-chars", "char-lm"))
+                 aliases=("shakespeare-chars", "char-lm", "tinyshakespeare"))
 
 __all__ = ["decode", "encode", "text_vocab", "tinyshakespeare_chars", "windows"]

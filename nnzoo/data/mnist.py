@@ -6,10 +6,13 @@ R. Vollgraf, "Fashion-MNIST: a Novel Image Dataset for Benchmarking Machine Lear
 Algorithms", arXiv:1708.07747, 2017. Both are four gzipped IDX files with the same names,
 kept under ``<root>/mnist/`` and ``<root>/fashion-mnist/``.
 
-Checksums. MNIST sha256 values are those of the official files (their md5s match the ones
-torchvision publishes: f68b3c2d..., d53e105e..., 9fb629c4..., ec29112d...). Fashion-MNIST
-sha256 values are the published ones of the Zalando files (the md5s, as in torchvision
-and the Fashion-MNIST README, are kept alongside for reference).
+Checksums. Every sha256 below was computed with ``sha256sum`` from the genuine files (the
+copies in the project's shared data folder). MNIST: their md5s equal the ones torchvision
+publishes (f68b3c2d..., d53e105e..., 9fb629c4..., ec29112d...). Fashion-MNIST: the md5 of
+each file, kept alongside, was checked with ``md5sum`` against the four values published in
+the Fashion-MNIST README (zalandoresearch/fashion-mnist) and in the shared copy's SOURCE.md:
+train-images 8d4fb7e6..., train-labels 25c81989..., t10k-images bef4ecab..., t10k-labels
+bb300cfd...; all four agree, so these sha256 values are those of the upstream files.
 """
 
 from __future__ import annotations
@@ -154,22 +157,22 @@ FASHION_MNIST = Source(
         ),
         {
             TRAIN_IMAGES: (
-                "08dc20ab1689590a0bcd66e874647b6ee8464e2d501b5a3f1f78831db19a3fdc",
+                "3aede38d61863908ad78613f6a32ed271626dd12800ba2636569512369268a84",
                 26421880,
                 "8d4fb7e6c68d591d4c3dfef9ec88bf0d",
             ),
             TRAIN_LABELS: (
-                "b0197879cbda89f3dc7b894f9fd52b858e68ea4182b6947c9d8c2b67e5f18dcc",
+                "a04f17134ac03560a47e3764e11b92fc97de4d1bfaf8ba1a3aa29af54cc90845",
                 29515,
                 "25c81989df183df01b3e8a0aad5dffbe",
             ),
             TEST_IMAGES: (
-                "78dcbbfb5a27efaf1b6c1d616caca68560be8766c5bffcb2791df9273a534229",
+                "346e55b948d973a97e58d2351dde16a484bd415d4595297633bb08f03db6a073",
                 4422102,
                 "bef4ecab320f06d8554ea6380940ec79",
             ),
             TEST_LABELS: (
-                "42bd18137a62d5998cdeae52bf3a0676ac6b706f5cf8439b47bb5b151ae3dccf",
+                "67da17c76eaffca5446c3361aaab5c3cd6d1c2608764d35dfb1850b086bf8dd5",
                 5148,
                 "bb300cfdad3c16e7a12a480ee83cd310",
             ),

@@ -172,23 +172,72 @@ def _parameters(loader: Callable[..., Any]) -> list[str]:
     ]
 
 
+def _user_spec(name: str) -> tuple[str, str] | None:
+    from nnzoo.data.user import parse_spec
+
+    return parse_spec(name)
+
+
+def loader_of(name: str) -> tuple[str, Callable[..., Splits]]:
+    """``(display name, loader)`` of a registered id or of a ``KIND:PATH`` name (the user's
+    files, :mod:`nnzoo.data.user`); a user loader is bound to its path."""
+    spec = _user_spec(name)
+    if spec is not None:
+        from nnzoo.data.user import KINDS
+
+        kind, path = spec
+        return f"{kind}:{path}", partial(KINDS[kind], path)
+    info = get_info(name)
+    return info.name, info.loader
+
+
+def canonical_name(name: str) -> str:
+    """The name to store in a run's config: the registered id as given, or ``KIND:PATH``
+    with the path made absolute (so ``--resume`` and ``nnzoo eval`` find the files from any
+    folder)."""
+    from pathlib import Path
+
+    spec = _user_spec(name)
+    if spec is None:
+        return name
+    return f"{spec[0]}:{Path(spec[1]).expanduser().resolve()}"
+
+
+def dataset_parameters(name: str) -> dict[str, Any]:
+    """The arguments the loader of ``name`` takes, with their type hints (``str`` when
+    unknown): what ``--set KEY=VALUE`` can give the dataset."""
+    import typing
+
+    _, loader = loader_of(name)
+    fn = getattr(loader, "func", loader)
+    try:
+        hints = typing.get_type_hints(fn)
+    except Exception:  # a loader with unresolvable annotations: take strings
+        hints = {}
+    bound = set(getattr(loader, "keywords", {}) or {})
+    return {p: hints.get(p, str) for p in _parameters(loader) if p not in bound}
+
+
 def load_dataset(name: str, **kwargs: Any) -> Splits:
     """Load dataset ``name`` as :class:`Splits`; ``kwargs`` go to its loader.
+
+    ``name`` is a registered id, or ``KIND:PATH`` for the user's own files (``conll:DIR``,
+    ``sentences:DIR``, ``csv:FILE``, ``imagefolder:DIR``; see :mod:`nnzoo.data.user`).
 
     :raises UnknownNameError: for an unknown id (with the closest names).
     :raises ConfigError: for an argument the loader does not take.
     :raises DataMissingError: when a downloadable dataset is missing and cannot be fetched.
     """
-    info = get_info(name)
-    known = _parameters(info.loader)
+    shown, loader = loader_of(name)
+    known = list(dataset_parameters(name))
     unknown = [k for k in kwargs if k not in known]
     if unknown:
         takes = ", ".join(known) if known else "no arguments"
         raise ConfigError(
-            f"dataset {info.name!r} does not take {', '.join(map(repr, unknown))}; "
+            f"dataset {shown!r} does not take {', '.join(map(repr, unknown))}; "
             f"it takes: {takes}"
         )
-    return info.loader(**kwargs)
+    return loader(**kwargs)
 
 
 _discover()

@@ -296,3 +296,19 @@ def verify(source: Source, root: str | os.PathLike[str] | None = None) -> list[t
         else:
             out.append((f.name, "ok"))
     return out
+
+
+def summarize(results: list[tuple[str, str]]) -> str:
+    """One status for a dataset from :func:`verify`'s per-file results.
+
+    ``"ok"`` when every file is; ``"bad checksum"`` when any present file has the wrong hash
+    (a damaged or different file must never read as merely missing); ``"missing"`` when no
+    file is there; else ``"incomplete (k of n files missing)"``.
+    """
+    states = [s for _, s in results]
+    if all(s == "ok" for s in states):
+        return "ok"
+    if "bad checksum" in states:
+        return "bad checksum"
+    k = states.count("missing")
+    return "missing" if k == len(states) else f"incomplete ({k} of {len(states)} files missing)"

@@ -3,8 +3,10 @@
 The package ships one small licence-clean corpus, ``corpora/tinyshakespeare_excerpt.txt``:
 the first 149,961 characters (up to a blank line) of Tiny Shakespeare (Karpathy, char-rnn,
 2015, ``data/tinyshakespeare/input.txt``, commit 6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e).
-Shakespeare's text is in the public domain. The full corpus, when present, is read from
-``<data root>/tinyshakespeare/input.txt`` (:func:`tinyshakespeare`).
+Shakespeare's text is in the public domain. The full corpus is read from
+``<data root>/tinyshakespeare/input.txt`` (:func:`tinyshakespeare`; source
+:data:`TINYSHAKESPEARE`, whose sha256 was computed with ``sha256sum`` from the file of that
+commit).
 
 :func:`markov_sequences` (dataset ``markov-sequences``) turns text into fixed-length
 windows of character indices over :data:`CHARS` (the 65 characters of Tiny Shakespeare), or
@@ -18,13 +20,29 @@ from typing import Literal
 
 import torch
 
-from nnzoo.core.errors import ConfigError, DataMissingError, InputError
+from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.generated import _generator, _int
+from nnzoo.data.sources import RemoteFile, Source, ensure
 
 #: The alphabet of Tiny Shakespeare, sorted: index = state of the character chain.
 CHARS = "\n !$&',-.3:;?ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 CORPUS = Path(__file__).resolve().parent / "corpora" / "tinyshakespeare_excerpt.txt"
+
+TINYSHAKESPEARE = Source(
+    name="tinyshakespeare",
+    files=(RemoteFile(
+        "input.txt",
+        "https://raw.githubusercontent.com/karpathy/char-rnn/"
+        "6f9487a6fe5b420b7ca9afb0d7c078e37c1d1b4e/data/tinyshakespeare/input.txt",
+        sha256="86c4e6aa9db7c042ec79f339dcb96d42b0075e16b8fc2e86bf0ca57e2dc565ed",
+        size=1115394,
+        mirrors=("https://raw.githubusercontent.com/karpathy/char-rnn/master/data/"
+                 "tinyshakespeare/input.txt",)),),
+    homepage="https://github.com/karpathy/char-rnn",
+    licence="public domain (Shakespeare's text)",
+    description="Tiny Shakespeare (Karpathy, char-rnn, 2015): 1,115,394 ASCII characters",
+)
 
 
 def shakespeare_excerpt() -> str:
@@ -33,18 +51,13 @@ def shakespeare_excerpt() -> str:
 
 
 def tinyshakespeare(root: str | Path | None = None) -> str:
-    """The full Tiny Shakespeare (1,115,394 characters) from the data root.
+    """The full Tiny Shakespeare (1,115,394 characters) from ``<root>/tinyshakespeare/``
+    (downloaded when missing, unless ``NNZOO_OFFLINE=1``).
 
-    :raises DataMissingError: naming the file to put in place.
+    :raises DataMissingError: naming the file to put in place and where to get it.
     """
-    from nnzoo.data.root import data_root
-
-    path = Path(root or data_root()) / "tinyshakespeare" / "input.txt"
-    if not path.exists():
-        raise DataMissingError(
-            f"Tiny Shakespeare is missing: put input.txt (from https://raw.githubusercontent."
-            f"com/karpathy/char-rnn/master/data/tinyshakespeare/input.txt) at {path}")
-    return path.read_text(encoding="utf-8")
+    directory = ensure(TINYSHAKESPEARE, root=root)
+    return (directory / "input.txt").read_text(encoding="utf-8")
 
 
 def encode_chars(text: str, alphabet: str = CHARS) -> torch.Tensor:
@@ -100,5 +113,5 @@ def markov_sequences(seq_len: int = 64, source: Literal["corpus", "random-chain"
                   ArrayDataset(X[b:]), "unsupervised", None, (T,), description=desc, meta=meta)
 
 
-__all__ = ["CHARS", "CORPUS", "encode_chars", "markov_sequences", "shakespeare_excerpt",
-           "tinyshakespeare"]
+__all__ = ["CHARS", "CORPUS", "TINYSHAKESPEARE", "encode_chars", "markov_sequences",
+           "shakespeare_excerpt", "tinyshakespeare"]

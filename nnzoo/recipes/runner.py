@@ -26,17 +26,18 @@ import torch
 
 import nnzoo
 from nnzoo.core import plots
-from nnzoo.core.config import TrainConfig, build_config, config_dict
+from nnzoo.core.config import TrainConfig, _coerce, build_config, config_dict
 from nnzoo.core.device import resolve_device
-from nnzoo.core.errors import CheckpointError, ConfigError
+from nnzoo.core.errors import CheckpointError, ConfigError, UnknownNameError
 from nnzoo.core.io import load_checkpoint, unprefixed
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
+from nnzoo.data.registry import canonical_name, dataset_parameters
 from nnzoo.models import create, get_spec
 from nnzoo.models.base import Classifier, ZooModule
-from nnzoo.recipes.base import get_recipe
+from nnzoo.recipes.base import DATA_FIELDS, Recipe, get_recipe
 from nnzoo.train.distributed import DistContext, init_from_env, shutdown
 from nnzoo.train.engine import Trainer, confusion_matrix, evaluate
 
@@ -94,8 +95,10 @@ def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
             data_hp["n_classes"] = splits.n_classes
     if "vocab_size" in fields and "vocab_size" in splits.meta:
         data_hp["vocab_size"] = splits.meta["vocab_size"]
+    if "tags" in fields and "tags" in splits.meta:  # a tagger takes the dataset's tag set
+        data_hp["tags"] = tuple(splits.meta["tags"])  # type: ignore[arg-type]
     seed_everything(seed)
-    model = create(model_id, **model_hp, **data_hp).to(device)
+    model = create(model_id, **{**model_hp, **data_hp}).to(device)
     if compile:
         model.compile()
     return model
@@ -108,10 +111,13 @@ def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
     opts = options or RunOptions()
     spec = get_spec(model)
     rec = get_recipe(spec.id, recipe)
-    model_hp, cfg = rec.resolve(overrides)
+    ds_name = canonical_name(dataset) if dataset else rec.dataset
+    rest, ds_args = split_overrides(rec, ds_name, overrides or {})
+    model_hp, cfg = rec.resolve(rest)
     config = {
-        "model": spec.id, "recipe": rec.name, "dataset": dataset or rec.dataset,
-        "dataset_args": rec.dataset_args if dataset in (None, rec.dataset) else {},
+        "model": spec.id, "recipe": rec.name, "dataset": ds_name,
+        "dataset_args": {**(rec.dataset_args if dataset in (None, rec.dataset) else {}),
+                         **ds_args},
         "model_hp": model_hp, "train": config_dict(cfg), "metric": rec.metric,
         "higher_is_better": rec.higher_is_better, "seed": opts.seed, "device": opts.device,
         "amp": opts.amp, "compile": opts.compile, "world_size": 1,
@@ -120,6 +126,33 @@ def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
         "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
     }
     return _execute(config, opts, run=None)
+
+
+def split_overrides(rec: Recipe, dataset: str, overrides: dict[str, Any]
+                    ) -> tuple[dict[str, Any], dict[str, Any]]:
+    """Route ``--set`` keys: a field of the model's config or of :class:`TrainConfig` goes to
+    the recipe (first, as before), any other key that the dataset's loader takes (``target``
+    of ``csv:FILE``, ``max_len`` of ``sentences:DIR``...) goes to the dataset, parsed by its
+    type hint.
+
+    :returns: ``(model and training overrides, dataset arguments)``.
+    :raises UnknownNameError: for a key that none of the three takes (with the closest).
+    """
+    spec = get_spec(rec.model)
+    hp = {f.name for f in dataclasses.fields(spec.config) if f.name not in DATA_FIELDS}
+    hp |= {f.name for f in dataclasses.fields(TrainConfig)}
+    ds_params = dataset_parameters(dataset)
+    rest: dict[str, Any] = {}
+    ds_args: dict[str, Any] = {}
+    for key, val in overrides.items():
+        if key in hp:
+            rest[key] = val
+        elif key in ds_params:
+            ds_args[key] = _coerce(ds_params[key], val, key)
+        else:
+            raise UnknownNameError(f"hyperparameter of {spec.id} or argument of dataset "
+                                   f"{dataset!r}", key, [*hp, *ds_params])
+    return rest, ds_args
 
 
 def resume(run_dir: str | Path, *, options: RunOptions | None = None) -> dict[str, Any]:
@@ -143,6 +176,9 @@ def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> di
         model = _build(config["model"], config["model_hp"], splits, opts.seed, device,
                        opts.compile)
         resuming = run is not None
+        if "tags" in config["model_hp"] and "tags" in splits.meta:  # what _build used
+            config = {**config, "model_hp": {**config["model_hp"],
+                                             "tags": list(splits.meta["tags"])}}
         if dist.is_main and run is None:
             run = RunDir.create(opts.out, f"{config['model']}-{config['recipe']}")
             run.write_config({**config, "world_size": dist.world_size})
