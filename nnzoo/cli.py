@@ -135,13 +135,12 @@ def _parser() -> argparse.ArgumentParser:
 
     s = sub.add_parser("bench", help="nnzoo beside its peer libraries",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
-                       description="Run each model and its peer library on the same split, "
-                       "seed and budget in this process. A run writes only under --out: "
-                       "results.json (each row with the command that reproduces it), "
-                       "benchmarks.md and plots/. A missing or failing peer is a row marked "
-                       "'peer missing: X' or 'peer failed: ...' and the run goes on (exit 0); "
-                       "a task whose nnzoo side fails is a row 'failed: ...', the run goes on "
-                       "and exits 1 at the end.",
+                       description="""\
+Run each model and its peer library on the same split, seed and budget in this process.
+A run writes only under --out: results.json (each row with the command that reproduces
+it), benchmarks.md and plots/. A missing or failing peer is a row marked 'peer missing: X'
+or 'peer failed: ...' and the run goes on (exit 0); a task whose nnzoo side fails is a row
+'failed: ...', the run goes on and exits 1 at the end.""",
                        epilog="""\
 examples:
   nnzoo bench                                   quick tier into ./bench-results

@@ -259,6 +259,9 @@ def test_every_published_row_is_in_the_readme_section() -> None:
     section = readme_section(data)
     for r in data["results"]:
         assert r["command"] and f"`{r['command']}`" in section, r["task"]
+        for v in r.get("extra", {}).values():
+            if isinstance(v, str) and v.endswith(".png"):
+                assert (REPO / v).is_file() and f"]({v})" in section, v
     losses = [r for r in data["results"] if standing(r) == "behind"]
     assert losses  # e.g. the quick CNN row: shown, not filtered
     assert section.count("| behind |") == len(losses)
