@@ -3,7 +3,8 @@
 #   make test   the same venv, the whole test suite (slow real-data checks excluded)
 #   make bench  the quick benchmark tier into bench-results/ (exit 0 even when a peer is missing)
 # Overridable: PYTHON, VENV, TORCH (e.g. make run TORCH=torch==2.13.0), MODEL, ARGS.
-# APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml):
+# APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml;
+# APART= installs none):
 # PyDTMC pins matplotlib<=3.7.3 but runs on today's; its other runtime needs (numpy, scipy,
 # networkx) come with the `peers` extra.
 
@@ -25,7 +26,7 @@ $(BIN)/python:
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
 	$(BIN)/python -m pip install --quiet -e ".[dev,peers]"
-	$(BIN)/python -m pip install --quiet --no-deps $(APART)
+	$(if $(APART),$(BIN)/python -m pip install --quiet --no-deps $(APART))
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)
 

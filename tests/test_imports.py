@@ -99,4 +99,4 @@ def test_the_makefile_installs_every_installed_apart_peer_without_deps() -> None
     makefile = (REPO / "Makefile").read_text()
     line = re.search(r"^APART\s*\?=\s*(.*)$", makefile, re.M)
     assert line and line.group(1).split() == apart
-    assert "pip install --quiet --no-deps $(APART)" in makefile
+    assert "pip install --quiet --no-deps $(APART))" in makefile
