@@ -163,7 +163,8 @@ examples:
     s.add_argument("--json", action="store_true")
     g = s.add_argument_group("published results (source checkout only; nothing is run)")
     g.add_argument("--merge", metavar="DIR_OR_RESULTS_JSON",
-                   help="merge a run's rows into nnzoo/bench/results.json, copy the plots "
+                   help="merge a run's rows into nnzoo/bench/results.json (not those whose "
+                        "nnzoo side failed or whose peer library was missing), copy the plots "
                         "they reference into docs/plots/ and regenerate the README section "
                         "and docs/benchmarks.md")
     g.add_argument("--report", action="store_true",

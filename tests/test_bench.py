@@ -181,12 +181,15 @@ def test_plots_go_under_out_and_merge_publishes_them(monkeypatch: pytest.MonkeyP
     tasks()
     monkeypatch.setattr(runner, "_TASKS", runner._TASKS + [
         BenchTask("perceptron", "quick", "plotting", _plotting_task),
-        BenchTask("perceptron", "quick", "failing-own", _failing_own_task)])
+        BenchTask("perceptron", "quick", "failing-own", _failing_own_task),
+        BenchTask("perceptron", "quick", "hidden-peer", _hidden_peer_task)])
+    monkeypatch.setitem(sys.modules, "nnzoo_test_hidden_peer", None)
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
     run = tmp_path / "run"
-    res = run_bench(["perceptron"], names=["plotting", "failing-own"], out=run, quiet=True)
+    res = run_bench(["perceptron"], names=["plotting", "failing-own", "hidden-peer"], out=run,
+                    quiet=True)
     assert (run / "plots" / "perceptron-fake.png").is_file() and list(cwd.iterdir()) == []
     row = next(r for r in res["results"] if r["task"] == "plotting")
     assert row["extra"]["plot"] == "plots/perceptron-fake.png"  # relative to the run folder
@@ -194,7 +197,8 @@ def test_plots_go_under_out_and_merge_publishes_them(monkeypatch: pytest.MonkeyP
     root = _checkout(tmp_path)
     published_before = json.loads((root / "nnzoo/bench/results.json").read_text())["results"]
     merged = merge_run(run, root=root, quiet=True)
-    assert merged == ["perceptron/quick/plotting"]  # the failed row is not published
+    # neither the failed row nor the one run without its peer library is published
+    assert merged == ["perceptron/quick/plotting"]
     published = json.loads((root / "nnzoo/bench/results.json").read_text())["results"]
     assert len(published) == len(published_before) + 1
     new = next(r for r in published if r["task"] == "plotting")

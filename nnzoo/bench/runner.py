@@ -369,7 +369,7 @@ def source_checkout() -> Path:
             root / "docs").is_dir():
         raise UsageError("--merge and --report rewrite the published results of a source "
                          f"checkout (README.md, docs/ and pyproject.toml beside nnzoo/); "
-                         f"this nnzoo is installed in {root.parent}, not checked out")
+                         f"this nnzoo is installed in {root}, not checked out")
     return root
 
 
@@ -377,7 +377,9 @@ def merge_run(source: Path, root: Path | None = None, quiet: bool = False) -> li
     """Merge a run's rows (``source``: its folder or its ``results.json``) into the published
     file of the checkout ``root``, copy the figures the rows reference into ``docs/plots/``
     and regenerate the README section and ``docs/benchmarks.md``. Rows whose nnzoo side
-    failed are not merged. Returns ``model/tier/task`` of each merged row."""
+    failed, and rows whose peer library was not installed (the run's environment lacked it,
+    the published row keeps its comparison), are not merged. Returns ``model/tier/task`` of
+    each merged row."""
     root = source_checkout() if root is None else root
     source = Path(source)
     path = source / "results.json" if source.is_dir() else source
@@ -388,7 +390,7 @@ def merge_run(source: Path, root: Path | None = None, quiet: bool = False) -> li
         if not r.get("command"):
             raise InputError(f"{path}: row {name} has no 'command' (made by an older nnzoo); "
                              "rerun it")
-        if own_side_failed([r]):
+        if own_side_failed([r]) or str(r.get("status", "")).startswith("peer missing"):
             if not quiet:
                 print(f"not merged: {name}: {r['status']}")
             continue
