@@ -29,6 +29,7 @@ examples:
   nnzoo eval runs/cnn-digits-...      score a run's checkpoint
   nnzoo sample runs/lstm-excerpt-... --prime "ROMEO:"   text from a character LM run
   nnzoo bench mlp perceptron          nnzoo beside its peer library, same data and budget
+  nnzoo bench --report --check        the README's results match the published rows
 """
 
 
@@ -132,6 +133,9 @@ def _parser() -> argparse.ArgumentParser:
                        "the learning rule, peer library, hyperparameters, recipes and the last "
                        "benchmark results.")
     s.add_argument("id", help="architecture id or alias (e.g. cnn, ff, kohonen)")
+    s.add_argument("--results", metavar="PATH",
+                   help="benchmark results to show (a results.json or the --out folder of a "
+                        "'nnzoo bench' run; default: the results published with nnzoo)")
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("lineage", help="the family tree as text, Graphviz dot or Mermaid",
@@ -204,17 +208,44 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
 
     s = sub.add_parser("bench", help="nnzoo beside its peer libraries",
-                       description="Run each model and its peer library on the same split, "
-                       "seed and budget in this process; write benchmarks/results.json and "
-                       "docs/benchmarks.md.")
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="""\
+Run each model and its peer library on the same split, seed and budget in this process.
+A run writes only under --out: results.json (each row with the command that reproduces
+it), benchmarks.md and plots/. A missing or failing peer is a row marked 'peer missing: X'
+or 'peer failed: ...' and the run goes on (exit 0); a task whose nnzoo side fails is a row
+'failed: ...', the run goes on and exits 1 at the end.""",
+                       epilog="""\
+examples:
+  nnzoo bench                                   quick tier into ./bench-results
+  nnzoo bench svm --tier full --task mnist-10k --out /tmp/svm    one row of the full tier
+  nnzoo bench --merge /tmp/svm                  publish it (source checkout): rows into
+                                                nnzoo/bench/results.json, plots into
+                                                docs/plots/, README and docs/benchmarks.md
+  nnzoo bench --report [--check]                regenerate (or compare, exit 1 on a
+                                                difference) the README's results section and
+                                                docs/benchmarks.md from the published rows
+""")
     s.add_argument("ids", nargs="*", help="model ids (default: all with a benchmark)")
     s.add_argument("--tier", choices=("quick", "full"), default="quick",
                    help="quick: embedded data, seconds; full: the real benchmark tasks")
     s.add_argument("--task", action="append", metavar="NAME",
                    help="run only this task (repeatable), e.g. --task mr-10fold; the rows of "
                         "other tasks stay as they were")
-    s.add_argument("--out", default=".", help="folder holding benchmarks/ and docs/")
+    s.add_argument("--out", default="bench-results",
+                   help="folder the run writes into (default: bench-results)")
     s.add_argument("--json", action="store_true")
+    g = s.add_argument_group("published results (source checkout only; nothing is run)")
+    g.add_argument("--merge", metavar="DIR_OR_RESULTS_JSON",
+                   help="merge a run's rows into nnzoo/bench/results.json (not those whose "
+                        "nnzoo side failed or whose peer library was missing), copy the plots "
+                        "they reference into docs/plots/ and regenerate the README section "
+                        "and docs/benchmarks.md")
+    g.add_argument("--report", action="store_true",
+                   help="regenerate the README's results section and docs/benchmarks.md "
+                        "from nnzoo/bench/results.json")
+    g.add_argument("--check", action="store_true",
+                   help="with --report: write nothing, exit 1 if either file differs")
     return p
 
 
@@ -245,17 +276,18 @@ def cmd_list(a: argparse.Namespace) -> int:
     return 0
 
 
-def _last_results(model_id: str) -> list[dict[str, Any]]:
-    """Rows of the newest benchmarks/results.json (current folder, then the source tree)."""
-    for root in (Path.cwd(), Path(__file__).resolve().parents[1]):
-        path = root / "benchmarks" / "results.json"
-        if path.is_file():
-            try:
-                data = json.loads(path.read_text())
-            except json.JSONDecodeError:
-                return []
-            return [r for r in data.get("results", []) if r.get("model") == model_id]
-    return []
+def _last_results(model_id: str, path: str | None) -> tuple[Path, list[dict[str, Any]]]:
+    """The benchmark rows of ``model_id``: from ``path`` (a results.json or a run's folder)
+    when given, else from the results published with the package."""
+    from nnzoo.bench.runner import PUBLISHED, load_results
+
+    if path is None:
+        file = PUBLISHED
+        if not file.is_file():
+            return file, []
+    else:
+        file = Path(path) / "results.json" if Path(path).is_dir() else Path(path)
+    return file, [r for r in load_results(file)["results"] if r.get("model") == model_id]
 
 
 def cmd_info(a: argparse.Namespace) -> int:
@@ -274,7 +306,7 @@ def cmd_info(a: argparse.Namespace) -> int:
     lineage = {k: [x.id for x in f(e.id)] for k, f in (
         ("parents", cat.parents), ("children", cat.children), ("ancestors", cat.ancestors),
         ("descendants", cat.descendants))}
-    results = _last_results(e.id)
+    results_file, results = _last_results(e.id, a.results)
     if a.json:
         _print_json({**c.to_dict(), **lineage, "recipes": recipes, "last_results": results})
         return 0
@@ -309,11 +341,14 @@ def cmd_info(a: argparse.Namespace) -> int:
             print(f"    {r['name']:<16} {r['dataset']:<14} {r['description']}"
                   + ("  (default)" if r["default"] else ""))
     if results:
-        print("  last verified results (benchmarks/results.json)")
+        where = ("published with nnzoo" if a.results is None else str(results_file))
+        print(f"  benchmark results ({where})")
         for r in results:
+            peer = r.get("status") or _fmt(r.get("peer_value"))
             print(f"    {r.get('tier')}/{r.get('task')}: {r.get('metric')} nnzoo "
-                  f"{_fmt(r.get('nnzoo'))} vs {r.get('peer')} {_fmt(r.get('peer_value'))} "
-                  f"({r.get('date', '')})")
+                  f"{_fmt(r.get('nnzoo'))} vs {r.get('peer')} {peer} ({r.get('date', '')})")
+            if r.get("command"):
+                print(f"      {r['command']}")
     return 0
 
 
@@ -528,12 +563,38 @@ def cmd_data(a: argparse.Namespace) -> int:
 
 
 def cmd_bench(a: argparse.Namespace) -> int:
-    from nnzoo.bench import run_bench
+    from nnzoo.bench import runner
 
-    results = run_bench(a.ids or None, tier=a.tier, out=Path(a.out), quiet=False,
-                        names=a.task)
+    if a.check and not a.report:
+        raise UsageError("--check goes with --report")
+    if a.merge or a.report:
+        if a.ids or a.task or a.tier != "quick" or (a.merge and a.report):
+            raise UsageError("--merge and --report run nothing: give one of them, without "
+                             "model ids, --task or --tier")
+        if a.merge:
+            runner.merge_run(Path(a.merge))
+            return 0
+        differ = runner.write_report(check=a.check)
+        names = ", ".join(str(p) for p in differ)
+        if a.check:
+            if differ:
+                print(f"differs from the published results: {names} (run 'nnzoo bench "
+                      "--report')", file=sys.stderr)
+                return 1
+            print("README.md and docs/benchmarks.md match the published results")
+        else:
+            print(f"rewrote {names}" if differ else "README.md and docs/benchmarks.md were "
+                  "up to date")
+        return 0
+    results = runner.run_bench(a.ids or None, tier=a.tier, out=Path(a.out), quiet=False,
+                               names=a.task)
     if a.json:
         _print_json(results)
+    failed = runner.own_side_failed(results["results"])
+    if failed:
+        print(f"nnzoo's side failed in {len(failed)} task(s): "
+              + ", ".join(f"{r['model']}/{r['task']}" for r in failed), file=sys.stderr)
+        return 1
     return 0
 
 

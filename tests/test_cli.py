@@ -61,6 +61,35 @@ def test_info_cnn_shows_paper_year_lineage(cli) -> None:  # type: ignore[no-unty
     assert code == 0 and "not yet" in out
 
 
+def test_info_reads_the_published_results_not_the_current_folder(  # type: ignore[no-untyped-def]
+        cli, tmp_path: Path, monkeypatch) -> None:
+    from nnzoo.bench.runner import PUBLISHED
+
+    published = [r for r in json.loads(PUBLISHED.read_text())["results"] if r["model"] == "svm"]
+    assert published
+    stray = tmp_path / "benchmarks"
+    stray.mkdir()
+    fake = {**published[0], "task": "a-stray-row", "nnzoo": 0.123, "command": "stray"}
+    (stray / "results.json").write_text(json.dumps({"results": [fake]}))
+    monkeypatch.chdir(tmp_path)
+    code, out, _ = cli("info", "svm")
+    assert code == 0 and "published with nnzoo" in out and "a-stray-row" not in out
+    for r in published:
+        assert f"{r['tier']}/{r['task']}" in out and r["command"] in out
+    code, out, _ = cli("info", "svm", "--json")
+    assert json.loads(out)["last_results"] == published
+    # --results: a results.json or a run's folder
+    for path in (stray / "results.json", stray):
+        code, out, _ = cli("info", "svm", "--results", str(path))
+        assert code == 0 and "a-stray-row" in out and "0.1230" in out, out
+        assert "full/mnist-10k" not in out
+    code, _, err = cli("info", "svm", "--results", str(tmp_path / "nowhere.json"))
+    _one_line_error(code, err, "nowhere.json", "does not exist")
+    (tmp_path / "bad.json").write_text("{\"results\": 3}")
+    code, _, err = cli("info", "svm", "--results", str(tmp_path / "bad.json"))
+    _one_line_error(code, err, "bad.json", "'results' list")
+
+
 def test_lineage_formats(cli) -> None:  # type: ignore[no-untyped-def]
     code, out, _ = cli("lineage", "--format", "mermaid")
     assert code == 0 and out.startswith("graph")
@@ -101,6 +130,9 @@ def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
     (["train", "mlp", "--device", "tpu"], ["unknown device"]),
     (["eval", "/nonexistent/run"], ["does not exist"]),
     (["bench", "vae"], ["not implemented yet"]),
+    (["bench", "--check"], ["--check goes with --report"]),
+    (["bench", "svm", "--report"], ["--merge and --report run nothing"]),
+    (["bench", "--merge", "/nonexistent/run"], ["/nonexistent/run", "does not exist"]),
     (["data", "verify", "cifar"], ["unknown dataset"]),
 ])
 def test_bad_usage_is_one_line_exit_2(cli, tmp_path: Path, args, needles) -> None:  # type: ignore[no-untyped-def]

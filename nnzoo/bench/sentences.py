@@ -11,7 +11,7 @@
   accuracy over the folds and the mean training time per fold. The recurrent classifiers
   (lstm, bilstm, gru, bigru) have a second row, ``mr-10fold-attention``, with attention
   pooling, which also draws the attention over eight test sentences of the first fold
-  (``benchmarks/plots/<model>-mr-attention.png``). The peer column holds Kim (2014)'s
+  (``<out>/plots/<model>-mr-attention.png``). The peer column holds Kim (2014)'s
   published 10-fold figure where the paper reports the same model (CNN-rand: 76.1 %); it is
   a published number, not a run. No other model has a published MR figure for this set-up.
   ``NNZOO_MR_FOLDS=0,1`` limits the folds (a quick check; the row's budget says which ran).
@@ -24,7 +24,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from nnzoo.bench.runner import BenchResult, bench_task, timed
+from nnzoo.bench.runner import BenchResult, bench_task, plots_dir, timed
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
@@ -123,7 +123,7 @@ def mr_cross_validation(model_id: str, quiet: bool, attention: bool = False) -> 
             print(f"  fold {fold}: test accuracy {accs[-1]:.4f} (best epoch {epochs[-1]}, "
                   f"{times[-1]:.0f} s)", flush=True)
         if attention and plot is None:
-            plot = str(_attention_plot(out["model"], splits, Path("benchmarks") / "plots"
+            plot = str(_attention_plot(out["model"], splits, plots_dir()
                                        / f"{model_id}-mr-attention.png"))
     _, cfg = get_recipe(model_id, "mr").resolve(overrides)
     published = KIM_2014.get(model_id) if not attention else None
