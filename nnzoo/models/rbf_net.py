@@ -515,7 +515,8 @@ class _RBFEstimator(_ELMEstimator):
                  alpha: float | str = "loo", alphas: Sequence[float] | None = None,
                  loo_samples: int = 4000, standardize: bool = True, finetune_epochs: int = 0,
                  finetune_lr: float = 0.01, finetune_batch: int = 256,
-                 kmeans_iter: int = 100, random_state: int = 0, device: str = "cpu") -> None:
+                 kmeans_iter: int = 100, random_state: int = 0, device: str = "cpu",
+                 dtype: str = "float32") -> None:
         self.n_centres = n_centres
         self.centres = centres
         self.basis = basis
@@ -532,6 +533,7 @@ class _RBFEstimator(_ELMEstimator):
         self.kmeans_iter = kmeans_iter
         self.random_state = random_state
         self.device = device
+        self.dtype = dtype
 
     def _model_kwargs(self) -> dict[str, Any]:
         kw: dict[str, Any] = {k: getattr(self, k) for k in (
@@ -546,7 +548,8 @@ class _RBFEstimator(_ELMEstimator):
     def transform(self, X: Any) -> np.ndarray:
         """The basis outputs, shape (n_samples, n_centres)."""
         self._require_fitted()
-        X = self._check_X(X, fitting=False).to(self.model_.x_mean.device)
+        ref = self.model_.x_mean
+        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
         return self.model_.basis(X).cpu().numpy()
 
 
@@ -569,6 +572,7 @@ class RBFNetClassifier(ClassifierMixin, TransformerMixin, _RBFEstimator):
     :param kmeans_iter: at most this many Lloyd iterations.
     :param random_state: seeds k-means++, the subsets and fine-tuning.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param dtype: ``float32`` (default) or ``float64`` for the basis and the readout.
     """
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -600,6 +604,7 @@ class RBFNetRegressor(RegressorMixin, TransformerMixin, _RBFEstimator):
     :param kmeans_iter: at most this many Lloyd iterations.
     :param random_state: seeds k-means++, the subsets and fine-tuning.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param dtype: ``float32`` (default) or ``float64`` for the basis and the readout.
     """
 
     _classification = False
