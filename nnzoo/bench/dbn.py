@@ -46,9 +46,9 @@ from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, ti
 
 PEER = "scikit-learn BernoulliRBM stack + MLPClassifier initialised from it"
 #: RBM epochs per layer on both sides of the full tier (the recipe uses 10).
-FULL_PRETRAIN_EPOCHS = 5
+FULL_PRETRAIN_EPOCHS = 4
 #: Fine-tuning epochs on both sides of the full tier (the recipe uses 100).
-FULL_FINETUNE_EPOCHS = 10
+FULL_FINETUNE_EPOCHS = 6
 
 
 def reference_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
