@@ -221,3 +221,20 @@ def test_float64_estimator_keeps_its_precision() -> None:
                                atol=1e-3)
     with pytest.raises(ConfigError, match="float32 or float64"):
         ELMClassifier(dtype="float16").fit(X[:50], y[:50])
+
+
+def test_bench_row_with_hpelm_hidden_reports_the_missing_peer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A peer that cannot be imported gives a row with nnzoo's figures and the status."""
+    import sys
+
+    from nnzoo.bench.elm import compare_elm
+
+    monkeypatch.setitem(sys.modules, "hpelm", None)           # `import hpelm` now fails
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    r = compare_elm(X[:80], y[:80], X[80:], y[80:], neurons=20, kind="sigm", seeds=(0,),
+                    tier="quick", task="toy")
+    assert r.status == "peer missing: hpelm"
+    assert r.peer_value is None and r.peer_time_s is None
+    assert r.nnzoo is not None and r.nnzoo > 0.8 and r.nnzoo_time_s > 0
