@@ -173,3 +173,68 @@ def test_bad_input_is_one_clear_error() -> None:
         m.fit(torch.rand(4, 3), torch.tensor([0, 1, 2, 0]))
     with pytest.raises(ConfigError, match="alpha"):
         create("elm", alpha="gcv")
+
+
+def test_readout_equals_hpelm_given_the_same_hidden_layer() -> None:
+    """hpelm (float64, no output bias) and nnzoo's ELM in float64 without the intercept, given
+    the same hidden weights, solve the same ridge problem: equal readouts and outputs."""
+    hpelm = pytest.importorskip("hpelm")
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    X, y = X[:400], y[:400]
+    Z = (X - X.mean(0)) / np.where(X.std(0) > 0, X.std(0), 1.0)      # standardised by hand
+    T = np.eye(10)[y]
+    torch.manual_seed(0)
+    m = create("elm", sample_shape=(64,), n_classes=10, neurons="sigm:80,tanh:40", alpha=0.5,
+               standardize=False, intercept=False).double()
+    m.fit(torch.from_numpy(Z), torch.from_numpy(y))
+    w, b = m.weight.numpy(), m.bias.numpy()                          # (P, D), (P,)
+    peer = hpelm.ELM(64, 10, classification="c", norm=0.5)
+    peer.add_neurons(80, "sigm", W=-w[:80].T.copy(), B=-b[:80].copy())  # hpelm: 1/(1+e^{+a})
+    peer.add_neurons(40, "tanh", W=w[80:].T.copy(), B=b[80:].copy())
+    peer.train(Z, T, "c")
+    np.testing.assert_allclose(peer.project(Z), m.hidden(torch.from_numpy(Z)).numpy(),
+                               rtol=1e-12, atol=1e-13)
+    np.testing.assert_allclose(m.out_weight.numpy(), peer.nnet.B, rtol=1e-8, atol=1e-10)
+    assert float(m.out_bias.abs().max()) == 0.0
+    np.testing.assert_allclose(m(torch.from_numpy(Z)).numpy(), peer.predict(Z), rtol=1e-8,
+                               atol=1e-10)
+    # with nnzoo's intercept the problem differs, and so do the readouts
+    m2 = create("elm", sample_shape=(64,), n_classes=10, neurons="sigm:80,tanh:40", alpha=0.5,
+                standardize=False).double()
+    m2.load_state_dict(m.state_dict())
+    m2.fit(torch.from_numpy(Z), torch.from_numpy(y))
+    assert float(np.abs(m2.out_weight.numpy() - peer.nnet.B).max()) > 1e-4
+
+
+def test_float64_estimator_keeps_its_precision() -> None:
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    c64 = ELMClassifier(neurons="sigm:50", alpha=1.0, dtype="float64").fit(X[:300], y[:300])
+    c32 = ELMClassifier(neurons="sigm:50", alpha=1.0).fit(X[:300], y[:300])
+    assert c64.model_.weight.dtype == torch.float64 and c32.model_.weight.dtype == torch.float32
+    assert c64.transform(X[:5]).dtype == np.float64
+    # the same draws in both precisions: the outputs agree to float32's rounding
+    np.testing.assert_allclose(c64.decision_function(X[300:]), c32.decision_function(X[300:]),
+                               atol=1e-3)
+    with pytest.raises(ConfigError, match="float32 or float64"):
+        ELMClassifier(dtype="float16").fit(X[:50], y[:50])
+
+
+def test_bench_row_with_hpelm_hidden_reports_the_missing_peer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+    """A peer that cannot be imported gives a row with nnzoo's figures and the status."""
+    import sys
+
+    from nnzoo.bench.elm import compare_elm
+
+    monkeypatch.setitem(sys.modules, "hpelm", None)           # `import hpelm` now fails
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(120, 5)).astype(np.float32)
+    y = (X[:, 0] > 0).astype(int)
+    r = compare_elm(X[:80], y[:80], X[80:], y[80:], neurons=20, kind="sigm", seeds=(0,),
+                    tier="quick", task="toy")
+    assert r.status == "peer missing: hpelm"
+    assert r.peer_value is None and r.peer_time_s is None
+    assert r.nnzoo is not None and r.nnzoo > 0.8 and r.nnzoo_time_s > 0

@@ -19,7 +19,6 @@ from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.io import load_checkpoint, save_checkpoint
 from nnzoo.models import create
 from nnzoo.models.hopfield import (
-    AGS_CRITICAL_LOAD,
     Hopfield,
     HopfieldConfig,
     binarize,
@@ -370,6 +369,20 @@ def test_capacity_at_200_units() -> None:
     assert stork[0.2] >= 0.99 and stork[0.25] >= 0.95
 
 
+@pytest.mark.parametrize("seed", [0, 1, 2])
+def test_recall_succeeds_well_below_capacity_and_fails_well_above(seed: int) -> None:
+    """N = 500, 10 % of the bits flipped, asynchronous recall, three fixed draws: at load
+    0.05 (well below alpha_c = 0.138) every probe returns to its pattern exactly; at 0.1 the
+    mean overlap stays above 0.99 (AGS: 0.967 even at alpha_c); at 0.2 and 0.3 (well above)
+    retrieval has collapsed (measured overlaps 0.43-0.53 and 0.33-0.39, no probe exact)."""
+    rows = capacity_curve(500, (0.05, 0.1, 0.2, 0.3), max_probes=40, seed=seed)
+    m = {round(r["load"], 2): r for r in rows}
+    assert m[0.05]["recalled"] == 1.0 and m[0.05]["overlap"] == 1.0
+    assert m[0.1]["overlap"] >= 0.99
+    assert m[0.2]["overlap"] < 0.7 and m[0.2]["recalled"] == 0.0
+    assert m[0.3]["overlap"] < 0.6 and m[0.3]["recalled"] == 0.0
+
+
 def test_critical_load_interpolates_the_crossing() -> None:
     rows = [{"load": 0.1, "overlap": 1.0}, {"load": 0.2, "overlap": 0.8},
             {"load": 0.3, "overlap": 0.3}]
@@ -385,8 +398,10 @@ def test_bench_row_beside_the_theory(tmp_path: Path) -> None:
     r = capacity_quick(True).to_dict()
     assert torch.get_num_threads() == threads  # the bench pins one thread, then restores
     assert r["peer"] == "theory (Amit, Gutfreund & Sompolinsky 1985)"
-    assert r["peer_value"] == AGS_CRITICAL_LOAD and r["time_ratio"] is None
-    assert 0.12 <= r["nnzoo"] <= 0.19 and r["nnzoo_time_s"] > 0
+    assert r["time_ratio"] is None and r["nnzoo_time_s"] > 0
+    # the measured critical load of N = 200 lies near the theory's 0.138 (finite N shifts it
+    # up a little): a broken storage rule or recall moves it far away
+    assert abs(r["nnzoo"] - 0.138) <= 0.04, r["nnzoo"]
     assert r["extra"]["storkey_critical_load"] is None or \
         r["extra"]["storkey_critical_load"] > 0.25
     assert r["extra"]["modern_min_overlap"] >= 0.99

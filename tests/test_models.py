@@ -183,6 +183,30 @@ def test_perceptron_separates_separable_data() -> None:
     assert clf.score(X, y) == 1.0
 
 
+def test_averaged_perceptron_not_worse_than_scikit_learns_matched_one() -> None:
+    """Beside scikit-learn's averaged perceptron with the same rule, rate, epochs, averaging
+    and reshuffling (``nnzoo.bench.vision.sklearn_averaged_perceptron``), on digits: the mean
+    test accuracy over three seeds is not more than 1 point below (measured: 91.7 % against
+    90.6 %). The last iterate (what a broken average would give) scores 88.4 % here."""
+    import warnings
+
+    from sklearn.datasets import load_digits
+
+    from nnzoo.bench.vision import sklearn_averaged_perceptron
+    from nnzoo.models import PerceptronClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X / 16
+    Xtr, ytr, Xte, yte = X[:1200], y[:1200], X[1200:], y[1200:]
+    ours, peer = [], []
+    for seed in (0, 1, 2):
+        ours.append(PerceptronClassifier(epochs=5, seed=seed).fit(Xtr, ytr).score(Xte, yte))
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            peer.append(sklearn_averaged_perceptron(5, seed).fit(Xtr, ytr).score(Xte, yte))
+    assert np.mean(ours) >= np.mean(peer) - 0.01, (ours, peer)
+
+
 def test_mlp_gradient_matches_finite_differences() -> None:
     torch.manual_seed(0)
     model = create("mlp", sample_shape=(5,), n_classes=3, hidden=(4, 4), activation="tanh"

@@ -144,3 +144,26 @@ def test_bad_input_is_one_clear_error() -> None:
         m.predict(torch.rand(2, 3))
     with pytest.raises(NotFittedError):
         m.finetune(torch.rand(8, 3), torch.tensor([0, 1] * 4), epochs=1)
+
+
+def test_readout_equals_hpelm_rbf_l2_given_the_same_centres_and_widths() -> None:
+    """hpelm's ``rbf_l2`` neurons ``exp(-|z - c|^2 / B)`` with nnzoo's k-means centres and
+    ``B = 2 sigma^2``, and nnzoo's RBF net in float64 without the intercept (hpelm has no
+    output bias), solve the same ridge problem: equal bases, readouts and predictions."""
+    hpelm = pytest.importorskip("hpelm")
+    from sklearn.datasets import make_friedman1
+
+    X, y = make_friedman1(n_samples=300, noise=0.5, random_state=0)
+    Z = (X - X.mean(0)) / X.std(0)
+    m = create("rbf-net", sample_shape=(10,), n_classes=0, n_centres=40, alpha=1e-3,
+               standardize=False, intercept=False).double()
+    m.fit(torch.from_numpy(Z), torch.from_numpy(y), generator=torch.Generator().manual_seed(0))
+    C, s = m.centres.numpy(), m.sigma.numpy()
+    peer = hpelm.ELM(10, 1, norm=1e-3)
+    peer.add_neurons(40, "rbf_l2", W=C.T.copy(), B=2 * s**2)
+    peer.train(Z, y[:, None], "r")
+    np.testing.assert_allclose(peer.project(Z), m.basis(torch.from_numpy(Z)).numpy(),
+                               rtol=1e-10, atol=1e-13)
+    np.testing.assert_allclose(m.out_weight.numpy(), peer.nnet.B, rtol=1e-8, atol=1e-8)
+    np.testing.assert_allclose(m(torch.from_numpy(Z)).numpy(), peer.predict(Z), rtol=1e-8,
+                               atol=1e-8)

@@ -1,5 +1,6 @@
-"""Recurrent networks: the readable cells against torch's fused kernels, bidirectionality,
-packing, truncated BPTT, generation, the character data, the recipes and every bad input."""
+"""Recurrent networks: the readable cells against torch's fused kernels, nnzoo's
+bidirectional models against two of its forward models, packing, truncated BPTT,
+generation, the character data, the recipes and every bad input."""
 
 from __future__ import annotations
 
@@ -76,19 +77,43 @@ def test_readable_cells_match_fused_kernel(cell: str, layers: int, bidirectional
 
 
 @pytest.mark.parametrize("cell", ["rnn", "lstm", "gru"])
-def test_backward_direction_is_the_reversed_sequence(cell: str) -> None:
-    """The backward half of a bidirectional layer = a forward layer with the ``_reverse``
-    weights run on the flipped sequence, flipped back."""
+def test_bidirectional_model_is_two_forward_models(cell: str) -> None:
+    """nnzoo's bidirectional model on a padded batch of different lengths: its forward half
+    is nnzoo's forward model (same embedding, the ``_l0`` weights) on each sequence, and its
+    backward half is nnzoo's forward model given the ``_l0_reverse`` weights, run on the
+    reversed sequence (its real steps only) and reversed back; the class scores are the head
+    on [forward model's final state | reversed model's final state]."""
+    uni_id, bi_id = CELL_IDS[cell]
+    kw = {"sample_shape": (9,), "vocab_size": 11, "n_classes": 3, "hidden_size": 5,
+          "embed_dim": 4, "num_layers": 1}
     torch.manual_seed(2)
-    bi = FUSED[cell](4, 5, batch_first=True, bidirectional=True)
-    uni = FUSED[cell](4, 5, batch_first=True)
+    bi = create(bi_id, **kw).eval()
+    fwd, rev = create(uni_id, **kw).eval(), create(uni_id, **kw).eval()
     with torch.no_grad():
-        for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
-            getattr(uni, f"{p}_l0").copy_(getattr(bi, f"{p}_l0_reverse"))
-        x = torch.randn(2, 7, 4)
-        out, _ = bi(x)
-        back, _ = uni(x.flip(1))
-    _close(out[..., 5:], back.flip(1))
+        for m, suffix in ((fwd, ""), (rev, "_reverse")):
+            m.embedding.weight.copy_(bi.embedding.weight)
+            for p in ("weight_ih", "weight_hh", "bias_ih", "bias_hh"):
+                getattr(m.rnn, f"{p}_l0").copy_(getattr(bi.rnn, f"{p}_l0{suffix}"))
+        lengths = [9, 4, 6, 1]
+        x = torch.zeros(4, 9, dtype=torch.long)                      # end-padded with 0
+        for i, n in enumerate(lengths):
+            x[i, :n] = torch.randint(1, 11, (n,))
+        out, _ = bi.encode(x)                                        # (4, 9, 2 * 5)
+        scores = bi(x)
+        for i, n in enumerate(lengths):
+            seq = x[i:i + 1, :n]
+            f_out, f_state = fwd._encode(seq)                        # alone, no padding
+            r_out, r_state = rev._encode(seq.flip(1))
+            _close(out[i, :n, :5], f_out[0])
+            _close(out[i, :n, 5:], r_out[0].flip(0))
+            assert float(out[i, n:].abs().sum()) == 0.0              # padding reads nothing
+            h_f = f_state[0] if cell == "lstm" else f_state           # (1, 1, 5)
+            h_r = r_state[0] if cell == "lstm" else r_state
+            _close(scores[i], bi.head(torch.cat([h_f[0, 0], h_r[0, 0]])))
+    # the backward weights matter: with the forward ones the halves differ
+    with torch.no_grad():
+        same, _ = fwd._encode(x[:1].flip(1))
+    assert not torch.allclose(out[0, :, 5:], same[0].flip(0), atol=1e-3)
 
 
 @pytest.mark.parametrize("mid", ["lstm", "bigru", "birnn"])

@@ -27,13 +27,17 @@ def test_layered_mlp_reaches_98_2_percent(tmp_path) -> None:  # type: ignore[no-
     assert s["test"]["accuracy"] >= 0.982
 
 
-def test_perceptron_at_least_sklearn() -> None:
-    from sklearn.linear_model import Perceptron
+def test_averaged_perceptron_at_least_sklearns_averaged_perceptron() -> None:
+    """Against the matched peer (scikit-learn's averaged perceptron, same rule, rate, epochs
+    and averaging): not more than half a point below it."""
+    import warnings
 
-    from nnzoo.bench.vision import _numpy
+    from nnzoo.bench.vision import _numpy, sklearn_averaged_perceptron
     from nnzoo.models import PerceptronClassifier
 
     Xtr, ytr, Xte, yte = _numpy("mnist")
-    ours = PerceptronClassifier(epochs=5, batch_size=1).fit(Xtr, ytr).score(Xte, yte)
-    peer = Perceptron(max_iter=5, tol=None, random_state=0).fit(Xtr, ytr).score(Xte, yte)
-    assert ours >= peer and np.isfinite(ours)
+    ours = PerceptronClassifier(epochs=5).fit(Xtr, ytr).score(Xte, yte)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        peer = sklearn_averaged_perceptron(5).fit(Xtr, ytr).score(Xte, yte)
+    assert np.isfinite(ours) and ours >= peer - 0.005, (ours, peer)

@@ -29,7 +29,7 @@ from typing import Any
 
 import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread, timed
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 from nnzoo.models.crf import CRF, PAD_TAG, FeatureCRF, sequence_score
 
 
@@ -53,85 +53,102 @@ def _batch(B: int = 64, T: int = 50, K: int = 20, seed: int = 0
     return e, tags, mask
 
 
-def _pair(K: int) -> tuple[CRF, Any]:
+def _peer_crf(ours: CRF) -> Any:
+    """pytorch-crf's CRF holding ``ours``'s transition, start and end scores."""
     import torchcrf
 
-    ours = CRF(K)
-    peer = torchcrf.CRF(K, batch_first=True)
+    peer = torchcrf.CRF(ours.transitions.shape[0], batch_first=True)
     peer.load_state_dict({"transitions": ours.transitions.data.clone(),
                           "start_transitions": ours.start_transitions.data.clone(),
                           "end_transitions": ours.end_transitions.data.clone()})
-    return ours, peer
+    return peer
 
 
 @bench_task("crf", "quick", "nll-b64-t50-k20")
 def crf_nll(quiet: bool, reps: int = 200) -> BenchResult:
     e, tags, mask = _batch()
-    ours, peer = _pair(e.shape[2])
-    e1, e2 = e.clone().requires_grad_(), e.clone().requires_grad_()
+    ours = CRF(e.shape[2])
+    e1 = e.clone().requires_grad_()
 
     def run_ours() -> torch.Tensor:
         ll = ours(e1, tags, mask)
         ll.sum().backward()
         return ll.detach()
 
-    def run_peer() -> torch.Tensor:
-        ll = peer(e2, tags, mask, reduction="none")
-        ll.sum().backward()
-        return ll.detach()
-
     with one_thread():
-        run_ours(), run_peer()                                   # warm-up
-        t_o, t_p = [], []
-        for _ in range(reps):
-            a, t = timed(run_ours)
-            t_o.append(t)
-            b, t = timed(run_peer)
-            t_p.append(t)
-        e1.grad = e2.grad = None
-        for m in (ours, peer):
-            m.zero_grad()
-        a, b = run_ours(), run_peer()
-    diff = float((a - b).abs().max())
-    gdiff = float((e1.grad - e2.grad).abs().max())
-    tdiff = float((ours.transitions.grad - peer.transitions.grad).abs().max())
+        run_ours()                                               # warm-up
+        t_o = [timed(run_ours)[1] for _ in range(reps)]
+        e1.grad = None
+        ours.zero_grad()
+        a = run_ours()
+
+        def peer_side() -> dict[str, Any]:
+            peer = _peer_crf(ours)
+            e2 = e.clone().requires_grad_()
+
+            def run_peer() -> torch.Tensor:
+                ll = peer(e2, tags, mask, reduction="none")
+                ll.sum().backward()
+                return ll.detach()
+
+            run_peer()                                           # warm-up
+            t_p = [timed(run_peer)[1] for _ in range(reps)]
+            e2.grad = None
+            peer.zero_grad()
+            b = run_peer()
+            return {"b": b, "t": t_p, "gdiff": float((e1.grad - e2.grad).abs().max()),
+                    "tdiff": float((ours.transitions.grad - peer.transitions.grad).abs().max())}
+
+        run = peer_run(peer_side)
+    p = run.value or {}
+    b = p.get("b")
     return BenchResult(
         "crf", "quick", "nll-b64-t50-k20", "log-likelihood (sum)", True, _peer_version(),
-        float(a.sum()), float(b.sum()), statistics.median(t_o), statistics.median(t_p),
+        float(a.sum()), float(b.sum()) if b is not None else None, statistics.median(t_o),
+        statistics.median(p["t"]) if p else None,
         f"forward + backward of the log-likelihood (median of {reps})",
         "64 sequences of 25-50 steps (masked), 20 tags, float32, same parameters, "
         "single-threaded",
         notes="same log-likelihood; nnzoo's gradient comes from forward-backward marginals",
-        extra={"max_abs_diff_per_sequence": diff, "max_abs_diff_grad_emissions": gdiff,
-               "max_abs_diff_grad_transitions": tdiff})
+        extra={"max_abs_diff_per_sequence": float((a - b).abs().max()) if p else None,
+               "max_abs_diff_grad_emissions": p.get("gdiff"),
+               "max_abs_diff_grad_transitions": p.get("tdiff")},
+        status=run.status)
 
 
 @bench_task("crf", "quick", "viterbi-b64-t50-k20")
 def crf_viterbi(quiet: bool, reps: int = 100) -> BenchResult:
     e, _, mask = _batch()
-    ours, peer = _pair(e.shape[2])
+    ours = CRF(e.shape[2])
     with one_thread(), torch.no_grad():
-        ours.decode(e, mask), peer.decode(e, mask)
-        t_o, t_p = [], []
-        for _ in range(reps):
-            a, t = timed(lambda: ours.decode(e, mask))
-            t_o.append(t)
-            b, t = timed(lambda: peer.decode(e, mask))
-            t_p.append(t)
+        ours.decode(e, mask)                                     # warm-up
+        t_o = [timed(lambda: ours.decode(e, mask))[1] for _ in range(reps)]
+        a = ours.decode(e, mask)
+
+        def peer_side() -> tuple[list[list[int]], list[float]]:
+            peer = _peer_crf(ours)
+            peer.decode(e, mask)                                 # warm-up
+            t_p = [timed(lambda: peer.decode(e, mask))[1] for _ in range(reps)]
+            return peer.decode(e, mask), t_p
+
+        run = peer_run(peer_side)
     lengths = mask.sum(1)
-    pb = torch.full_like(a, PAD_TAG)
-    for i, path in enumerate(b):
-        pb[i, :len(path)] = torch.tensor(path)
     sc = [s.detach() for s in ours.scores()]
     score = lambda y: float(sequence_score(e, y, lengths, *sc).sum())  # noqa: E731
-    same = float((a == pb).all(1).float().mean())
+    pb, same = None, None
+    if run.value:
+        pb = torch.full_like(a, PAD_TAG)
+        for i, path in enumerate(run.value[0]):
+            pb[i, :len(path)] = torch.tensor(path)
+        same = float((a == pb).all(1).float().mean())
     return BenchResult(
         "crf", "quick", "viterbi-b64-t50-k20", "best-path score (sum)", True, _peer_version(),
-        score(a), score(pb), statistics.median(t_o), statistics.median(t_p),
+        score(a), score(pb) if pb is not None else None, statistics.median(t_o),
+        statistics.median(run.value[1]) if run.value else None,
         f"Viterbi decoding (median of {reps})",
         "64 sequences of 25-50 steps (masked), 20 tags, float32, single-threaded",
         notes="the same paths: nnzoo returns a padded tensor, pytorch-crf lists",
-        extra={"identical_paths": same})
+        extra={"identical_paths": same}, status=run.status)
 
 
 # -- trained taggers ----------------------------------------------------------------------------
@@ -217,17 +234,23 @@ def crf_wnut(quiet: bool, epochs: int = 10) -> BenchResult:
         ours, tc = _recipe_model("crf", "wnut17", splits, constraints="false")
         r_o, t_o = _train(ours, splits, epochs, tc.lr, tc.batch_size, quiet=quiet)
         extra = {"per_type": _per_type(ours), "conlleval": _report(ours)}
-        peer, _ = _recipe_model("crf", "wnut17", splits, cls=_TorchCRFTagger,
-                                constraints="false")
-        r_p, t_p = _train(peer, splits, epochs, tc.lr, tc.batch_size, quiet=quiet)
+
+        def peer_side() -> tuple[dict[str, Any], float]:
+            peer, _ = _recipe_model("crf", "wnut17", splits, cls=_TorchCRFTagger,
+                                    constraints="false")
+            return _train(peer, splits, epochs, tc.lr, tc.batch_size, quiet=quiet)
+
+        run = peer_run(peer_side)
+    r_p, t_p = run.value if run.value else ({}, None)
     return BenchResult(
         "crf", "full", "wnut17", "entity F1", True, f"{_peer_version()} (as output layer)",
-        r_o["f1"], r_p["f1"], t_o, t_p, "training time per epoch",
+        r_o["f1"], r_p.get("f1"), t_o, t_p, "training time per epoch",
         f"feature CRF of the crf/wnut17 recipe without BIO constraints, {epochs} epochs, "
         f"Adam {tc.lr}, batch {tc.batch_size}, single-threaded",
         notes="same features and training; only the CRF layer differs",
         extra={**extra, "nnzoo_precision": r_o["precision"], "nnzoo_recall": r_o["recall"],
-               "peer_precision": r_p["precision"], "peer_recall": r_p["recall"]})
+               "peer_precision": r_p.get("precision"), "peer_recall": r_p.get("recall")},
+        status=run.status)
 
 
 def _bilstm(tier: str, task: str, dataset: str, recipe: str, epochs: int, max_time: float,

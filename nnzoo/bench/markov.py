@@ -21,7 +21,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task, timed
+from nnzoo.bench.runner import BenchResult, bench_task, peer_run, timed
 from nnzoo.data.text import shakespeare_excerpt, tinyshakespeare
 from nnzoo.models.markov_chain import MarkovChain
 from nnzoo.models.markov_text import MarkovText
@@ -29,27 +29,39 @@ from nnzoo.models.markov_text import MarkovText
 # -- text ---------------------------------------------------------------------------------------
 
 def _text(task: str, tier: str, text: str, state_size: int, n_sentences: int) -> BenchResult:
-    import markovify
-
-    peer, t_peer_build = timed(lambda: markovify.Text(text, state_size=state_size))
     ours, t_ours_build = timed(lambda: MarkovText.from_text(text, state_size, seed=0))
-    equal = peer.chain.model == ours.model
-    random.seed(0)
-    theirs, t_peer = timed(lambda: [peer.make_sentence() for _ in range(n_sentences)])
     mine, t_ours = timed(lambda: ours.make_sentences(n_sentences))
     ok = lambda out: sum(s is not None for s in out) / len(out)  # noqa: E731
+
+    def peer_side() -> dict[str, Any]:
+        import markovify
+
+        peer, t_build = timed(lambda: markovify.Text(text, state_size=state_size))
+        state = random.getstate()        # markovify draws from Python's global generator
+        random.seed(0)
+        try:
+            theirs, t = timed(lambda: [peer.make_sentence() for _ in range(n_sentences)])
+        finally:
+            random.setstate(state)
+        return {"version": markovify.__version__, "equal": peer.chain.model == ours.model,
+                "rate": ok(theirs), "t": t, "t_build": t_build}
+
+    run = peer_run(peer_side)
+    p = run.value or {}
     return BenchResult(
         "markov-chain", tier, f"{task}-state{state_size}", "sentence rate", True,
-        f"markovify {markovify.__version__}", ok(mine), ok(theirs), t_ours, t_peer,
+        f"markovify {p['version']}" if p else "markovify", ok(mine), p.get("rate"), t_ours,
+        p.get("t"),
         f"{n_sentences} make_sentence", f"word chain, state size {state_size}, "
         f"{len(text):,} characters, tries 10, overlap 0.7 / 15",
         notes="sentence rate = share of make_sentence calls that returned a sentence; "
               "tables compared entry by entry (transition_table_equal).",
-        extra={"transition_table_equal": equal, "states": ours.n_states,
+        extra={"transition_table_equal": p.get("equal"), "states": ours.n_states,
                "transitions": ours.n_transitions, "nnzoo_build_s": t_ours_build,
-               "peer_build_s": t_peer_build,
+               "peer_build_s": p.get("t_build"),
                "nnzoo_sentences_per_s": n_sentences / t_ours,
-               "peer_sentences_per_s": n_sentences / t_peer})
+               "peer_sentences_per_s": n_sentences / p["t"] if p else None},
+        status=run.status)
 
 
 @bench_task("markov-chain", "quick", "text-excerpt-state2")
@@ -85,9 +97,6 @@ def random_sparse_chain(n: int, k: int = 10, seed: int = 0) -> np.ndarray:
 
 
 def _analysis(n: int, tier: str) -> BenchResult:
-    from pydtmc import MarkovChain as PyMarkovChain
-    from pydtmc import __version__ as pydtmc_version
-
     P = random_sparse_chain(n)
 
     def ours() -> dict[str, Any]:
@@ -97,25 +106,37 @@ def _analysis(n: int, tier: str) -> BenchResult:
                 "mfpt": mc.mean_first_passage_times().numpy()}
 
     def theirs() -> dict[str, Any]:
-        mc = PyMarkovChain(P)
-        return {"classes": len(mc.communicating_classes), "irreducible": mc.is_irreducible,
-                "period": mc.period, "pi": mc.stationary_distributions[0],
-                "mfpt": mc.mean_first_passage_times_to()}
+        from pydtmc import MarkovChain as PyMarkovChain
+        from pydtmc import __version__ as pydtmc_version
+
+        def analyse() -> dict[str, Any]:
+            mc = PyMarkovChain(P)
+            return {"classes": len(mc.communicating_classes),
+                    "irreducible": mc.is_irreducible, "period": mc.period,
+                    "pi": mc.stationary_distributions[0],
+                    "mfpt": mc.mean_first_passage_times_to()}
+
+        out, t = timed(analyse)                         # the import is not timed
+        return {**out, "version": pydtmc_version, "t": t}
 
     a, t_ours = timed(ours)
-    b, t_peer = timed(theirs)
+    run = peer_run(theirs)
+    b = run.value
     kemeny = lambda r: float(r["mfpt"][0] @ r["pi"])  # noqa: E731  K = sum_j pi_j m_0j
     return BenchResult(
         "markov-chain", tier, f"analysis-{n}", "Kemeny constant", True,
-        f"PyDTMC {pydtmc_version}", kemeny(a), kemeny(b), t_ours, t_peer,
+        f"PyDTMC {b['version']}" if b else "PyDTMC", kemeny(a), kemeny(b) if b else None,
+        t_ours, b["t"] if b else None,
         "classes + period + stationary + MFPT",
         f"random irreducible chain, {n} states, 10 successors each, float64",
         notes="Kemeny's constant from each side's stationary distribution and mean "
               "first-passage times; equal values mean the same analysis.",
-        extra={"max_abs_diff_pi": float(np.abs(a["pi"] - b["pi"]).max()),
-               "max_abs_diff_mfpt": float(np.abs(a["mfpt"] - b["mfpt"]).max()),
-               "same_structure": (a["classes"], a["irreducible"], a["period"])
-               == (b["classes"], b["irreducible"], b["period"])})
+        extra={} if b is None else {
+            "max_abs_diff_pi": float(np.abs(a["pi"] - b["pi"]).max()),
+            "max_abs_diff_mfpt": float(np.abs(a["mfpt"] - b["mfpt"]).max()),
+            "same_structure": (a["classes"], a["irreducible"], a["period"])
+            == (b["classes"], b["irreducible"], b["period"])},
+        status=run.status)
 
 
 @bench_task("markov-chain", "quick", "analysis-500")

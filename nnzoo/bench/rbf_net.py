@@ -1,16 +1,21 @@
 """Benchmarks of the RBF network against hpelm's ``rbf_l2`` neurons (an RBF network whose
 output layer hpelm solves by least squares), https://github.com/akusok/hpelm.
 
-Same work on both sides: inputs standardised by the training split's statistics, the same
-number of centres, Gaussian units (hpelm's ``exp(-|x - c|^2 / B)`` is nnzoo's
-``exp(-|x - c|^2 / (2 sigma^2)``) and the same ridge penalty (nnzoo's leave-one-out choice,
-given to hpelm as ``norm``). hpelm has no output bias, so for regression it is trained on
-targets centred by their training mean (added back to its predictions). The peer is run two
-ways and the better is reported: its default neurons (centres ``N(0, I)``, ``B = |N(0, 1)| D``)
-and centres at random training samples with those default widths (hpelm's documented way of
-passing centres, ``W``); both are in ``extra``. nnzoo: k-means++ / Lloyd centres, widths from
-the nearest centres, as its recipes. Quality: test MSE (regression) or accuracy; time: one
-fit each (nnzoo's includes k-means), single-threaded.
+The same network on both sides, so that only the readout's solver differs: nnzoo fits its
+k-means++ / Lloyd centres and nearest-centre widths (as its recipes), and hpelm receives those
+centres (``W``, the centres transposed) and widths (``B = 2 sigma^2``: hpelm's
+``exp(-|x - c|^2 / B)`` is nnzoo's ``exp(-|x - c|^2 / (2 sigma^2))``), the same inputs
+standardised by the training split's statistics and the same ridge penalty (nnzoo's
+leave-one-out choice, given to hpelm as ``norm``); both sides in float64 (hpelm's precision;
+nnzoo's RBF net runs with ``dtype="float64"``). The difference that remains: hpelm's output
+layer has no bias, nnzoo's readout has an unpenalised intercept; for regression hpelm is
+trained on targets centred by their training mean (added back to its predictions). Quality:
+test MSE (regression) or accuracy; time: nnzoo's whole fit (k-means, widths, readout) beside
+hpelm's hidden layer and readout (it is handed the centres), single-threaded.
+
+``extra`` holds the second comparison, each side with its own centres: hpelm's default random
+neurons (centres ``N(0, I)``, ``B = |N(0, 1)| D``) and hpelm with random training samples as
+centres and those default widths.
 
 - quick, ``friedman1``: 200 centres, 1400 training / 400 test samples;
 - quick, ``digits``: 200 centres, width scale 2, the fixed digits split.
@@ -23,27 +28,22 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread, timed
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 
 PEER = "hpelm rbf_l2 neurons"
 
 
 def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray, *,
                 classification: bool, tier: str, task: str, **hp: Any) -> BenchResult:
-    metric = "accuracy" if classification else "mse"
-    k = int(hp["n_centres"])
-    try:
-        from hpelm import ELM as HPELM
-    except ImportError:
-        return BenchResult("rbf-net", tier, task, metric, classification, PEER, None, None,
-                           None, None, "fit time", f"{k} centres",
-                           notes="peer hpelm is not installed (pip install hpelm)")
     from nnzoo.models.elm import standardization
     from nnzoo.models.rbf_net import RBFNetClassifier, RBFNetRegressor
 
+    metric = "accuracy" if classification else "mse"
+    k = int(hp["n_centres"])
+    Xtr, Xte = Xtr.astype(np.float64), Xte.astype(np.float64)
     mean, scale = standardization(torch.from_numpy(Xtr))
-    Ztr = ((Xtr - mean.numpy()) / scale.numpy()).astype(np.float64)
-    Zte = ((Xte - mean.numpy()) / scale.numpy()).astype(np.float64)
+    Ztr = (Xtr - mean.numpy()) / scale.numpy()
+    Zte = (Xte - mean.numpy()) / scale.numpy()
     if classification:
         T = np.eye(int(ytr.max()) + 1)[ytr]
         offset = 0.0
@@ -56,38 +56,58 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
             return float((pred.argmax(1) == yte).mean())
         return float(((pred[:, 0] - yte) ** 2).mean())
 
-    est = (RBFNetClassifier if classification else RBFNetRegressor)(random_state=0, **hp)
+    est = (RBFNetClassifier if classification else RBFNetRegressor)(
+        random_state=0, dtype="float64", **hp)
     with one_thread():
         _, t_o = timed(lambda: est.fit(Xtr, ytr))
         pred_o = est.decision_function(Xte) if classification else \
             est.predict(Xte).reshape(-1, 1)
         alpha = est.alpha_
+        centres = est.model_.centres.double().numpy()                   # (K, D) standardised
+        widths = 2 * est.model_.sigma.double().numpy() ** 2              # hpelm's B
 
-        def peer_fit(data_centres: bool) -> Any:
-            np.random.seed(0)
-            m = HPELM(Ztr.shape[1], T.shape[1], classification="c" if classification else "",
-                      norm=alpha)
-            W = Ztr[np.random.permutation(len(Ztr))[:k]].T if data_centres else None
-            m.add_neurons(k, "rbf_l2", W=W)
-            m.train(Ztr, T, "c" if classification else "r")
-            return m
+        def peer_side() -> dict[str, tuple[float, float]]:
+            from hpelm import ELM as HPELM
 
-        peers = {}
-        for name, data_centres in (("default", False), ("data-centres", True)):
-            m, t = timed(lambda d=data_centres: peer_fit(d))
-            peers[name] = (quality(m.predict(Zte) + offset), t)
+            def fit(variant: str) -> Any:
+                m = HPELM(Ztr.shape[1], T.shape[1], classification="c" if classification
+                          else "", norm=alpha)
+                if variant == "nnzoo-centres":
+                    m.add_neurons(k, "rbf_l2", W=centres.T.copy(), B=widths.copy())
+                else:                    # hpelm's own draws, from NumPy's global generator
+                    np.random.seed(0)
+                    W = Ztr[np.random.permutation(len(Ztr))[:k]].T \
+                        if variant == "data-centres" else None
+                    m.add_neurons(k, "rbf_l2", W=W)
+                m.train(Ztr, T, "c" if classification else "r")
+                return m
+
+            out = {}
+            state = np.random.get_state()
+            try:
+                for variant in ("nnzoo-centres", "default", "data-centres"):
+                    m, t = timed(lambda v=variant: fit(v))
+                    out[variant] = (quality(m.predict(Zte) + offset), t)
+            finally:
+                np.random.set_state(state)
+            return out
+
+        run = peer_run(peer_side)
     q_o = quality(pred_o)
-    best = max(peers, key=lambda n: peers[n][0]) if classification else \
-        min(peers, key=lambda n: peers[n][0])
+    peers = run.value or {}
+    shared = peers.get("nnzoo-centres")
     return BenchResult(
-        "rbf-net", tier, task, metric, classification, PEER, q_o, peers[best][0], t_o,
-        peers[best][1], "fit time (nnzoo: k-means + widths + readout)",
-        f"{k} Gaussian centres, same standardised inputs and ridge penalty, {len(Xtr)} "
-        "training samples, both single-threaded",
-        notes=f"test {metric}; peer = hpelm rbf_l2 with {best} centres (the better of its "
-              "default random centres and random training samples)",
+        "rbf-net", tier, task, metric, classification, PEER, q_o,
+        shared[0] if shared else None, t_o, shared[1] if shared else None,
+        "fit time (nnzoo: k-means + widths + readout; hpelm: basis + readout)",
+        f"{k} Gaussian units, hpelm given nnzoo's k-means centres and widths, same "
+        f"standardised inputs and ridge penalty, float64 on both sides, {len(Xtr)} training "
+        "samples, both single-threaded; nnzoo's readout has an intercept, hpelm's none",
+        notes=f"test {metric}; extra: hpelm with its own centres (its default random neurons; "
+              "random training samples as centres)",
         extra={"alpha": alpha, "peer_variants": {n: {metric: v[0], "fit_time_s": v[1]}
-                                                  for n, v in peers.items()}})
+                                                  for n, v in peers.items()}},
+        status=run.status)
 
 
 def _flat(t: torch.Tensor) -> np.ndarray:

@@ -24,7 +24,7 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from nnzoo.bench.runner import BenchResult, bench_task, plots_dir, timed
+from nnzoo.bench.runner import BenchResult, bench_task, peer_run, plots_dir, timed
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
@@ -66,21 +66,25 @@ def train_best(model_id: str, recipe: str, splits: Splits, overrides: dict[str, 
 # -- quick: the generated task beside a bag-of-n-grams logistic regression -------------------------
 
 def _toy(model_id: str, quiet: bool) -> BenchResult:
-    from sklearn.feature_extraction.text import CountVectorizer
-    from sklearn.linear_model import LogisticRegression
-
     splits = load_dataset("toy-sentiment")
     ours, t_ours = timed(lambda: train_best(model_id, "toy-sentiment", splits, quiet=quiet))
     text = {k: [" ".join(s) for s in v] for k, v in splits.meta["sentences"].items()}
 
-    def peer_fit() -> Any:
-        vec = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+")
-        clf = LogisticRegression(max_iter=1000).fit(vec.fit_transform(text["train"]),
-                                                    splits.train.y.numpy())
-        return vec, clf
+    def peer_side() -> tuple[float, float]:
+        from sklearn.feature_extraction.text import CountVectorizer
+        from sklearn.linear_model import LogisticRegression
 
-    (vec, clf), t_peer = timed(peer_fit)
-    peer_acc = float(clf.score(vec.transform(text["test"]), splits.test.y.numpy()))
+        def fit() -> Any:
+            vec = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+")
+            clf = LogisticRegression(max_iter=1000).fit(vec.fit_transform(text["train"]),
+                                                        splits.train.y.numpy())
+            return vec, clf
+
+        (vec, clf), t = timed(fit)
+        return float(clf.score(vec.transform(text["test"]), splits.test.y.numpy())), t
+
+    run = peer_run(peer_side)
+    peer_acc, t_peer = run.value if run.value else (None, None)
     _, cfg = get_recipe(model_id, "toy-sentiment").resolve()
     return BenchResult(
         model_id, "quick", "toy-sentiment", "accuracy", True,
@@ -90,7 +94,7 @@ def _toy(model_id: str, quiet: bool) -> BenchResult:
         "validation epoch kept); logistic regression to convergence",
         notes="the peer is a baseline of another kind, not the same model: it shows what the "
               "generated task asks beyond word counts",
-        extra={"best_epoch": ours["best_epoch"]})
+        extra={"best_epoch": ours["best_epoch"]}, status=run.status)
 
 
 for _mid in ("text-cnn", "dynamic-cnn", "clstm"):

@@ -1,8 +1,9 @@
 """Benchmarks of the Kohonen self-organising map against MiniSom.
 
-Both sides train the same map from the same initial weights: MiniSom draws them (its
-``random_seed``) and nnzoo copies them, and nnzoo visits the samples in the order MiniSom's
-``train(..., random_order=True)`` draws from the same seed. Both compute in float64, so the
+Both sides train the same map from the same initial weights: those MiniSom draws from its
+``random_seed`` (nnzoo draws the same numbers the same way, :func:`minisom_initial_weights`),
+and nnzoo visits the samples in the order MiniSom's ``train(..., random_order=True)`` draws
+from the same seed. Both compute in float64, so the
 two maps agree to rounding (the largest weight difference is reported in ``extra``) and
 the comparison is of speed at equal quality.
 
@@ -10,7 +11,7 @@ the comparison is of speed at equal quality.
   (1,293 images of 64 pixels in [0, 1]), a 20x20 rectangular / hexagonal map, Gaussian
   neighbourhood, sigma 3, learning rate 0.5, MiniSom's asymptotic decay of both, 10,000
   online updates in random order: the ``som/digits`` recipe. Time: the online training
-  (median of 3 interleaved fits). Quality: quantisation error on the test split (lower is
+  (median of 3 fits). Quality: quantisation error on the test split (lower is
   better); the topographic errors and the BMU-label accuracies are in ``extra`` (MiniSom's
   labels from its ``labels_map``, units without samples taking the most common training
   class as in MiniSom's classification example; nnzoo's from :meth:`label_units`).
@@ -32,7 +33,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread, timed
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 from nnzoo.core.config import build_config
 from nnzoo.models.som import SelfOrganizingMap, SOMConfig
 
@@ -47,15 +48,11 @@ def _digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     return flat(s.train.X), s.train.y.numpy(), flat(s.test.X), s.test.y.numpy()
 
 
-def _peer_missing(task: str, tier: str) -> BenchResult | None:
-    try:
-        import minisom  # noqa: F401
-    except ImportError:
-        return BenchResult("som", tier, task, "quantization error", False,
-                           "MiniSom (not installed)", None, None, None, None, "-", "-",
-                           notes="peer library minisom is not installed "
-                                 "(pip install minisom)")
-    return None
+def minisom_initial_weights(seed: int, shape: tuple[int, int, int]) -> np.ndarray:
+    """The initial weights MiniSom draws from ``random_seed``: uniform in [-1, 1), each unit's
+    vector normalised to length 1 (nnzoo's side needs no MiniSom for them)."""
+    w = np.random.RandomState(seed).rand(*shape) * 2 - 1
+    return w / np.linalg.norm(w, axis=-1, keepdims=True)
 
 
 def _minisom_order(seed: int, shape: tuple[int, int, int], n: int, T: int) -> np.ndarray:
@@ -82,12 +79,6 @@ def _peer_accuracy(peer: Any, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray,
 def _compare(task: str, tier: str, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray,
              yte: np.ndarray, *, map_size: tuple[int, int], topology: str, sigma: float,
              training: str, T: int, repeats: int) -> BenchResult:
-    from importlib.metadata import version
-
-    from minisom import MiniSom
-
-    ms_version = version("minisom")
-
     X, Y = map_size
     D = Xtr.shape[1]
     cfg = build_config(SOMConfig, {
@@ -97,68 +88,78 @@ def _compare(task: str, tier: str, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.nda
     order = _minisom_order(SEED, (X, Y, D), len(Xtr), T)
     Xt = torch.from_numpy(Xtr)
 
-    def make_peer() -> Any:
-        return MiniSom(X, Y, D, sigma=sigma, learning_rate=0.5, topology=topology,
-                       random_seed=SEED)
-
-    w0 = make_peer().get_weights().copy()
+    w0 = minisom_initial_weights(SEED, (X, Y, D))
     ours = SelfOrganizingMap(cfg).double()
 
     def fit_ours() -> None:
         ours.weight.copy_(torch.from_numpy(w0.reshape(X * Y, D)))
         ours.fit(Xt, torch.from_numpy(ytr), order=order, warm_start=True)
 
-    def fit_peer(peer: Any) -> None:
-        if training == "online":
-            peer.train(Xtr, T, random_order=True)
-        else:
-            peer.train_batch_offline(Xtr, T)
+    def peer_side() -> dict[str, Any]:
+        from importlib.metadata import version
 
-    t_ours, t_peer = [], []
+        from minisom import MiniSom
+
+        times = []
+        for _ in range(repeats):
+            peer = MiniSom(X, Y, D, sigma=sigma, learning_rate=0.5, topology=topology,
+                           random_seed=SEED)
+            if training == "online":
+                times.append(timed(lambda p=peer: p.train(Xtr, T, random_order=True))[1])
+            else:
+                times.append(timed(lambda p=peer: p.train_batch_offline(Xtr, T))[1])
+        return {"version": version("minisom"), "times": times,
+                "qe_test": float(peer.quantization_error(Xte)),
+                "te_test": float(peer.topographic_error(Xte)),
+                "qe_train": float(peer.quantization_error(Xtr)),
+                "te_train": float(peer.topographic_error(Xtr)),
+                "accuracy_test": _peer_accuracy(peer, Xtr, ytr, Xte, yte),
+                "max_weight_difference": float(np.abs(
+                    ours.weight.numpy().reshape(X, Y, D) - peer.get_weights()).max())}
+
+    t_ours = []
     with one_thread():
         fit_ours()                                       # warm-up, timed by neither
-        for _ in range(repeats):                         # interleaved, median of each side
+        for _ in range(repeats):                         # median of each side
             t_ours.append(timed(fit_ours)[1])
-            peer = make_peer()
-            t_peer.append(timed(lambda p=peer: fit_peer(p))[1])
-        te, tr = torch.from_numpy(Xte), Xt
-        qe_o, qe_p = float(ours.quantization_error(te)), float(peer.quantization_error(Xte))
-        extra = {
-            "nnzoo_topographic_error_test": float(ours.topographic_error(te)),
-            "peer_topographic_error_test": float(peer.topographic_error(Xte)),
-            "nnzoo_quantization_error_train": float(ours.quantization_error(tr)),
-            "peer_quantization_error_train": float(peer.quantization_error(Xtr)),
-            "nnzoo_topographic_error_train": float(ours.topographic_error(tr)),
-            "peer_topographic_error_train": float(peer.topographic_error(Xtr)),
-            "nnzoo_accuracy_test": float((ours.predict(te).numpy() == yte).mean()),
-            "peer_accuracy_test": _peer_accuracy(peer, Xtr, ytr, Xte, yte),
-            "max_weight_difference": float(np.abs(
-                ours.weight.numpy().reshape(X, Y, D) - peer.get_weights()).max()),
-            "nnzoo_fit_times": t_ours, "peer_fit_times": t_peer}
+        run = peer_run(peer_side)
+    p = run.value or {}
+    te, tr = torch.from_numpy(Xte), Xt
+    qe_o = float(ours.quantization_error(te))
+    extra = {
+        "nnzoo_topographic_error_test": float(ours.topographic_error(te)),
+        "peer_topographic_error_test": p.get("te_test"),
+        "nnzoo_quantization_error_train": float(ours.quantization_error(tr)),
+        "peer_quantization_error_train": p.get("qe_train"),
+        "nnzoo_topographic_error_train": float(ours.topographic_error(tr)),
+        "peer_topographic_error_train": p.get("te_train"),
+        "nnzoo_accuracy_test": float((ours.predict(te).numpy() == yte).mean()),
+        "peer_accuracy_test": p.get("accuracy_test"),
+        "max_weight_difference": p.get("max_weight_difference"),
+        "nnzoo_fit_times": t_ours, "peer_fit_times": p.get("times")}
     what = (f"{T} online updates" if training == "online"
             else f"{T} batch epochs") + f" (median of {repeats})"
     rule = ("online rule, random order" if training == "online"
             else "batch map blended by the learning rate (MiniSom's train_batch_offline)")
+    fmt = lambda v, f: "-" if v is None else format(v, f)  # noqa: E731
     return BenchResult(
-        "som", tier, task, "quantization error", False, f"MiniSom {ms_version}", qe_o, qe_p,
-        statistics.median(t_ours), statistics.median(t_peer), what,
+        "som", tier, task, "quantization error", False,
+        f"MiniSom {p['version']}" if p else "MiniSom", qe_o, p.get("qe_test"),
+        statistics.median(t_ours), statistics.median(p["times"]) if p else None, what,
         f"{X}x{Y} {topology}, Gaussian, sigma {sigma}, learning rate 0.5, asymptotic decay, "
         f"{rule}; same initial weights and order; {len(Xtr)} training samples, float64, "
         "single-threaded",
         notes=(f"test quantization error; topographic error nnzoo "
                f"{extra['nnzoo_topographic_error_test']:.4f} vs MiniSom "
-               f"{extra['peer_topographic_error_test']:.4f}; BMU-label test accuracy nnzoo "
-               f"{extra['nnzoo_accuracy_test']:.4f} vs MiniSom "
-               f"{extra['peer_accuracy_test']:.4f}; max weight difference "
-               f"{extra['max_weight_difference']:.1e}"),
-        extra=extra)
+               f"{fmt(extra['peer_topographic_error_test'], '.4f')}; BMU-label test accuracy "
+               f"nnzoo {extra['nnzoo_accuracy_test']:.4f} vs MiniSom "
+               f"{fmt(extra['peer_accuracy_test'], '.4f')}; max weight difference "
+               f"{fmt(extra['max_weight_difference'], '.1e')}"),
+        extra=extra, status=run.status)
 
 
 def _digits_task(task: str, topology: str, training: str, sigma: float, T: int
                  ) -> BenchResult:
-    missing = _peer_missing(task, "quick")
-    if missing is not None:
-        return missing
     return _compare(task, "quick", *_digits(), map_size=(20, 20), topology=topology,
                     sigma=sigma, training=training, T=T, repeats=3)
 
@@ -180,9 +181,6 @@ def digits_batch(quiet: bool) -> BenchResult:
 
 @bench_task("som", "full", "mnist-online-20x20")
 def mnist_online(quiet: bool) -> BenchResult:
-    missing = _peer_missing("mnist-online-20x20", "full")
-    if missing is not None:
-        return missing
     from nnzoo.data import load_dataset
 
     s = load_dataset("mnist")

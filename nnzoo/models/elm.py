@@ -164,6 +164,8 @@ class ELMConfig:
     :param standardize: standardise inputs by the training split's mean and standard
         deviation before the hidden layer (hpelm assumes standardised inputs).
     :param weight_scale: projection weights are ``N(0, 1) * weight_scale / sqrt(D)``.
+    :param intercept: give the readout an unpenalised intercept; False fits ``h W`` alone,
+        as hpelm does.
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
@@ -175,6 +177,7 @@ class ELMConfig:
     loo_samples: int = 4000
     standardize: bool = True
     weight_scale: float = 3.0
+    intercept: bool = True
 
     def __post_init__(self) -> None:
         check_sample_shape(self.sample_shape)
@@ -193,18 +196,22 @@ class ELMConfig:
 # -- the readout, shared with the RBF network ------------------------------------------------
 
 def select_alpha(H: torch.Tensor, Y: torch.Tensor, alphas: Sequence[float], loo_samples: int,
-                 generator: torch.Generator | None = None) -> tuple[float, torch.Tensor]:
+                 generator: torch.Generator | None = None, intercept: bool = True
+                 ) -> tuple[float, torch.Tensor]:
     """The ridge penalty with the least leave-one-out error, and the error of each candidate.
 
-    The problem is centred first (the intercept is not penalised). On more than
-    ``loo_samples`` rows, a random subset of that size is scored (see the module docstring).
+    With ``intercept`` the problem is centred first (the intercept is not penalised). On more
+    than ``loo_samples`` rows, a random subset of that size is scored (see the module
+    docstring).
     """
     n = H.shape[0]
     if n > loo_samples:
         idx = torch.randperm(n, generator=generator)[:loo_samples].to(H.device)
         H, Y = H[idx], Y[idx]
     Hd, Yd = H.double(), Y.double()
-    best, errs = ridge_loo(Hd - Hd.mean(0), Yd - Yd.mean(0), list(alphas))  # PRESS per alpha
+    if intercept:
+        Hd, Yd = Hd - Hd.mean(0), Yd - Yd.mean(0)
+    best, errs = ridge_loo(Hd, Yd, list(alphas))                      # PRESS per alpha
     return best, errs
 
 
@@ -220,21 +227,24 @@ def gram(H: torch.Tensor, block: int = 512) -> torch.Tensor:
     return G
 
 
-def fit_readout(H: torch.Tensor, Y: torch.Tensor, alpha: float
+def fit_readout(H: torch.Tensor, Y: torch.Tensor, alpha: float, intercept: bool = True
                 ) -> tuple[torch.Tensor, torch.Tensor]:
     """Ridge readout with an unpenalised intercept: ``W`` (L, K) and ``b`` (K,), float64.
 
     ``W = (Hc^T Hc + alpha I)^-1 Hc^T Yc``, ``b = mean(Y) - mean(H) W``. With ``n <= L``
     this is :func:`nnzoo.core.linalg.ridge` (its kernel form); with ``n > L`` the Gram matrix
-    is formed from float32 products of the centred features (``H`` is centred in place: its
-    values are overwritten) and solved by a float64 Cholesky factorisation, the same solve
-    as ``ridge``'s.
+    is formed from the products of the centred features in ``H``'s precision (``H`` is
+    centred in place: its values are overwritten) and solved by a float64 Cholesky
+    factorisation, the same solve as ``ridge``'s. ``intercept=False`` solves
+    ``(H^T H + alpha I) W = H^T Y`` with ``b = 0`` (hpelm's readout, which has no bias).
     """
     n, L = H.shape
     if n <= GRAM_RATIO * L:
-        return ridge(H, Y, alpha, intercept=True)
+        return ridge(H, Y, alpha, intercept=intercept)
     mh = H.mean(0, dtype=torch.float64)                              # (L,)
     my = Y.double().mean(0)                                          # (K,)
+    if not intercept:
+        mh, my = torch.zeros_like(mh), torch.zeros_like(my)
     Hc = H.sub_(mh.to(H.dtype))                                      # (n, L) centred in place
     G = gram(Hc)                                                     # (L, L) Hc^T Hc
     HtY = ((Y - my.to(Y.dtype)).T @ Hc).T.double()                   # (L, K) Hc^T Yc
@@ -251,20 +261,22 @@ def fit_readout(H: torch.Tensor, Y: torch.Tensor, alpha: float
     return W, my - mh @ W
 
 
-def fit_readout_gcv(H: torch.Tensor, Y: torch.Tensor, alphas: Sequence[float]
-                    ) -> tuple[torch.Tensor, torch.Tensor, float]:
+def fit_readout_gcv(H: torch.Tensor, Y: torch.Tensor, alphas: Sequence[float],
+                    intercept: bool = True) -> tuple[torch.Tensor, torch.Tensor, float]:
     """:func:`fit_readout` with ``alpha`` picked from ``alphas`` by generalized
     cross-validation on all rows (for ``n > L``; ``H`` is centred in place): ``W``, ``b`` and
     the chosen ``alpha``."""
     n = H.shape[0]
     mh = H.mean(0, dtype=torch.float64)                              # (L,)
     my = Y.double().mean(0)                                          # (K,)
+    if not intercept:
+        mh, my = torch.zeros_like(mh), torch.zeros_like(my)
     Hc = H.sub_(mh.to(H.dtype))                                      # (n, L) centred in place
     Yc = Y - my.to(Y.dtype)                                          # (n, K)
     G = gram(Hc)                                                     # (L, L) Hc^T Hc
     HtY = (Yc.T @ Hc).T.double()                                     # (L, K) Hc^T Yc
     yty = float(Yc.double().pow(2).sum())                            # ||Yc||^2
-    alpha, W, _ = ridge_gcv_gram(G, HtY, yty, n, list(alphas), centred=True)
+    alpha, W, _ = ridge_gcv_gram(G, HtY, yty, n, list(alphas), centred=intercept)
     return W, my - mh @ W, alpha
 
 
@@ -453,19 +465,21 @@ class ELM(ReadoutModel):
         Y = check_fit_data(self, X, y)
         cfg = self.config
         if cfg.standardize:
-            mean, scale = standardization(X.reshape(len(X), -1).float())
+            mean, scale = standardization(X.reshape(len(X), -1).to(self.x_mean.dtype))
             self.x_mean.copy_(mean)
             self.x_scale.copy_(scale)
         H = self.hidden(X)                                                # (n, L)
         n, L = H.shape
         if cfg.alpha == "loo" and n > cfg.loo_samples and n > GRAM_RATIO * L:
-            W, b, alpha = fit_readout_gcv(H, Y.to(H.dtype), cfg.alphas)   # GCV on all rows
+            W, b, alpha = fit_readout_gcv(H, Y.to(H.dtype), cfg.alphas,   # GCV on all rows
+                                          cfg.intercept)
         else:
             if cfg.alpha == "loo":
-                alpha, _ = select_alpha(H, Y, cfg.alphas, cfg.loo_samples, generator)
+                alpha, _ = select_alpha(H, Y, cfg.alphas, cfg.loo_samples, generator,
+                                        cfg.intercept)
             else:
                 alpha = float(cfg.alpha)
-            W, b = fit_readout(H, Y.to(H.dtype), alpha)
+            W, b = fit_readout(H, Y.to(H.dtype), alpha, cfg.intercept)
         self.out_weight.copy_(W)
         self.out_bias.copy_(b)
         self.alpha_.fill_(alpha)
@@ -535,7 +549,7 @@ class _ELMEstimator(BaseEstimator):
     def __init__(self, neurons: str | Sequence[tuple[str, int]] = "sigm:500",
                  alpha: float | str = "loo", alphas: Sequence[float] | None = None,
                  loo_samples: int = 4000, standardize: bool = True, random_state: int = 0,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", dtype: str = "float32", intercept: bool = True) -> None:
         self.neurons = neurons
         self.alpha = alpha
         self.alphas = alphas
@@ -543,6 +557,14 @@ class _ELMEstimator(BaseEstimator):
         self.standardize = standardize
         self.random_state = random_state
         self.device = device
+        self.dtype = dtype
+        self.intercept = intercept
+
+    def _torch_dtype(self) -> torch.dtype:
+        dtype = getattr(self, "dtype", "float32")        # estimators built on this one
+        if dtype not in ("float32", "float64"):
+            raise ConfigError(f"dtype must be float32 or float64, got {dtype!r}")
+        return torch.float64 if dtype == "float64" else torch.float32
 
     def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
         X = as_tensor(X, "X")
@@ -577,7 +599,8 @@ class _ELMEstimator(BaseEstimator):
     def _model_kwargs(self) -> dict[str, Any]:
         neurons = ",".join(f"{k}:{c}" for k, c in parse_neurons(self.neurons))
         kw: dict[str, Any] = {"neurons": neurons, "alpha": self.alpha,
-                              "loo_samples": self.loo_samples, "standardize": self.standardize}
+                              "loo_samples": self.loo_samples, "standardize": self.standardize,
+                              "intercept": bool(self.intercept)}
         if self.alphas is not None:
             kw["alphas"] = tuple(float(a) for a in self.alphas)
         return kw
@@ -587,14 +610,17 @@ class _ELMEstimator(BaseEstimator):
         from nnzoo.core.device import resolve_device
         from nnzoo.models.registry import create
 
+        dtype = self._torch_dtype()
         X = self._check_X(X, fitting=True)
         yt, n_classes, n_outputs = self._targets(X, y)
         device = resolve_device(self.device)
         with isolated_rng(int(self.random_state), device):  # the caller's generators are kept
             model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
-                           n_outputs=n_outputs, **self._model_kwargs()).to(device)
+                           n_outputs=n_outputs, **self._model_kwargs()).to(device, dtype)
             gen = torch.Generator().manual_seed(int(self.random_state))
-            model.fit(X.to(device), yt.to(device), generator=gen)
+            if yt.is_floating_point():
+                yt = yt.to(dtype)
+            model.fit(X.to(device, dtype), yt.to(device), generator=gen)
         self.model_ = model.eval()
         self.n_features_in_ = int(X.shape[1])
         self.alpha_ = float(model.alpha_)
@@ -609,14 +635,16 @@ class _ELMEstimator(BaseEstimator):
     @torch.no_grad()
     def _outputs(self, X: Any) -> np.ndarray:
         self._require_fitted()
-        X = self._check_X(X, fitting=False).to(self.model_.x_mean.device)
+        ref = self.model_.x_mean
+        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
         return self.model_(X).double().cpu().numpy()
 
     @torch.no_grad()
     def transform(self, X: Any) -> np.ndarray:
         """The hidden-layer outputs, shape (n_samples, n_hidden)."""
         self._require_fitted()
-        X = self._check_X(X, fitting=False).to(self.model_.x_mean.device)
+        ref = self.model_.x_mean
+        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
         return self.model_.hidden(X).cpu().numpy()
 
 
@@ -633,6 +661,9 @@ class ELMClassifier(ClassifierMixin, TransformerMixin, _ELMEstimator):
     :param standardize: standardise the inputs by the training mean and deviation.
     :param random_state: seeds the random hidden layer.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param dtype: ``float32`` (default) or ``float64`` (hpelm's precision) for the hidden
+        layer and the readout's products.
+    :param intercept: give the readout an unpenalised intercept (False: none, as hpelm).
     """
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -655,6 +686,9 @@ class ELMRegressor(RegressorMixin, TransformerMixin, _ELMEstimator):
     :param standardize: standardise the inputs by the training mean and deviation.
     :param random_state: seeds the random hidden layer.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param dtype: ``float32`` (default) or ``float64`` (hpelm's precision) for the hidden
+        layer and the readout's products.
+    :param intercept: give the readout an unpenalised intercept (False: none, as hpelm).
     """
 
     _classification = False

@@ -200,6 +200,8 @@ class RBFNetConfig:
     :param finetune_epochs: epochs of gradient fine-tuning after the closed-form fit (0: none).
     :param finetune_lr: Adam's learning rate for fine-tuning.
     :param finetune_batch: minibatch size for fine-tuning.
+    :param intercept: give the readout an unpenalised intercept; False fits ``phi W`` alone,
+        as hpelm's ``rbf_l2`` neurons do.
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
@@ -220,6 +222,7 @@ class RBFNetConfig:
     finetune_epochs: int = 0
     finetune_lr: float = 0.01
     finetune_batch: int = 256
+    intercept: bool = True
 
     def __post_init__(self) -> None:
         check_sample_shape(self.sample_shape)
@@ -311,10 +314,11 @@ class RBFNet(ReadoutModel):
                  generator: torch.Generator | None) -> None:
         cfg = self.config
         if cfg.alpha == "loo":
-            alpha, _ = select_alpha(phi, Y, cfg.alphas, cfg.loo_samples, generator)
+            alpha, _ = select_alpha(phi, Y, cfg.alphas, cfg.loo_samples, generator,
+                                    cfg.intercept)
         else:
             alpha = float(cfg.alpha)
-        W, b = fit_readout(phi, Y.to(phi.dtype), alpha)
+        W, b = fit_readout(phi, Y.to(phi.dtype), alpha, cfg.intercept)
         self.out_weight.copy_(W)
         self.out_bias.copy_(b)
         self.alpha_.fill_(alpha)
@@ -339,7 +343,7 @@ class RBFNet(ReadoutModel):
         Y = check_fit_data(self, X, y)
         cfg = self.config
         self._check_centres(len(X))
-        Xf = X.reshape(len(X), -1).float()
+        Xf = X.reshape(len(X), -1).to(self.centres.dtype)              # the model's precision
         if cfg.standardize:
             mean, scale = standardization(Xf)
             self.x_mean.copy_(mean)
@@ -392,7 +396,7 @@ class RBFNet(ReadoutModel):
                 f"finetune needs epochs >= 1, lr > 0, batch_size >= 1; got {epochs}, {lr}, "
                 f"{batch_size}")
         with torch.no_grad():
-            Z = self.standardized(X.float())
+            Z = self.standardized(X.to(self.centres.dtype))
         n = len(Z)
         params = [self.centres.detach().clone().requires_grad_(True),
                   self.sigma.detach().log().requires_grad_(True),
@@ -510,7 +514,8 @@ class _RBFEstimator(_ELMEstimator):
                  alpha: float | str = "loo", alphas: Sequence[float] | None = None,
                  loo_samples: int = 4000, standardize: bool = True, finetune_epochs: int = 0,
                  finetune_lr: float = 0.01, finetune_batch: int = 256,
-                 kmeans_iter: int = 100, random_state: int = 0, device: str = "cpu") -> None:
+                 kmeans_iter: int = 100, random_state: int = 0, device: str = "cpu",
+                 dtype: str = "float32") -> None:
         self.n_centres = n_centres
         self.centres = centres
         self.basis = basis
@@ -527,6 +532,7 @@ class _RBFEstimator(_ELMEstimator):
         self.kmeans_iter = kmeans_iter
         self.random_state = random_state
         self.device = device
+        self.dtype = dtype
 
     def _model_kwargs(self) -> dict[str, Any]:
         kw: dict[str, Any] = {k: getattr(self, k) for k in (
@@ -541,7 +547,8 @@ class _RBFEstimator(_ELMEstimator):
     def transform(self, X: Any) -> np.ndarray:
         """The basis outputs, shape (n_samples, n_centres)."""
         self._require_fitted()
-        X = self._check_X(X, fitting=False).to(self.model_.x_mean.device)
+        ref = self.model_.x_mean
+        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
         return self.model_.basis(X).cpu().numpy()
 
 
@@ -564,6 +571,7 @@ class RBFNetClassifier(ClassifierMixin, TransformerMixin, _RBFEstimator):
     :param kmeans_iter: at most this many Lloyd iterations.
     :param random_state: seeds k-means++, the subsets and fine-tuning.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param dtype: ``float32`` (default) or ``float64`` for the basis and the readout.
     """
 
     def decision_function(self, X: Any) -> np.ndarray:
@@ -595,6 +603,7 @@ class RBFNetRegressor(RegressorMixin, TransformerMixin, _RBFEstimator):
     :param kmeans_iter: at most this many Lloyd iterations.
     :param random_state: seeds k-means++, the subsets and fine-tuning.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param dtype: ``float32`` (default) or ``float64`` for the basis and the readout.
     """
 
     _classification = False
