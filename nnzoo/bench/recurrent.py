@@ -13,9 +13,9 @@
   ``nnzoo train ID --recipe tinyshakespeare`` runs it: the validation part (90-95 % of the
   text) picks the epoch whose weights are kept (``restore_best``), and the row reports the
   nats per character on the test part (the last 5 %), with the validation figure, the
-  training time and the parameter count beside it. There is no peer column: karpathy/
-  char-rnn publishes no loss for Tiny Shakespeare (its README gives none), and no other
-  library's run on this split exists to compare with.
+  training time and the parameter count beside it. The peer column is empty: karpathy/
+  char-rnn's README states no loss for Tiny Shakespeare, so there is no published figure to
+  put beside the row, and no other library is run on this split.
 
 The quick tier runs single-threaded (:func:`~nnzoo.bench.runner.one_thread`); the full tier
 uses torch's default threads on the CPU, or the GPU when one is present.
@@ -138,7 +138,7 @@ def full_tinyshakespeare(cell: str, quiet: bool = True, max_time: float | None =
     p = trainer.progress
     return BenchResult(
         cell, "full", "tinyshakespeare", "test nats/char", False,
-        "none (char-rnn publishes no Tiny Shakespeare loss)", test, None, p.train_time, None,
+        "none (char-rnn's README states no Tiny Shakespeare loss)", test, None, p.train_time, None,
         "training", f"recipe tinyshakespeare: {p.epoch} epochs in a {cfg.max_time:.0f} s budget, "
         f"weights of epoch {scored} (best validation), {n_parameters(model):,} parameters, "
         f"{device}",
