@@ -19,7 +19,8 @@ rows, the Markov chain's analysis and text rows, the Hopfield capacity, the RBM'
 RBM + logistic-regression pipeline, the Boltzmann machine's 3x3 bars and stripes) and the
 DBN, whose quick row uses the reference implementation's own 80/20 split of all 1797
 digits (1437 training images, last epoch kept) instead of nnzoo's fixed split, have no case
-here. The neural networks trained for tens of seconds are ``slow``.
+here. The cases that train for about 10 s or more on one core are ``slow`` (the rest take
+about 40 s together).
 """
 
 from __future__ import annotations
@@ -55,15 +56,15 @@ CASES: dict[str, Case] = {
     "som": Case("digits-online-20x20", "loss", False, 0.02),
     "esn": Case("mackey-glass", "rmse", False, 0.05, rel=True),
     "lsm": Case("spike-templates", "accuracy", True, 0.02),
+    "bilstm-crf": Case("toy-ner", "f1", True, 0.01),
+    "rnn": Case("excerpt", "loss", False, 0.05),
+    "lstm": Case("excerpt", "loss", False, 0.05),
 }
 SLOW_CASES: dict[str, Case] = {
     "cnn": Case("digits", "accuracy", True, 0.01),
     "text-cnn": Case("toy-sentiment", "accuracy", True, 0.01),
     "dynamic-cnn": Case("toy-sentiment", "accuracy", True, 0.01),
     "clstm": Case("toy-sentiment", "accuracy", True, 0.01),
-    "bilstm-crf": Case("toy-ner", "f1", True, 0.01),
-    "rnn": Case("excerpt", "loss", False, 0.05),
-    "lstm": Case("excerpt", "loss", False, 0.05),
     "gru": Case("excerpt", "loss", False, 0.05),
 }
 
