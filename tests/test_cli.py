@@ -155,8 +155,8 @@ def test_missing_dataset_offline(cli, tmp_path: Path, monkeypatch) -> None:  # t
 def test_damaged_and_foreign_checkpoints(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
     runs = {}
     for mid in ("mlp", "perceptron"):
-        code, out, err = cli("train", mid, "--epochs", "1", "--out", str(tmp_path / mid),
-                             "--quiet", "--device", "cpu")
+        code, out, err = cli("train", mid, "--epochs", "1", "--set", "restore_best=true",
+                             "--out", str(tmp_path / mid), "--quiet", "--device", "cpu")
         assert code == 0, err
         runs[mid] = Path(re.search(r"run folder:\s+(\S+)", out).group(1))  # type: ignore[union-attr]
     # eval reads the best epoch's weights (best.safetensors), resume the checkpoint: damage both

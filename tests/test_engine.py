@@ -211,7 +211,7 @@ def test_restore_best_scores_the_epoch_that_validation_chose(tmp_path: Path) -> 
     epoch's with ``restore_best=false``."""
     from nnzoo.recipes.runner import evaluate_run
 
-    over = {"epochs": "6", "lr": "0.5", "optimizer": "sgd"}
+    over = {"epochs": "6", "lr": "0.5", "optimizer": "sgd", "restore_best": "true"}
     s = train("mlp", overrides=over, options=RunOptions(out=str(tmp_path), quiet=True))
     run = RunDir.open(s["run_dir"])
     val = [e["val_accuracy"] for e in run.read_metrics("epoch")]

@@ -341,12 +341,20 @@ def test_character_data_split_and_targets() -> None:
     vocab = s.meta["vocab"]
     assert vocab == "".join(sorted(set(text))) and s.meta["vocab_size"] == len(vocab) == 61
     assert s.n_classes == 61 and s.task == "sequence" and s.sample_shape == (50,)
-    cut = int(0.9 * len(text))
+    n = len(text)
+    cut, cut2 = int(0.9 * n), int(0.95 * n)                       # 90 / 5 / 5 in text order
     assert decode(s.train.X[0], vocab) == text[:50] and decode(s.train.y[0], vocab) == text[1:51]
     assert decode(s.val.X[0], vocab) == text[cut:cut + 50]
-    assert len(s.train) == (cut - 1) // 50 and s.test is s.val
+    assert decode(s.test.X[0], vocab) == text[cut2:cut2 + 50]
+    assert len(s.train) == (cut - 1) // 50 and len(s.val) == (cut2 - cut - 1) // 50
+    assert len(s.test) == (n - cut2 - 1) // 50
     last = decode(s.train.y[-1], vocab)
     assert text.index(last) + 50 <= cut                            # no target crosses the cut
+    last_val = decode(s.val.y[-1], vocab)
+    assert text.index(last_val, cut) + 50 <= cut2                  # nor the second cut
+    # the three parts share no window: the test text is read by nothing that selects
+    val_rows = {tuple(r) for r in s.val.X.tolist()}
+    assert not val_rows & {tuple(r) for r in s.test.X.tolist()}
     over = tinyshakespeare_chars(seq_len=10, stride=5)
     assert torch.equal(over.train.X[1, :5], over.train.X[0, 5:])
 
@@ -418,5 +426,6 @@ def test_full_tinyshakespeare_split() -> None:
         "lstm", sample_shape=(128,), vocab_size=65, n_classes=65, task="lm",
         vocab=s.meta["vocab"]).config.vocab
     n = 1_115_394
-    assert len(s.train) == (int(0.9 * n) - 1) // 128
-    assert len(s.val) == (n - int(0.9 * n) - 1) // 128
+    a, b = int(0.9 * n), int(0.95 * n)
+    assert len(s.train) == (a - 1) // 128
+    assert len(s.val) == (b - a - 1) // 128 and len(s.test) == (n - b - 1) // 128

@@ -7,10 +7,11 @@ in the package (:func:`nnzoo.data.text.shakespeare_excerpt`, about 150 KB, offli
 
 - Vocabulary: the distinct characters of the text, sorted (65 for the full text, 61 for the
   excerpt); token id = index in ``meta["vocab"]``, ``meta["vocab_size"]`` = their number.
-- Split, as is customary (char-rnn, nanoGPT's ``shakespeare_char``): the first 90 % of the
-  characters train, the last 10 % validate. There is no separate test text: ``test`` is the
-  validation split (the same windows), so that test and validation numbers are the
-  published kind of figure.
+- Split, in text order (the same for the excerpt and the full text): the first 90 % of the
+  characters train, the next 5 % validate, the last 5 % test (cut points
+  ``int(0.90 * N)`` and ``int(0.95 * N)``). Validation picks the epoch (``restore_best``)
+  and drives early stopping; the test part is read by nothing that selects, so its loss is
+  the reported figure. Each part is cut into windows on its own: no window crosses a cut.
 - Samples: windows of ``seq_len`` characters ``X[i] = ids[s_i : s_i + T]`` with targets the
   next characters ``y[i] = ids[s_i + 1 : s_i + T + 1]``, starting every ``stride`` characters
   (default ``seq_len``: non-overlapping windows that cover each split once per epoch). Both
@@ -30,7 +31,8 @@ from nnzoo.data.generated import _int
 from nnzoo.data.registry import register_dataset
 from nnzoo.data.text import TINYSHAKESPEARE, shakespeare_excerpt, tinyshakespeare
 
-TRAIN_FRACTION = 0.9
+TRAIN_FRACTION = 0.9   # first 90 % of the characters
+VAL_FRACTION = 0.05    # the next 5 %; the last 5 % is the test part
 
 
 def text_vocab(text: str) -> str:
@@ -86,27 +88,29 @@ def tinyshakespeare_chars(seq_len: int = 128, source: Literal["excerpt", "full"]
         raise ConfigError(f"source must be 'excerpt' or 'full', got {source!r}")
     vocab = text_vocab(text)
     ids = encode(text, vocab)
-    cut = int(TRAIN_FRACTION * len(ids))
-    train_ids, val_ids = ids[:cut], ids[cut:]
-    if len(val_ids) <= T:
-        raise ConfigError(f"seq_len {T} is longer than the validation text ({len(val_ids)} "
-                          "characters); use a shorter seq_len")
-    train = ArrayDataset(*windows(train_ids, T, step))
-    val = ArrayDataset(*windows(val_ids, T, step))
+    a, b = int(TRAIN_FRACTION * len(ids)), int((TRAIN_FRACTION + VAL_FRACTION) * len(ids))
+    parts = {"train": ids[:a], "validation": ids[a:b], "test": ids[b:]}
+    for part, part_ids in parts.items():
+        if len(part_ids) <= T:
+            raise ConfigError(f"seq_len {T} is not shorter than the {part} text "
+                              f"({len(part_ids)} characters); use a shorter seq_len")
+    train, val, test = (ArrayDataset(*windows(p, T, step)) for p in parts.values())
     what = "the shipped excerpt" if source == "excerpt" else "the full text"
     return Splits(
-        "tinyshakespeare-chars", train, val, val, "sequence", len(vocab), (T,),
+        "tinyshakespeare-chars", train, val, test, "sequence", len(vocab), (T,),
         description=(f"Tiny Shakespeare ({what}, {len(text):,} characters, {len(vocab)} "
-                     f"distinct): first 90 % train ({len(train)} windows), last 10 % "
-                     f"validation = test ({len(val)} windows); windows of {T} characters every "
-                     f"{step}, targets = the next character"),
+                     f"distinct), split in text order: first 90 % train ({len(train)} "
+                     f"windows), next 5 % validation ({len(val)}), last 5 % test "
+                     f"({len(test)}); windows of {T} characters every {step}, targets = the "
+                     "next character"),
         meta={"vocab": vocab, "vocab_size": len(vocab), "source": source})
 
 
 register_dataset("tinyshakespeare-chars", tinyshakespeare_chars, source=TINYSHAKESPEARE,
                  embedded=True,
                  description="Tiny Shakespeare character LM: the shipped excerpt (default) or "
-                 "the full text (source=full); 90 % train / 10 % validation",
+                 "the full text (source=full); 90 % train / 5 % validation / 5 % test, "
+                 "in text order",
                  aliases=("shakespeare-chars", "char-lm", "tinyshakespeare"))
 
 __all__ = ["decode", "encode", "text_vocab", "tinyshakespeare_chars", "windows"]
