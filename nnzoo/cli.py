@@ -523,9 +523,24 @@ def cmd_data(a: argparse.Namespace) -> int:
         return cmd_data_check(a)
     if a.overrides:
         raise UsageError("--set goes with 'data check' (and 'train'), not 'data " f"{a.action}'")
-    names = a.names or (list(DATASETS) if a.action == "list" else _downloadable(DATASETS))
+    from nnzoo.data.registry import FILES_ONLY
+
+    names = a.names or ([*DATASETS, *FILES_ONLY] if a.action == "list"
+                        else [*_downloadable(DATASETS), *FILES_ONLY])
     rows = []
     for name in names:
+        if name in FILES_ONLY:  # fetched and verified; no loader reads it yet
+            fsrc, description = FILES_ONLY[name]
+            if a.action == "list":
+                rows.append({"dataset": name, "status": summarize(verify(fsrc)),
+                             "description": description})
+            elif a.action == "fetch":
+                rows.append({"dataset": name, "status": "ok",
+                             "path": str(ensure(fsrc, download=True))})
+            else:
+                rows.extend({"dataset": name, "file": fname, "status": status}
+                            for fname, status in verify(fsrc))
+            continue
         if ":" in name and a.action != "list":
             from nnzoo.data.user import parse_spec
 

@@ -12,8 +12,9 @@ from pathlib import Path
 
 import pytest
 
-from nnzoo.data import DATASETS, get_source, summarize, verify
+from nnzoo.data import DATASETS, Source, get_source, summarize, verify
 from nnzoo.data.mnist import FASHION_MNIST
+from nnzoo.data.registry import FILES_ONLY
 from nnzoo.data.sentences import MR
 
 SHARED = os.environ.get("NNZOO_DATA", "").strip()
@@ -77,7 +78,11 @@ def _sources() -> list[str]:
     for name, info in DATASETS.items():
         if info.source is not None:
             seen.setdefault(info.source.name, name)
-    return sorted(seen.values())
+    return sorted([*seen.values(), *FILES_ONLY])
+
+
+def _source(name: str) -> Source | None:
+    return FILES_ONLY[name][0] if name in FILES_ONLY else get_source(name)
 
 
 @pytest.mark.slow
@@ -85,7 +90,7 @@ def _sources() -> list[str]:
 def test_every_present_dataset_verifies(name: str, cli) -> None:
     if not SHARED:
         pytest.skip("NNZOO_DATA is not set")
-    src = get_source(name)
+    src = _source(name)
     assert src is not None
     if not (Path(SHARED) / src.name).is_dir():
         pytest.skip(f"{src.name}/ is not in {SHARED}")
@@ -96,3 +101,20 @@ def test_every_present_dataset_verifies(name: str, cli) -> None:
             assert got == f.md5
     code, out, _ = cli("data", "verify", name)
     assert code == 0 and out.count(" ok") == len(src.files)
+
+
+def test_files_only_folders_are_listed_and_verified(tmp_path: Path, cli,
+                                                    monkeypatch: pytest.MonkeyPatch) -> None:
+    """names and bAbI are fetched and verified like any dataset, though no loader reads them:
+    a damaged names.txt of the right size is a bad checksum, a missing bAbI folder missing."""
+    from nnzoo.data.archives import NAMES
+
+    monkeypatch.setenv("NNZOO_DATA", str(tmp_path))
+    (tmp_path / "names").mkdir()
+    (tmp_path / "names" / "names.txt").write_bytes(b"x" * (NAMES.files[0].size or 1))
+    code, out, _ = cli("data", "list")
+    assert code == 0
+    lines = {ln.split()[0]: ln for ln in out.splitlines()[1:]}
+    assert "bad checksum" in lines["names"] and "missing" in lines["babi-tasks-1-20-v1-2"]
+    code, out, _ = cli("data", "verify", "names")
+    assert code == 1 and "names.txt" in out and "bad checksum" in out

@@ -127,6 +127,19 @@ def register_dataset(name: str, loader: Callable[..., Splits], *, source: Source
         ALIASES[a] = name
 
 
+#: Folders of the data root that nnzoo fetches and verifies but no loader reads yet:
+#: ``{folder name: (source, description)}``.
+FILES_ONLY: dict[str, tuple[Source, str]] = {}
+
+
+def register_files(source: Source, description: str) -> None:
+    """Add a data-root folder that ``nnzoo data list/fetch/verify`` cover although no model
+    loads it yet (its loader comes with the first model that reads it)."""
+    if source.name in FILES_ONLY or source.name in DATASETS:
+        raise ValueError(f"data folder {source.name!r} registered twice")
+    FILES_ONLY[source.name] = (source, description)
+
+
 def _discover() -> None:
     """Import every module of ``nnzoo.data`` so that each registers its datasets."""
     import importlib
