@@ -241,6 +241,9 @@ examples:
                         "nnzoo side failed or whose peer library was missing), copy the plots "
                         "they reference into docs/plots/ and regenerate the README section "
                         "and docs/benchmarks.md")
+    g.add_argument("--drop", metavar="MODEL/TIER/TASK", action="append",
+                   help="retire a published row whose set-up no longer exists (repeatable), "
+                        "then regenerate the README section and docs/benchmarks.md")
     g.add_argument("--report", action="store_true",
                    help="regenerate the README's results section and docs/benchmarks.md "
                         "from nnzoo/bench/results.json")
@@ -582,12 +585,17 @@ def cmd_bench(a: argparse.Namespace) -> int:
 
     if a.check and not a.report:
         raise UsageError("--check goes with --report")
-    if a.merge or a.report:
-        if a.ids or a.task or a.tier != "quick" or (a.merge and a.report):
-            raise UsageError("--merge and --report run nothing: give one of them, without "
-                             "model ids, --task or --tier")
+    if a.merge or a.report or a.drop:
+        if a.ids or a.task or a.tier != "quick" or sum(map(bool, (a.merge, a.report,
+                                                                   a.drop))) > 1:
+            raise UsageError("--merge, --drop and --report run nothing: give one of them, "
+                             "without model ids, --task or --tier")
         if a.merge:
             runner.merge_run(Path(a.merge))
+            return 0
+        if a.drop:
+            for name in runner.drop_rows(a.drop):
+                print(f"dropped {name}")
             return 0
         differ = runner.write_report(check=a.check)
         names = ", ".join(str(p) for p in differ)

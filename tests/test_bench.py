@@ -20,6 +20,7 @@ from nnzoo.bench.runner import (
     BenchTask,
     PeerRun,
     command_for,
+    drop_rows,
     merge_run,
     peer_run,
     plots_dir,
@@ -277,3 +278,16 @@ def test_standing_follows_the_metric_direction() -> None:
     assert standing({**row, "higher_is_better": True}) == "behind"
     assert standing({**row, "peer_value": 0.2 * (1 + 1e-9)}) == "level"
     assert standing({**row, "peer_value": None}) == "-"
+
+
+def test_drop_retires_a_published_row_and_regenerates(tmp_path: Path) -> None:
+    root = _checkout(tmp_path)
+    rows = runner.load_results(root / "nnzoo" / "bench" / "results.json")["results"]
+    first = f"{rows[0]['model']}/{rows[0]['tier']}/{rows[0]['task']}"
+    assert drop_rows([first], root=root) == [first]
+    left = runner.load_results(root / "nnzoo" / "bench" / "results.json")["results"]
+    assert len(left) == len(rows) - 1
+    assert first not in {f"{r['model']}/{r['tier']}/{r['task']}" for r in left}
+    assert write_report(root, check=True) == []          # README and docs regenerated
+    with pytest.raises(UnknownNameError, match="published row"):
+        drop_rows([first], root=root)                     # gone: an unknown name now

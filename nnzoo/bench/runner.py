@@ -414,6 +414,23 @@ def merge_run(source: Path, root: Path | None = None, quiet: bool = False) -> li
     return merged
 
 
+def drop_rows(names: list[str], root: Path | None = None) -> list[str]:
+    """Remove the published rows called ``model/tier/task`` (a set-up that no longer exists,
+    or that can no longer be rerun) from the checkout ``root``'s results, then regenerate the
+    README section and ``docs/benchmarks.md``. An unknown name is an error listing the rows."""
+    root = source_checkout() if root is None else root
+    published = root / "nnzoo" / "bench" / "results.json"
+    data = load_results(published)
+    known = {f"{r['model']}/{r['tier']}/{r['task']}": r for r in data["results"]}
+    for n in names:
+        if n not in known:
+            raise UnknownNameError("published row (model/tier/task)", n, known)
+    data["results"] = [r for k, r in known.items() if k not in names]
+    atomic_write_json(published, data)
+    write_report(root)
+    return list(names)
+
+
 def write_report(root: Path | None = None, check: bool = False) -> list[Path]:
     """Regenerate the README's results section and ``docs/benchmarks.md`` of the checkout
     ``root`` from its published results; with ``check`` write nothing. Returns the files
