@@ -536,8 +536,9 @@ def markdown_table(rows: list[dict[str, Any]]) -> str:
 
 
 def _describe(m: dict[str, Any]) -> str:
+    threads = m.get("torch_threads")
     return (f"{m.get('cpu')}, {m.get('cores')} cores, torch {m.get('torch')} "
-            f"({m.get('torch_threads')} threads), Python {m.get('python')}"
+            f"({threads} thread{'' if threads == 1 else 's'}), Python {m.get('python')}"
             + (f", GPU {m['cuda']}" if m.get("cuda") else ", no GPU"))
 
 
