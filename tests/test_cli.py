@@ -131,7 +131,7 @@ def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
     (["eval", "/nonexistent/run"], ["does not exist"]),
     (["bench", "vae"], ["not implemented yet"]),
     (["bench", "--check"], ["--check goes with --report"]),
-    (["bench", "svm", "--report"], ["--merge and --report run nothing"]),
+    (["bench", "svm", "--report"], ["--merge, --drop and --report run nothing"]),
     (["bench", "--merge", "/nonexistent/run"], ["/nonexistent/run", "does not exist"]),
     (["data", "verify", "cifar"], ["unknown dataset"]),
 ])
