@@ -15,13 +15,13 @@
 
 from __future__ import annotations
 
-import random
 from typing import Any
 
 import numpy as np
 import torch
 
 from nnzoo.bench.runner import BenchResult, bench_task, peer_run, timed
+from nnzoo.core.seed import isolated_rng
 from nnzoo.data.text import shakespeare_excerpt, tinyshakespeare
 from nnzoo.models.markov_chain import MarkovChain
 from nnzoo.models.markov_text import MarkovText
@@ -37,12 +37,8 @@ def _text(task: str, tier: str, text: str, state_size: int, n_sentences: int) ->
         import markovify
 
         peer, t_build = timed(lambda: markovify.Text(text, state_size=state_size))
-        state = random.getstate()        # markovify draws from Python's global generator
-        random.seed(0)
-        try:
+        with isolated_rng(0):            # markovify draws from Python's global generator
             theirs, t = timed(lambda: [peer.make_sentence() for _ in range(n_sentences)])
-        finally:
-            random.setstate(state)
         return {"version": markovify.__version__, "equal": peer.chain.model == ours.model,
                 "rate": ok(theirs), "t": t, "t_build": t_build}
 

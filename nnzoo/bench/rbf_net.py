@@ -29,6 +29,7 @@ import numpy as np
 import torch
 
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
+from nnzoo.core.seed import isolated_rng
 
 PEER = "hpelm rbf_l2 neurons"
 
@@ -83,13 +84,10 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
                 return m
 
             out = {}
-            state = np.random.get_state()
-            try:
+            with isolated_rng(None):   # hpelm draws from NumPy's global generator
                 for variant in ("nnzoo-centres", "default", "data-centres"):
                     m, t = timed(lambda v=variant: fit(v))
                     out[variant] = (quality(m.predict(Zte) + offset), t)
-            finally:
-                np.random.set_state(state)
             return out
 
         run = peer_run(peer_side)
