@@ -477,7 +477,7 @@ def _downloadable(datasets: dict[str, Any]) -> list[str]:
 
 def cmd_data_check(a: argparse.Namespace) -> int:
     """``nnzoo data check KIND:PATH``: load the user's files, print what was found."""
-    from nnzoo.core.config import _coerce, parse_overrides
+    from nnzoo.core.config import coerce, parse_overrides
     from nnzoo.data import load_dataset
     from nnzoo.data.registry import dataset_parameters
     from nnzoo.data.user import parse_spec
@@ -496,7 +496,7 @@ def cmd_data_check(a: argparse.Namespace) -> int:
             from nnzoo.core.errors import UnknownNameError
 
             raise UnknownNameError(f"argument of dataset {name!r}", unknown[0], params)
-        s = load_dataset(name, **{k: _coerce(params[k], v, k) for k, v in sets.items()})
+        s = load_dataset(name, **{k: coerce(params[k], v, k) for k, v in sets.items()})
         row: dict[str, Any] = {"dataset": s.name, "task": s.task, "sizes": s.sizes,
                                "sample_shape": list(s.sample_shape),
                                "description": s.description}

@@ -22,7 +22,7 @@ _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
 
 
-def _coerce(tp: Any, raw: Any, key: str) -> Any:
+def coerce(tp: Any, raw: Any, key: str) -> Any:
     """Parse ``raw`` (a string from the command line, or a value) as type ``tp``."""
     origin = typing.get_origin(tp)
     args = typing.get_args(tp)
@@ -35,7 +35,7 @@ def _coerce(tp: Any, raw: Any, key: str) -> Any:
             if a is type(None):
                 continue
             try:
-                return _coerce(a, raw, key)
+                return coerce(a, raw, key)
             except ConfigError as e:
                 errors.append(str(e))
         raise ConfigError(errors[0] if errors else f"{key}: cannot parse {raw!r}")
@@ -54,7 +54,7 @@ def _coerce(tp: Any, raw: Any, key: str) -> Any:
             parts = list(raw)
         else:
             parts = [raw]
-        return tuple(_coerce(elem, p, key) for p in parts)
+        return tuple(coerce(elem, p, key) for p in parts)
     if tp is bool:
         if isinstance(raw, bool):
             return raw
@@ -102,7 +102,7 @@ def build_config(cls: type, values: dict[str, Any] | None = None, *, what: str =
     for key, raw in (values or {}).items():
         if key not in types_:
             raise UnknownNameError(f"hyperparameter{' of ' + what if what else ''}", key, types_)
-        kwargs[key] = _coerce(types_[key], raw, key)
+        kwargs[key] = coerce(types_[key], raw, key)
     try:
         return cls(**kwargs)
     except TypeError as e:

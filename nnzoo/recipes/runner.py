@@ -26,7 +26,7 @@ import torch
 
 import nnzoo
 from nnzoo.core import plots
-from nnzoo.core.config import TrainConfig, _coerce, build_config, config_dict
+from nnzoo.core.config import TrainConfig, build_config, coerce, config_dict
 from nnzoo.core.device import resolve_device
 from nnzoo.core.errors import CheckpointError, ConfigError, UnknownNameError
 from nnzoo.core.io import load_checkpoint, unprefixed
@@ -148,7 +148,7 @@ def split_overrides(rec: Recipe, dataset: str, overrides: dict[str, Any]
         if key in hp:
             rest[key] = val
         elif key in ds_params:
-            ds_args[key] = _coerce(ds_params[key], val, key)
+            ds_args[key] = coerce(ds_params[key], val, key)
         else:
             raise UnknownNameError(f"hyperparameter of {spec.id} or argument of dataset "
                                    f"{dataset!r}", key, [*hp, *ds_params])
