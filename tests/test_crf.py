@@ -12,7 +12,7 @@ import torch
 from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data.conll import CHARS, conlleval, decode_tags
 from nnzoo.models import create
-from nnzoo.models.crf import (
+from nnzoo.models.text.crf import (
     ALPHABET,
     CRF,
     FORBIDDEN,

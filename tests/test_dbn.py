@@ -16,7 +16,7 @@ from nnzoo.core.config import TrainConfig
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.loop import optimize
 from nnzoo.models import create
-from nnzoo.models.dbn import DBNClassifier, pretraining_set
+from nnzoo.models.energy.dbn import DBNClassifier, pretraining_set
 
 
 def _digits(n: int = 400) -> tuple[torch.Tensor, torch.Tensor]:
@@ -121,7 +121,7 @@ def test_classifier_matches_the_same_network_built_from_scikit_learn() -> None:
     README's split, a smaller net and budget: over two seeds nnzoo's mean test accuracy is
     not more than 3 points below the peer's (measured: 88.9 % against 90.0 %) and above
     85 %; a broken unrolling or fine-tuning step falls far below both."""
-    from nnzoo.bench.dbn import SklearnDBN, reference_split
+    from nnzoo.bench.energy.dbn import SklearnDBN, reference_split
     from nnzoo.bench.runner import one_thread
 
     Xtr, Xte, ytr, yte = reference_split()

@@ -9,7 +9,7 @@ import torch
 
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.elm import (
+from nnzoo.models.feedforward.elm import (
     ELMClassifier,
     ELMConfig,
     ELMRegressor,
@@ -227,7 +227,7 @@ def test_bench_row_with_hpelm_hidden_reports_the_missing_peer(monkeypatch) -> No
     """A peer that cannot be imported gives a row with nnzoo's figures and the status."""
     import sys
 
-    from nnzoo.bench.elm import compare_elm
+    from nnzoo.bench.feedforward.elm import compare_elm
 
     monkeypatch.setitem(sys.modules, "hpelm", None)           # `import hpelm` now fails
     rng = np.random.default_rng(0)

@@ -283,7 +283,7 @@ def test_lorenz_satisfies_its_differential_equation() -> None:
 
 def test_bench_compare_gives_the_same_errors_on_the_same_reservoir() -> None:
     pytest.importorskip("reservoirpy")
-    from nnzoo.bench.esn import compare
+    from nnzoo.bench.reservoir.esn import compare
     from nnzoo.data.generated import mackey_glass_splits
 
     sp = mackey_glass_splits(600, val_fraction=0.0, test_fraction=0.2)

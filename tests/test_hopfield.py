@@ -18,7 +18,7 @@ from hypothesis import strategies as st
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.io import load_checkpoint, save_checkpoint
 from nnzoo.models import create
-from nnzoo.models.hopfield import (
+from nnzoo.models.energy.hopfield import (
     Hopfield,
     HopfieldConfig,
     binarize,
@@ -392,7 +392,7 @@ def test_critical_load_interpolates_the_crossing() -> None:
 
 
 def test_bench_row_beside_the_theory(tmp_path: Path) -> None:
-    from nnzoo.bench.hopfield import capacity_quick
+    from nnzoo.bench.energy.hopfield import capacity_quick
 
     threads = torch.get_num_threads()
     r = capacity_quick(True).to_dict()

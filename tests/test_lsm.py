@@ -12,7 +12,7 @@ import torch
 
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.lsm import (
+from nnzoo.models.reservoir.lsm import (
     connection_probability,
     filtered_states,
     grid_positions,
@@ -177,7 +177,7 @@ def test_dynamic_synapse_in_the_liquid_scales_each_arriving_current() -> None:
 
 def test_same_spikes_as_snntorch_without_delays_and_dynamic_synapses() -> None:
     pytest.importorskip("snntorch")
-    from nnzoo.bench.lsm import SNNTORCH_COMPATIBLE, simulate_snntorch
+    from nnzoo.bench.reservoir.lsm import SNNTORCH_COMPATIBLE, simulate_snntorch
 
     torch.manual_seed(1)
     m = create("lsm", sample_shape=(200, 4), n_classes=2, **SNNTORCH_COMPATIBLE).double()

@@ -22,8 +22,8 @@ from nnzoo.data.text import (
     tinyshakespeare,
 )
 from nnzoo.models import create
-from nnzoo.models.markov_chain import MarkovChain, MarkovChainModel, transition_counts
-from nnzoo.models.markov_text import (
+from nnzoo.models.classic.markov_chain import MarkovChain, MarkovChainModel, transition_counts
+from nnzoo.models.classic.markov_text import (
     BEGIN,
     END,
     MarkovText,

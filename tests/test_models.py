@@ -185,14 +185,14 @@ def test_perceptron_separates_separable_data() -> None:
 
 def test_averaged_perceptron_not_worse_than_scikit_learns_matched_one() -> None:
     """Beside scikit-learn's averaged perceptron with the same rule, rate, epochs, averaging
-    and reshuffling (``nnzoo.bench.vision.sklearn_averaged_perceptron``), on digits: the mean
-    test accuracy over three seeds is not more than 1 point below (measured: 91.7 % against
+    and reshuffling (``nnzoo.bench.feedforward.perceptron.sklearn_averaged_perceptron``), on digits:
+    the mean test accuracy over three seeds is not more than 1 point below (measured: 91.7 % against
     90.6 %). The last iterate (what a broken average would give) scores 88.4 % here."""
     import warnings
 
     from sklearn.datasets import load_digits
 
-    from nnzoo.bench.vision import sklearn_averaged_perceptron
+    from nnzoo.bench.feedforward.perceptron import sklearn_averaged_perceptron
     from nnzoo.models import PerceptronClassifier
 
     X, y = load_digits(return_X_y=True)

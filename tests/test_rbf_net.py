@@ -9,7 +9,7 @@ import torch
 
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.rbf_net import (
+from nnzoo.models.kernel.rbf_net import (
     RBFNetClassifier,
     RBFNetRegressor,
     centre_widths,

@@ -10,7 +10,7 @@ import torch
 
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.rbm import RBMTransformer, all_states
+from nnzoo.models.energy.rbm import RBMTransformer, all_states
 
 
 def _tiny(d: int, h: int, visible: str = "bernoulli", std: float = 0.7, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -238,7 +238,7 @@ def test_gaussian_rbm_learns_standardised_data() -> None:
 def test_gallery_setup_matches_bernoulli_rbm() -> None:
     """scikit-learn's gallery set-up (nudged digits, 100 hidden, rate 0.06, 10 epochs,
     LogisticRegression(C=6000)): RBM features as good as BernoulliRBM's (about 0.93)."""
-    from nnzoo.bench.energy import rbm_digits
+    from nnzoo.bench.energy.rbm import rbm_digits
 
     r = rbm_digits(True)
     assert r.nnzoo is not None and r.peer_value is not None

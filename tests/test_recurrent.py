@@ -17,7 +17,7 @@ from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data import load_dataset
 from nnzoo.data.chars import decode, encode, text_vocab, tinyshakespeare_chars
 from nnzoo.models import create
-from nnzoo.models.recurrent import (
+from nnzoo.models.recurrent.rnn import (
     FUSED,
     detach_state,
     elman_cell,

@@ -32,7 +32,8 @@ def test_averaged_perceptron_at_least_sklearns_averaged_perceptron() -> None:
     and averaging): not more than half a point below it."""
     import warnings
 
-    from nnzoo.bench.vision import _numpy, sklearn_averaged_perceptron
+    from nnzoo.bench.arrays import numpy_splits as _numpy
+    from nnzoo.bench.feedforward.perceptron import sklearn_averaged_perceptron
     from nnzoo.models import PerceptronClassifier
 
     Xtr, ytr, Xte, yte = _numpy("mnist")

@@ -13,7 +13,7 @@ import torch
 from nnzoo.core.config import build_config
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.som import (
+from nnzoo.models.classic.som import (
     SOM,
     SelfOrganizingMap,
     SOMClassifier,

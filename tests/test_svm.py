@@ -11,7 +11,7 @@ from sklearn.svm import SVC, LinearSVC
 
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.svm import SVMClassifier, kernel_matrix, smo, stack_problems
+from nnzoo.models.kernel.svm import SVMClassifier, kernel_matrix, smo, stack_problems
 
 
 def _data(n: int = 90, d: int = 4, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:

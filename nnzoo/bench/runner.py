@@ -25,9 +25,7 @@ from __future__ import annotations
 
 import contextlib
 import contextvars
-import importlib
 import os
-import pkgutil
 import platform
 import shlex
 import time
@@ -38,6 +36,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
+from nnzoo.core.discover import import_submodules
 from nnzoo.core.errors import InputError, UnknownNameError, UsageError
 from nnzoo.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
 from nnzoo.models import get_spec
@@ -210,11 +209,7 @@ def tasks(ids: list[str] | None = None, tier: str = "quick",
 
 def _load_task_modules() -> None:
     """Import every benchmark module of this package (each registers its tasks)."""
-    import nnzoo.bench as pkg
-
-    for m in pkgutil.iter_modules(pkg.__path__):
-        if m.name != "runner":
-            importlib.import_module(f"{pkg.__name__}.{m.name}")
+    import_submodules("nnzoo.bench", skip=("runner",))
 
 
 def machine() -> dict[str, Any]:

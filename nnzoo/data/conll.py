@@ -31,7 +31,7 @@ type (``B-creative-work`` -> ``creative``); here the type is everything after th
 (``token gold guess`` per line).
 
 Tensors. :func:`encode` turns sentences into the taggers' layout (see
-:mod:`nnzoo.models.crf`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
+:mod:`nnzoo.models.text.crf`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
 1 unknown, lowercased words of the training split), ``X[..., 1:]`` the character ids (0
 padding, 1 unknown, 2 + index in :data:`CHARS`; words longer than C characters are cut);
 ``y`` (N, T) the tag ids, -100 at padded steps. ``Splits.meta`` holds ``vocab_size``,

@@ -142,13 +142,9 @@ def register_files(source: Source, description: str) -> None:
 
 def _discover() -> None:
     """Import every module of ``nnzoo.data`` so that each registers its datasets."""
-    import importlib
-    import pkgutil
-    from pathlib import Path
+    from nnzoo.core.discover import import_submodules
 
-    for m in pkgutil.iter_modules([str(Path(__file__).parent)]):
-        if m.name != "registry":
-            importlib.import_module(f"nnzoo.data.{m.name}")
+    import_submodules("nnzoo.data", skip=("registry",))
 
 
 def _key(name: str) -> str:

@@ -1,12 +1,12 @@
-"""nnzoo's model implementations, one file per architecture.
+"""nnzoo's model implementations: one package per family, one file per architecture.
 
-Importing this package imports every model file in it, which registers each architecture
-with :mod:`nnzoo.models.registry` (the shared modules below hold no model).
+Importing this package imports every module in its family packages (``feedforward``,
+``kernel``, ``energy``, ``classic``, ``reservoir``, ``recurrent``, ``text``, ``vision``),
+which registers each architecture with :mod:`nnzoo.models.registry`; ``base``, ``registry``
+and ``sklearn_api`` hold no model.
 """
 
-import importlib
-import pkgutil
-
+from nnzoo.core.discover import import_submodules
 from nnzoo.models.registry import (
     Card,
     ModelSpec,
@@ -19,24 +19,21 @@ from nnzoo.models.registry import (
     register_estimator,
 )
 
-_SHARED = {"base", "registry", "sklearn_api"}
-for _m in pkgutil.iter_modules(__path__):
-    if _m.name not in _SHARED:
-        importlib.import_module(f"{__name__}.{_m.name}")
+import_submodules(__name__, skip=("base", "registry", "sklearn_api"))
 
-from nnzoo.models.dbn import DBNClassifier  # noqa: E402
-from nnzoo.models.elm import ELMClassifier, ELMRegressor  # noqa: E402
-from nnzoo.models.markov_chain import MarkovChain  # noqa: E402
-from nnzoo.models.markov_text import MarkovText  # noqa: E402
-from nnzoo.models.rbf_net import RBFNetClassifier, RBFNetRegressor  # noqa: E402
-from nnzoo.models.rbm import RBMTransformer  # noqa: E402
+from nnzoo.models.classic.markov_chain import MarkovChain  # noqa: E402
+from nnzoo.models.classic.markov_text import MarkovText  # noqa: E402
+from nnzoo.models.classic.som import SOM, SOMClassifier  # noqa: E402
+from nnzoo.models.energy.dbn import DBNClassifier  # noqa: E402
+from nnzoo.models.energy.rbm import RBMTransformer  # noqa: E402
+from nnzoo.models.feedforward.elm import ELMClassifier, ELMRegressor  # noqa: E402
+from nnzoo.models.kernel.rbf_net import RBFNetClassifier, RBFNetRegressor  # noqa: E402
+from nnzoo.models.kernel.svm import SVMClassifier  # noqa: E402
 from nnzoo.models.sklearn_api import (  # noqa: E402  (after the models it wraps)
     MLPClassifier,
     PerceptronClassifier,
     TorchClassifier,
 )
-from nnzoo.models.som import SOM, SOMClassifier  # noqa: E402
-from nnzoo.models.svm import SVMClassifier  # noqa: E402
 
 register_estimator("mlp")(MLPClassifier)
 register_estimator("perceptron")(PerceptronClassifier)

@@ -129,7 +129,7 @@ class TorchClassifier(ClassifierMixin, BaseEstimator):
 
 
 class MLPClassifier(TorchClassifier):
-    """Multilayer perceptron classifier (see :mod:`nnzoo.models.mlp`), scikit-learn style.
+    """Multilayer perceptron classifier (:mod:`nnzoo.models.feedforward.mlp`), sklearn style.
 
     :param hidden: width of each hidden layer.
     :param activation: ``relu``, ``tanh``, ``sigmoid``, ``gelu``, ``leaky_relu`` or ``elu``.
@@ -173,7 +173,7 @@ class MLPClassifier(TorchClassifier):
 
 
 class PerceptronClassifier(TorchClassifier):
-    """Multiclass (averaged) perceptron (see :mod:`nnzoo.models.perceptron`), scikit-learn style.
+    """Multiclass (averaged) perceptron (:mod:`nnzoo.models.feedforward.perceptron`), sklearn style.
 
     :param averaged: predict with the averaged weights (Freund & Schapire 1999).
     :param online: Rosenblatt's sample-by-sample rule (exact whatever ``batch_size``); False

@@ -1,15 +1,13 @@
 """Recipes: what ``nnzoo train ID`` runs.
 
-Importing this package imports every recipe module in it (one per family of models), which
+Importing this package imports every recipe module in its family packages (the families of
+:mod:`nnzoo.models`), which
 registers the recipes with :mod:`nnzoo.recipes.base`.
 """
 
-import importlib
-import pkgutil
+from nnzoo.core.discover import import_submodules
 
-for _m in pkgutil.iter_modules(__path__):
-    if _m.name not in ("base", "runner"):
-        importlib.import_module(f"{__name__}.{_m.name}")
+import_submodules(__name__, skip=("base", "runner", "sampling"))
 
 from nnzoo.recipes.base import DATA_FIELDS, Recipe, add, get_recipe, recipes_for  # noqa: E402
 

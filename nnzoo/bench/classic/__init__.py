@@ -1,0 +1,3 @@
+"""Classic statistical and competitive models: the benchmarks of the Markov chain (and its text
+generator) and the self-organising map (the family :mod:`nnzoo.models.classic`).
+"""

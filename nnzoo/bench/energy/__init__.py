@@ -1,0 +1,4 @@
+"""Energy-based models: the benchmarks of the Hopfield network, the Boltzmann machine, the
+restricted Boltzmann machine and the deep belief network (the family
+:mod:`nnzoo.models.energy`).
+"""

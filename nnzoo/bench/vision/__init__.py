@@ -1,0 +1,3 @@
+"""Image models: the benchmarks of the convolutional network (the family
+:mod:`nnzoo.models.vision`).
+"""

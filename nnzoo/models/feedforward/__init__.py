@@ -1,0 +1,3 @@
+"""Feed-forward networks: the perceptron, the multilayer perceptron and the extreme learning
+machine.
+"""

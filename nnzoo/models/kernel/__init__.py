@@ -1,0 +1,1 @@
+"""Kernel machines: the radial basis function network and the support vector machine."""

@@ -1,0 +1,1 @@
+"""Recurrent networks: the Elman RNN, LSTM and GRU, one-way and bidirectional."""

@@ -1,0 +1,1 @@
+"""Reservoir computing: the echo state network and the liquid state machine."""

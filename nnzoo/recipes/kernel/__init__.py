@@ -1,0 +1,3 @@
+"""Kernel machines: the recipes of the radial basis function network and the support vector
+machine (the family :mod:`nnzoo.models.kernel`).
+"""

@@ -1,0 +1,3 @@
+"""Recurrent networks: the recipes of the Elman RNN, LSTM and GRU, one-way and bidirectional
+(the family :mod:`nnzoo.models.recurrent`).
+"""
