@@ -12,7 +12,7 @@ import os
 import sys
 import textwrap
 from pathlib import Path
-from typing import Any
+from typing import Any, NoReturn
 
 from nnzoo.core.errors import NnzooError, UsageError
 
@@ -104,7 +104,7 @@ examples:
 class _Parser(argparse.ArgumentParser):
     """An ArgumentParser whose usage errors are one line and exit code 2."""
 
-    def error(self, message: str) -> None:  # type: ignore[override]
+    def error(self, message: str) -> NoReturn:
         sys.stderr.write(f"nnzoo: error: {message} (see '{self.prog} --help')\n")
         raise SystemExit(2)
 

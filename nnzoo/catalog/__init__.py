@@ -424,7 +424,7 @@ class Catalog:
         :param ids: keep only these ids (for ``--implemented``).
         """
         pat = pattern.strip().lower() if pattern else None
-        is_glob = bool(pat) and any(c in _GLOB_CHARS for c in pat)
+        is_glob = pat is not None and any(c in _GLOB_CHARS for c in pat)
         fam = family.strip().lower() if family else None
         cat = category.strip().lower() if category else None
         fw = framework.strip().lower() if framework else None

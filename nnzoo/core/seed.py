@@ -32,11 +32,12 @@ def rng_state() -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
     if torch.cuda.is_available() and torch.cuda.is_initialized():
         for i, s in enumerate(torch.cuda.get_rng_state_all()):
             tensors[f"torch_cuda_{i}"] = s
-    version, keys, pos, has_gauss, cached = np.random.get_state()
+    npy = np.random.get_state(legacy=False)  # the fields of the legacy MT19937 tuple
     py = random.getstate()
     meta = {
         "python": [py[0], list(py[1]), py[2]],
-        "numpy": [version, keys.tolist(), int(pos), int(has_gauss), float(cached)],
+        "numpy": [npy["bit_generator"], npy["state"]["key"].tolist(), int(npy["state"]["pos"]),
+                  int(npy["has_gauss"]), float(npy["gauss"])],
     }
     return tensors, meta
 

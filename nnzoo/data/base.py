@@ -57,6 +57,15 @@ class ArrayDataset:
     def sample_shape(self) -> tuple[int, ...]:
         return tuple(self.X.shape[1:])
 
+    def targets(self) -> torch.Tensor:
+        """``y``, for code that needs labels or targets.
+
+        :raises InputError: when the dataset has none (``y`` is None: unsupervised data).
+        """
+        if self.y is None:
+            raise InputError(f"the dataset of {len(self)} samples has no labels or targets")
+        return self.y
+
     def subset(self, idx: Index) -> ArrayDataset:
         """The samples at ``idx`` (indices, a boolean mask, or a slice) as a new dataset."""
         if isinstance(idx, slice):

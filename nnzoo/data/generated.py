@@ -332,16 +332,16 @@ def mackey_glass(
     :returns: float64 tensor of shape ``(n_steps,)``.
     """
     steps = _int("n_steps", n_steps, 1)
-    tau = _float("tau", tau, nonneg=True)
+    delay = _float("tau", tau, nonneg=True)
     beta = _float("beta", beta)
     gamma = _float("gamma", gamma)
     power = _float("n", n)
     dt = _float("dt", dt, positive=True)
     xt = _float("x0", x0)
     seed = _int("seed", seed, 0)
-    L = int(math.floor(tau / dt))
-    if tau > 0 and L == 0:
-        raise ConfigError(f"tau must be 0 or >= dt, got tau={tau} with dt={dt}")
+    L = int(math.floor(delay / dt))
+    if delay > 0 and L == 0:
+        raise ConfigError(f"tau must be 0 or >= dt, got tau={delay} with dt={dt}")
     rs = np.random.default_rng(seed)
     history = (xt * np.ones(L) + 0.2 * (rs.random(L) - 0.5)).tolist()
     buf = history + [0.0] * steps  # buf[L + i] = x[i]; x(t - tau) at step i is buf[i]

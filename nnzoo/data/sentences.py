@@ -41,7 +41,7 @@ from __future__ import annotations
 
 import re
 from collections import Counter
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from pathlib import Path
 
 import numpy as np
@@ -161,12 +161,12 @@ def read_lines(path: Path, encoding: str) -> list[str]:
     return [ln.rstrip("\r") for ln in lines]
 
 
-def tokenize_lines(path: Path, lines: Sequence[str], clean: object = clean_str
+def tokenize_lines(path: Path, lines: Sequence[str], clean: Callable[[str], str] = clean_str
                    ) -> list[list[str]]:
     """Tokens of every line; an empty one is an :class:`InputError` naming file and line."""
     out = []
     for i, line in enumerate(lines, 1):
-        toks = clean(line).split()  # type: ignore[operator]
+        toks = clean(line).split()
         if not toks:
             raise InputError(f"{path}, line {i}: empty sentence (no tokens after "
                              f"tokenisation: {line!r})")

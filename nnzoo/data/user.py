@@ -495,23 +495,23 @@ def load_csv(path: str | Path, target: str | None = None,
         raise InputError(f"{file}: {len(X)} data row(s); a train / validation / test split "
                          "needs more")
     numbers = [_number(v) for v in raw_y]
-    numeric = all(v is not None for v in numbers)
+    values = [v for v in numbers if v is not None]
+    numeric = len(values) == len(numbers)
     kind = target_type
     if kind == "auto":
-        whole = numeric and all(float(v).is_integer() for v in numbers)  # type: ignore[arg-type]
-        kind = ("classification" if not numeric or (whole and len(set(numbers))
+        whole = numeric and all(v.is_integer() for v in values)
+        kind = ("classification" if not numeric or (whole and len(set(values))
                 <= MAX_AUTO_CLASSES) else "regression")
     if kind == "regression" and not numeric:
         no, bad = next((i + 2, v) for i, (v, n) in enumerate(zip(raw_y, numbers)) if n is None)
         raise InputError(f"{file}: target {tcol!r} holds {bad!r} (first non-number, data row "
                          f"{no - 1}); regression needs numbers")
     Xa = np.asarray(X, dtype=np.float64)
+    ya: np.ndarray
     if kind == "classification":
-        if numeric:  # 1, 1.0 and 01 are one class
-            labels = [str(int(v)) if float(v).is_integer() else str(v)  # type: ignore[arg-type]
-                      for v in numbers]
-        else:
-            labels = raw_y
+        # numeric targets: 1, 1.0 and 01 are one class
+        labels = ([str(int(v)) if v.is_integer() else str(v) for v in values] if numeric
+                  else raw_y)
         classes = _sorted_labels(set(labels))
         if len(classes) < 2:
             raise InputError(f"{file}: the target {tcol!r} has one value ({classes[0]!r}); a "
@@ -637,7 +637,7 @@ def load_image_folder(path: str | Path, val_fraction: float = VAL_FRACTION,
     data = {r: load(items) for r, items in flat.items()}
     carved = [r for r in ("test", "val") if r not in data]
     if carved:
-        y = data["train"].y.numpy()
+        y = data["train"].targets().numpy()
         cut = carve(len(y), y, need_val="val" in carved, need_test="test" in carved,
                     val_fraction=vf, test_fraction=tf, split_seed=seed,
                     what=f"{directory} (training images)")
