@@ -17,20 +17,37 @@ The engine knows a model only through this small surface:
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, ClassVar
+from typing import ClassVar, Generic, Protocol, TypeVar, runtime_checkable
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer
+from nnzoo.core.errors import InputError
 from nnzoo.core.validation import check_input
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]
 
 
-class ZooModule(nn.Module):
-    """Base class of the torch-module models.
+class ModelConfig(Protocol):
+    """What the base class needs of a model's hyperparameter dataclass: the shape of one
+    input sample (every config dataclass has the field ``sample_shape``)."""
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]: ...
+
+
+#: The config dataclass a model class is generic over (``class MLP(Classifier[MLPConfig])``).
+C = TypeVar("C", bound=ModelConfig)
+
+
+class ZooModule(nn.Module, Generic[C]):
+    """Base class of the torch-module models, generic over their config dataclass ``C``.
+
+    A subclass names its config, ``class MLP(Classifier[MLPConfig])``, and ``self.config``
+    then has that type; a subclass that does not (``class MLP(Classifier)``) works the same,
+    its config typed ``Any``.
 
     :param config: the model's hyperparameter dataclass; it has ``sample_shape``, the shape
         of one input sample, against which every batch is checked.
@@ -41,7 +58,9 @@ class ZooModule(nn.Module):
     #: ``True`` for models whose inputs are integer indices (states, tokens), not real values.
     integer_input: ClassVar[bool] = False
 
-    def __init__(self, config: Any) -> None:
+    config: C
+
+    def __init__(self, config: C) -> None:
         super().__init__()
         self.config = config
 
@@ -87,21 +106,29 @@ class ZooModule(nn.Module):
         return []
 
 
-class Classifier(ZooModule):
+@runtime_checkable
+class ClosedForm(Protocol):
+    """A model registered with ``learning="closed-form"``: the engine calls ``fit`` once on
+    the whole training split (``y`` None when unsupervised) instead of training steps."""
+
+    def fit(self, X: torch.Tensor, y: torch.Tensor | None, /) -> object: ...
+
+
+class Classifier(ZooModule[C]):
     """A model whose ``forward(x)`` returns class scores of shape ``(B, n_classes)``.
 
     Training minimises the cross-entropy :math:`-\\log \\mathrm{softmax}(s)_y`.
     """
 
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
+        x, y = _labelled(batch, self.model_id)
         logits = self(x)  # (B, K)
         loss = F.cross_entropy(logits, y)
         return {"loss": loss, "accuracy": (logits.detach().argmax(1) == y).float().mean()}
 
     @torch.no_grad()
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
+        x, y = _labelled(batch, self.model_id)
         logits = self(x)
         return {"loss": F.cross_entropy(logits.float(), y),
                 "accuracy": (logits.argmax(1) == y).float().mean()}
@@ -111,6 +138,17 @@ class Classifier(ZooModule):
         """Class index of each sample of ``x`` (checked: shape, dtype, finite values)."""
         self.check(x, finite=True)
         return self(x).argmax(1)
+
+
+def _labelled(batch: Batch, model_id: str) -> tuple[torch.Tensor, torch.Tensor]:
+    """``(x, y)`` of a batch whose labels a classifier needs.
+
+    :raises InputError: when ``y`` is ``None`` (unlabelled data).
+    """
+    x, y = batch
+    if y is None:
+        raise InputError(f"{model_id} is a classifier and needs labels; the batch has none")
+    return x, y
 
 
 def first_layer_images(weight: torch.Tensor, sample_shape: tuple[int, ...], k: int = 64

@@ -10,13 +10,15 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 from nnzoo.catalog import Entry, load_catalog
 from nnzoo.core.config import build_config, config_dict
 from nnzoo.core.errors import UnknownNameError
+from nnzoo.models.base import ZooModule
 
 Learning = Literal["iterative", "closed-form", "environment"]
+M = TypeVar("M", bound=type[ZooModule[Any]])
 
 
 @dataclass(frozen=True)
@@ -25,7 +27,7 @@ class ModelSpec:
 
     :param id: the catalog id (``mlp``, ``cnn``...).
     :param cls: the model class; ``cls(config)`` builds it.
-    :param config: the hyperparameter dataclass.
+    :param config: the hyperparameter dataclass (it has the field ``sample_shape``).
     :param learning: ``iterative`` (the engine calls ``training_step`` on minibatches),
         ``closed-form`` (``fit`` on the whole training split) or ``environment`` (an agent).
     :param rule: the learning rule in words (``backprop``, ``Rosenblatt's rule``...).
@@ -35,8 +37,8 @@ class ModelSpec:
     """
 
     id: str
-    cls: type
-    config: type
+    cls: type[ZooModule[Any]]
+    config: type[Any]
     learning: Learning
     rule: str
     peer: str
@@ -48,13 +50,13 @@ _MODELS: dict[str, ModelSpec] = {}
 
 
 def register(
-    id: str, *, config: type, learning: Learning = "iterative", rule: str = "backprop",
+    id: str, *, config: type[Any], learning: Learning = "iterative", rule: str = "backprop",
     peer: str, reference: str,
-) -> Callable[[type], type]:
+) -> Callable[[M], M]:
     """Class decorator: register ``cls`` as the implementation of catalog entry ``id``."""
     load_catalog().get(id)  # the architecture must be in the catalog
 
-    def deco(cls: type) -> type:
+    def deco(cls: M) -> M:
         if id in _MODELS:
             raise ValueError(f"model {id!r} registered twice")
         cls.model_id = id
@@ -105,7 +107,7 @@ def get_spec(name: str) -> ModelSpec:
     return _MODELS[mid]
 
 
-def create(name: str, **hp: Any) -> Any:
+def create(name: str, **hp: Any) -> ZooModule[Any]:
     """Build model ``name`` from hyperparameters (values may be strings, as from ``--set``)."""
     spec = get_spec(name)
     cfg = build_config(spec.config, hp, what=spec.id)

@@ -45,7 +45,7 @@ from nnzoo.core.progress import progress
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import rng_state, set_rng_state
 from nnzoo.data.base import ArrayDataset
-from nnzoo.models.base import ZooModule
+from nnzoo.models.base import ClosedForm, ZooModule
 from nnzoo.train.distributed import DistContext, broadcast_buffers
 
 LOG_EVERY = 50  # steps between "step" lines in metrics.jsonl
@@ -116,9 +116,10 @@ def confusion_matrix(model: ZooModule, data: ArrayDataset, n_classes: int,
     was = model.training
     model.eval()
     cm = torch.zeros(n_classes, n_classes, dtype=torch.long)
+    y = data.targets()
     for sl in batch_slices(len(data), batch_size):
         pred = model(data.X[sl].to(model.device)).argmax(1).cpu()
-        cm += torch.bincount(data.y[sl] * n_classes + pred, minlength=n_classes**2).view(
+        cm += torch.bincount(y[sl] * n_classes + pred, minlength=n_classes**2).view(
             n_classes, n_classes)
     model.train(was)
     return cm
@@ -233,7 +234,7 @@ class Trainer:
     # -- the iterative path ----------------------------------------------------------------
 
     def _batches(self, epoch: int, start: int
-                 ) -> Iterator[tuple[torch.Tensor, torch.Tensor, float]]:
+                 ) -> Iterator[tuple[torch.Tensor, torch.Tensor | None, float]]:
         """This process's share of each global batch, and the weight of its loss.
 
         DDP averages the processes' gradients; weighting each process's mean loss by
@@ -329,6 +330,9 @@ class Trainer:
 
     def fit_closed_form(self) -> dict[str, Any]:
         """Fit the model in one call on the whole training split, then evaluate."""
+        if not isinstance(self.model, ClosedForm):
+            raise ConfigError(f"{self.model.model_id} has no closed-form fit(X, y); it trains "
+                              "by steps (Trainer.fit)")
         t0 = time.perf_counter()
         data = self.train_data
         self.model.fit(data.X.to(self.device), _take(data.y, slice(None), self.device))
