@@ -26,12 +26,12 @@ def _build(mid: str, seed: int = 0):  # type: ignore[no-untyped-def]
     """Model ``mid`` as its default recipe builds it, and 32 samples of that recipe's data."""
     from nnzoo.data import load_dataset
     from nnzoo.recipes import get_recipe
-    from nnzoo.recipes.runner import _build as build_for
+    from nnzoo.recipes.runner import build_model
 
     rec = get_recipe(mid)
     hp, _ = rec.resolve()
     splits = load_dataset(rec.dataset, **rec.dataset_args)
-    model = build_for(mid, hp, splits, seed, torch.device("cpu"), False)
+    model = build_model(mid, hp, splits, seed, torch.device("cpu"))
     d = splits.train
     return model, (d.X[:32], None if d.y is None else d.y[:32])
 

@@ -1,7 +1,9 @@
 """Running a recipe: what ``nnzoo train``, ``--resume`` and ``nnzoo eval`` do.
 
-``train`` resolves the recipe and the overrides, loads the dataset, builds the model from the
-dataset's sample shape and classes, creates the run folder, writes ``config.json``, drives the
+``train`` resolves the recipe and the overrides into a :class:`RunConfig` (``--set lr=0.01``
+becomes ``RunConfig.train.lr``, which :func:`~nnzoo.core.config.build_optimizer` reads), loads
+the dataset, builds the model from the dataset's sample shape and classes
+(:func:`build_model`), creates the run folder, writes the config as ``config.json``, drives the
 engine, loads back the weights of the best validation epoch (``restore_best``, on by
 default), evaluates them on the test split, writes ``summary.json`` and the plots, and returns
 the summary. ``resume`` rebuilds the same run from its ``config.json`` and continues from its
@@ -17,7 +19,7 @@ import statistics
 import subprocess
 import sys
 import time
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
@@ -28,7 +30,7 @@ import nnzoo
 from nnzoo.core import plots
 from nnzoo.core.config import TrainConfig, build_config, coerce, config_dict
 from nnzoo.core.device import resolve_device
-from nnzoo.core.errors import CheckpointError, ConfigError, UnknownNameError
+from nnzoo.core.errors import CheckpointError, ConfigError, InputError, UnknownNameError
 from nnzoo.core.io import load_checkpoint, unprefixed
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
@@ -62,6 +64,80 @@ class RunOptions:
     quiet: bool = False
 
 
+@dataclass(frozen=True)
+class RunConfig:
+    """What a run is: the run folder's ``config.json``, typed.
+
+    :meth:`to_json` writes, and :meth:`from_json` reads, the same JSON object as before this
+    class existed (same keys, same order), so older run folders resume and evaluate.
+
+    :param model: model id.
+    :param recipe: recipe name.
+    :param dataset: dataset id (canonical name).
+    :param dataset_args: keyword arguments of the dataset's loader.
+    :param model_hp: the model's hyperparameters without the fields the dataset decides
+        (``DATA_FIELDS``); :func:`build_model` adds those and parses the rest.
+    :param train: the engine's hyperparameters.
+    :param metric: the validation metric that picks the best epoch.
+    :param higher_is_better: direction of ``metric``.
+    :param seed: seeds initialisation, dropout and the data order.
+    :param device: ``auto``, ``cpu`` or ``cuda``, as asked.
+    :param amp: bf16 autocast.
+    :param compile: ``torch.compile`` the model.
+    :param world_size: processes that trained the run.
+    :param versions: versions of nnzoo, torch, NumPy and Python that made the run.
+    :param git_revision: the source checkout's commit, when there was one.
+    :param command: the command line.
+    :param created: when the run started (ISO 8601).
+    """
+
+    model: str
+    recipe: str
+    dataset: str
+    dataset_args: dict[str, Any]
+    model_hp: dict[str, Any]
+    train: TrainConfig
+    metric: str
+    higher_is_better: bool
+    seed: int
+    device: str
+    amp: bool
+    compile: bool
+    world_size: int = 1
+    versions: dict[str, str] = field(default_factory=dict)
+    git_revision: str | None = None
+    command: str = ""
+    created: str = ""
+
+    def to_json(self) -> dict[str, Any]:
+        """The JSON object of ``config.json`` (``train`` as a plain dict)."""
+        out = {f.name: getattr(self, f.name) for f in dataclasses.fields(self)}
+        out["train"] = config_dict(self.train)
+        return out
+
+    @classmethod
+    def from_json(cls, data: dict[str, Any], source: str = "run config") -> RunConfig:
+        """Read :meth:`to_json`'s object (``dataset_args`` may be missing: runs written before
+        it existed); unknown keys are ignored.
+
+        :raises CheckpointError: when a key the run needs is missing or ``train`` is not an
+            object.
+        """
+        need = [f.name for f in dataclasses.fields(cls)
+                if f.default is dataclasses.MISSING and f.default_factory is dataclasses.MISSING
+                and f.name != "dataset_args"]
+        missing = [k for k in need if k not in data]
+        if missing:
+            raise CheckpointError(f"{source} lacks {', '.join(map(repr, missing))}")
+        if not isinstance(data["train"], dict) or not isinstance(data["model_hp"], dict):
+            raise CheckpointError(f"{source}: 'train' and 'model_hp' must be JSON objects")
+        known = {f.name for f in dataclasses.fields(cls)}
+        values = {k: v for k, v in data.items() if k in known}
+        values["dataset_args"] = dict(data.get("dataset_args") or {})
+        values["train"] = build_config(TrainConfig, data["train"])
+        return cls(**values)
+
+
 def _git_revision() -> str | None:
     try:
         out = subprocess.run(["git", "rev-parse", "HEAD"], capture_output=True, text=True,
@@ -76,9 +152,33 @@ def _versions() -> dict[str, str]:
             "python": platform.python_version()}
 
 
-def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
-           device: torch.device, compile: bool) -> ZooModule:
-    """The model, with the fields the dataset decides (``DATA_FIELDS``) taken from it."""
+def _dataset_tags(splits: Splits) -> tuple[str, ...] | None:
+    """The tag set a tagging dataset carries in ``meta["tags"]``; None when it has none."""
+    tags = splits.meta.get("tags")
+    if tags is None:
+        return None
+    if not isinstance(tags, (list, tuple)) or not all(isinstance(t, str) for t in tags):
+        raise InputError(f"dataset {splits.name!r}: meta['tags'] must be a sequence of tag "
+                         f"names, got {tags!r}")
+    return tuple(tags)
+
+
+def build_model(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int = 0,
+                device: torch.device | None = None, compile: bool = False) -> ZooModule[Any]:
+    """Model ``model_id`` as a run builds it for dataset ``splits``.
+
+    The fields the dataset decides (``DATA_FIELDS``: ``sample_shape``, ``n_classes``,
+    ``vocab_size``, ``n_outputs``, and a tagger's ``tags``) are taken from ``splits``; the
+    other hyperparameters from ``model_hp`` (values may be strings, as from ``--set``).
+
+    :param model_id: model id or alias.
+    :param model_hp: hyperparameters, e.g. :attr:`RunConfig.model_hp`.
+    :param splits: the dataset the model is for.
+    :param seed: seeds the initial weights (the global generators are seeded with it).
+    :param device: where the model's tensors go (CPU when None).
+    :param compile: ``torch.compile`` the model.
+    :raises ConfigError: for a classifier on a dataset without classes, or a bad value.
+    """
     spec = get_spec(model_id)
     fields = {f.name for f in dataclasses.fields(spec.config)}
     data_hp: dict[str, Any] = {"sample_shape": splits.sample_shape}
@@ -95,10 +195,11 @@ def _build(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: int,
             data_hp["n_classes"] = splits.n_classes
     if "vocab_size" in fields and "vocab_size" in splits.meta:
         data_hp["vocab_size"] = splits.meta["vocab_size"]
-    if "tags" in fields and "tags" in splits.meta:  # a tagger takes the dataset's tag set
-        data_hp["tags"] = tuple(splits.meta["tags"])  # type: ignore[arg-type]
+    tags = _dataset_tags(splits)
+    if "tags" in fields and tags is not None:  # a tagger takes the dataset's tag set
+        data_hp["tags"] = tags
     seed_everything(seed)
-    model = create(model_id, **{**model_hp, **data_hp}).to(device)
+    model = create(model_id, **{**model_hp, **data_hp}).to(device or torch.device("cpu"))
     if compile:
         model.compile()
     return model
@@ -114,17 +215,17 @@ def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
     ds_name = canonical_name(dataset) if dataset else rec.dataset
     rest, ds_args = split_overrides(rec, ds_name, overrides or {})
     model_hp, cfg = rec.resolve(rest)
-    config = {
-        "model": spec.id, "recipe": rec.name, "dataset": ds_name,
-        "dataset_args": {**(rec.dataset_args if dataset in (None, rec.dataset) else {}),
-                         **ds_args},
-        "model_hp": model_hp, "train": config_dict(cfg), "metric": rec.metric,
-        "higher_is_better": rec.higher_is_better, "seed": opts.seed, "device": opts.device,
-        "amp": opts.amp, "compile": opts.compile, "world_size": 1,
-        "versions": _versions(), "git_revision": _git_revision(),
-        "command": " ".join(["nnzoo", *sys.argv[1:]]),
-        "created": time.strftime("%Y-%m-%dT%H:%M:%S%z"),
-    }
+    config = RunConfig(
+        model=spec.id, recipe=rec.name, dataset=ds_name,
+        dataset_args={**(rec.dataset_args if dataset in (None, rec.dataset) else {}),
+                      **ds_args},
+        model_hp=model_hp, train=cfg, metric=rec.metric,
+        higher_is_better=rec.higher_is_better, seed=opts.seed, device=opts.device,
+        amp=opts.amp, compile=opts.compile, world_size=1,
+        versions=_versions(), git_revision=_git_revision(),
+        command=" ".join(["nnzoo", *sys.argv[1:]]),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"),
+    )
     return _execute(config, opts, run=None)
 
 
@@ -155,44 +256,51 @@ def split_overrides(rec: Recipe, dataset: str, overrides: dict[str, Any]
     return rest, ds_args
 
 
+def read_run_config(run: RunDir) -> RunConfig:
+    """The :class:`RunConfig` of run folder ``run`` (its ``config.json``)."""
+    return RunConfig.from_json(run.read_config(), source=f"run config {run.config_path}")
+
+
 def resume(run_dir: str | Path, *, options: RunOptions | None = None) -> dict[str, Any]:
     """Continue the run in ``run_dir`` from its last checkpoint (the same config and seed)."""
     run = RunDir.open(run_dir)
-    config = run.read_config()
+    config = read_run_config(run)
     opts = options or RunOptions()
-    opts = RunOptions(seed=config["seed"], device=config["device"], amp=config["amp"],
-                      compile=config["compile"], out=str(run.path.parent), quiet=opts.quiet)
+    opts = RunOptions(seed=config.seed, device=config.device, amp=config.amp,
+                      compile=config.compile, out=str(run.path.parent), quiet=opts.quiet)
     return _execute(config, opts, run=run)
 
 
-def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
+def _execute(config: RunConfig, opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
     device = resolve_device(opts.device)
-    splits = load_dataset(config["dataset"], **config.get("dataset_args", {}))
-    cfg = build_config(TrainConfig, config["train"])
+    splits = load_dataset(config.dataset, **config.dataset_args)
+    cfg = config.train
     dist = init_from_env(device)
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
     try:
-        model = _build(config["model"], config["model_hp"], splits, opts.seed, device,
-                       opts.compile)
+        model = build_model(config.model, config.model_hp, splits, opts.seed, device,
+                            opts.compile)
         resuming = run is not None
-        if "tags" in config["model_hp"] and "tags" in splits.meta:  # what _build used
-            config = {**config, "model_hp": {**config["model_hp"],
-                                             "tags": list(splits.meta["tags"])}}
+        tags = _dataset_tags(splits)
+        if "tags" in config.model_hp and tags is not None:  # what build_model used
+            config = dataclasses.replace(config, model_hp={**config.model_hp,
+                                                           "tags": list(tags)})
+        config = dataclasses.replace(config, world_size=dist.world_size)
         if dist.is_main and run is None:
-            run = RunDir.create(opts.out, f"{config['model']}-{config['recipe']}")
-            run.write_config({**config, "world_size": dist.world_size})
+            run = RunDir.create(opts.out, f"{config.model}-{config.recipe}")
+            run.write_config(config.to_json())
         trainer = Trainer(
             model, splits.train, splits.val, cfg, seed=opts.seed,
-            run=run if dist.is_main else None, device=device, metric=config["metric"],
-            higher_is_better=config["higher_is_better"], amp=opts.amp, quiet=opts.quiet,
-            dist=dist, state={"model": config["model"], "recipe": config["recipe"]})
+            run=run if dist.is_main else None, device=device, metric=config.metric,
+            higher_is_better=config.higher_is_better, amp=opts.amp, quiet=opts.quiet,
+            dist=dist, state={"model": config.model, "recipe": config.recipe})
         if resuming and run is not None and run.checkpoint_path.exists():
             trainer.restore(run.checkpoint_path)
             if dist.is_main:
                 run.truncate_metrics(trainer.progress.step)
         t0 = time.perf_counter()
-        if get_spec(config["model"]).learning == "closed-form":
+        if get_spec(config.model).learning == "closed-form":
             trainer.fit_closed_form()
         else:
             trainer.fit()
@@ -205,10 +313,10 @@ def _execute(config: dict[str, Any], opts: RunOptions, run: RunDir | None) -> di
         shutdown(dist)
 
 
-def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, trainer: Trainer,
-            dist: DistContext, device: torch.device, opts: RunOptions, wall: float,
-            scored: int) -> dict[str, Any]:
-    config = run.read_config()
+def _finish(run: RunDir, model: ZooModule[Any], splits: Splits, cfg: TrainConfig,
+            trainer: Trainer, dist: DistContext, device: torch.device, opts: RunOptions,
+            wall: float, scored: int) -> dict[str, Any]:
+    config = read_run_config(run)
     epochs = run.read_metrics("epoch")
     p = trainer.progress
     record = next((e for e in epochs if e["epoch"] == scored), epochs[-1] if epochs else {})
@@ -216,7 +324,7 @@ def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, tra
                     amp=opts.amp)
     times = [e["epoch_time"] for e in epochs if e.get("epoch_time")]
     summary = {
-        "model": config["model"], "recipe": config["recipe"], "dataset": splits.name,
+        "model": config.model, "recipe": config.recipe, "dataset": splits.name,
         "run_dir": str(run.path), "epochs": len(epochs), "steps": p.step,
         "best_epoch": p.best_epoch, "scored_epoch": scored, "stopped_early": p.stopped_early,
         "val": {k[4:]: v for k, v in record.items() if k.startswith("val_")},
@@ -226,45 +334,45 @@ def _finish(run: RunDir, model: ZooModule, splits: Splits, cfg: TrainConfig, tra
     }
     run.write_summary(summary)
     plots.learning_curve(epochs, run.plots_dir / "learning_curve.png",
-                         f"{config['model']} / {config['recipe']}")
+                         f"{config.model} / {config.recipe}")
     if isinstance(model, Classifier) and splits.n_classes:
         cm = confusion_matrix(model, splits.test, splits.n_classes, cfg.eval_batch_size)
         plots.confusion_matrix(cm, run.plots_dir / "confusion_matrix.png", splits.classes,
-                               f"{config['model']} on {splits.name} test")
+                               f"{config.model} on {splits.name} test")
     model.visualize(run.plots_dir)
     return summary
 
 
 def load_run_model(run_dir: str | Path, device: str = "auto"
-                   ) -> tuple[RunDir, dict[str, Any], ZooModule, Splits]:
+                   ) -> tuple[RunDir, RunConfig, ZooModule[Any], Splits]:
     """Rebuild the model of a run and load its weights: those of the best validation epoch
     (``best.safetensors``) when the run's ``restore_best`` is on and the file exists, else the
     last checkpoint's."""
     run = RunDir.open(run_dir)
-    config = run.read_config()
+    config = read_run_config(run)
     dev = resolve_device(device)
-    splits = load_dataset(config["dataset"], **config.get("dataset_args", {}))
-    model = _build(config["model"], config["model_hp"], splits, config["seed"], dev, False)
+    splits = load_dataset(config.dataset, **config.dataset_args)
+    model = build_model(config.model, config.model_hp, splits, config.seed, dev)
     path = run.checkpoint_path
-    if config["train"].get("restore_best", True) and run.best_path.exists():
+    if config.train.restore_best and run.best_path.exists():
         path = run.best_path
     tensors, state = load_checkpoint(path)
-    if state.get("model") != config["model"]:
+    if state.get("model") != config.model:
         raise CheckpointError(f"{path} is a checkpoint of {state.get('model')!r}, "
-                              f"but this run trains {config['model']!r}")
+                              f"but this run trains {config.model!r}")
     try:
         model.load_state_dict(unprefixed("model", tensors))
     except RuntimeError as e:
         first = str(e).strip().splitlines()[0]
-        raise CheckpointError(f"{path} does not fit {config['model']} ({first})") from None
+        raise CheckpointError(f"{path} does not fit {config.model} ({first})") from None
     return run, config, model.eval(), splits
 
 
 def evaluate_run(run_dir: str | Path, device: str = "auto") -> dict[str, Any]:
     """Validation and test metrics of a run's weights (see :func:`load_run_model`)."""
     run, config, model, splits = load_run_model(run_dir, device)
-    bs = config["train"].get("eval_batch_size", 1000)
-    return {"run_dir": str(run.path), "model": config["model"], "recipe": config["recipe"],
+    bs = config.train.eval_batch_size
+    return {"run_dir": str(run.path), "model": config.model, "recipe": config.recipe,
             "dataset": splits.name,
             "val": evaluate(model, splits.val, batch_size=bs),
             "test": evaluate(model, splits.test, batch_size=bs)}

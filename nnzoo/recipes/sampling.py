@@ -12,12 +12,23 @@ characters are drawn one at a time with the model's
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol, runtime_checkable
+
+import torch
 
 from nnzoo.core.errors import ConfigError, UsageError
 from nnzoo.data.chars import decode, encode
 from nnzoo.recipes.runner import load_run_model
 
 DEFAULT_PRIME = "\n"
+
+
+@runtime_checkable
+class _Generator(Protocol):
+    """A model that draws tokens after a prime (a recurrent language model)."""
+
+    def generate(self, prime_ids: torch.Tensor, n: int, temperature: float = 1.0,
+                 top_k: int = 0, seed: int | None = None) -> torch.Tensor: ...
 
 
 def sample_run(run_dir: str | Path, prime: str = DEFAULT_PRIME, length: int = 500,
@@ -37,8 +48,9 @@ def sample_run(run_dir: str | Path, prime: str = DEFAULT_PRIME, length: int = 50
         raise ConfigError("the prime text is empty; give at least one character (--prime)")
     _, config, model, splits = load_run_model(run_dir, device)
     vocab = splits.meta.get("vocab")
-    if getattr(model.config, "task", None) != "lm" or not isinstance(vocab, str):
-        raise UsageError(f"{run_dir} is a run of {config['model']} / {config['recipe']}, not of "
+    if (getattr(model.config, "task", None) != "lm" or not isinstance(vocab, str)
+            or not isinstance(model, _Generator)):
+        raise UsageError(f"{run_dir} is a run of {config.model} / {config.recipe}, not of "
                          "a character language model; sample needs a run such as "
                          "'nnzoo train lstm' (recipe excerpt or tinyshakespeare)")
     ids = encode(prime, vocab).to(model.device)
