@@ -1,6 +1,7 @@
 # nnzoo: two commands for a newcomer.
 #   make run    install into .venv (torch first), then train and evaluate MODEL (default: cnn)
 #   make test   the same venv, the whole test suite (slow real-data checks excluded)
+#   make lint   ruff over nnzoo and tests, then mypy over what [tool.mypy] in pyproject.toml names
 #   make bench  the quick benchmark tier into bench-results/ (exit 0 even when a peer is missing)
 # Overridable: PYTHON, VENV, TORCH (e.g. make run TORCH=torch==2.13.0), MODEL, ARGS.
 # APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml;
@@ -40,6 +41,7 @@ test: install
 
 lint: install
 	$(BIN)/ruff check nnzoo tests
+	$(BIN)/mypy
 
 bench: install
 	$(BIN)/nnzoo bench --tier quick --out bench-results
@@ -51,4 +53,4 @@ report: install
 	$(BIN)/nnzoo bench --report
 
 clean:
-	rm -rf $(VENV) runs bench-results .pytest_cache
+	rm -rf $(VENV) runs bench-results .pytest_cache .mypy_cache
