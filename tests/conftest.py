@@ -5,6 +5,7 @@ from __future__ import annotations
 import os
 import subprocess
 import sys
+from collections.abc import Callable
 from pathlib import Path
 
 import pytest
@@ -12,9 +13,12 @@ import pytest
 os.environ["NNZOO_OFFLINE"] = "1"
 os.environ.setdefault("OMP_NUM_THREADS", "2")
 
+#: The ``cli`` fixture: ``cli("train", "mlp", ...)`` -> (exit code, stdout, stderr).
+Cli = Callable[..., tuple[int, str, str]]
+
 
 @pytest.fixture
-def cli(capsys: pytest.CaptureFixture[str]):
+def cli(capsys: pytest.CaptureFixture[str]) -> Cli:
     """Run ``nnzoo ARGS`` in-process; return (exit code, stdout, stderr)."""
     from nnzoo.cli import main
 

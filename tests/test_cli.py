@@ -10,12 +10,20 @@ from pathlib import Path
 
 import numpy as np
 import pytest
+from conftest import Cli
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from nnzoo.core.config import TrainConfig, build_config, field_types
 from nnzoo.core.errors import ConfigError, InputError, UnknownNameError
 from nnzoo.core.validation import check_input
+
+
+def _run_folder(out: str) -> str:
+    """The run folder that ``nnzoo train`` printed."""
+    m = re.search(r"run folder:\s+(\S+)", out)
+    assert m is not None, out
+    return m.group(1)
 
 
 def _one_line_error(code: int, err: str, *needles: str) -> None:
@@ -26,7 +34,7 @@ def _one_line_error(code: int, err: str, *needles: str) -> None:
         assert n in lines[0], (n, lines[0])
 
 
-def test_list_json_holds_the_catalog(cli) -> None:  # type: ignore[no-untyped-def]
+def test_list_json_holds_the_catalog(cli: Cli) -> None:
     code, out, _ = cli("list", "--json")
     rows = json.loads(out)
     assert code == 0 and len(rows) >= 100
@@ -36,7 +44,7 @@ def test_list_json_holds_the_catalog(cli) -> None:  # type: ignore[no-untyped-de
     assert {r["id"] for r in json.loads(out)} == impl
 
 
-def test_list_filters(cli) -> None:  # type: ignore[no-untyped-def]
+def test_list_filters(cli: Cli) -> None:
     code, out, _ = cli("list", "*boltzmann*", "--json")
     assert {"bm", "rbm"} <= {r["id"] for r in json.loads(out)}
     code, out, _ = cli("list", "--family", "recurrent", "--json")
@@ -47,7 +55,7 @@ def test_list_filters(cli) -> None:  # type: ignore[no-untyped-def]
     assert code == 0 and "* cnn" in out
 
 
-def test_info_cnn_shows_paper_year_lineage(cli) -> None:  # type: ignore[no-untyped-def]
+def test_info_cnn_shows_paper_year_lineage(cli: Cli) -> None:
     code, out, _ = cli("info", "cnn")
     assert code == 0
     for needle in ("Gradient-based learning applied to document recognition", "1998",
@@ -61,8 +69,8 @@ def test_info_cnn_shows_paper_year_lineage(cli) -> None:  # type: ignore[no-unty
     assert code == 0 and "not yet" in out
 
 
-def test_info_reads_the_published_results_not_the_current_folder(  # type: ignore[no-untyped-def]
-        cli, tmp_path: Path, monkeypatch) -> None:
+def test_info_reads_the_published_results_not_the_current_folder(
+        cli: Cli, tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     from nnzoo.bench.runner import PUBLISHED
 
     published = [r for r in json.loads(PUBLISHED.read_text())["results"] if r["model"] == "svm"]
@@ -90,7 +98,7 @@ def test_info_reads_the_published_results_not_the_current_folder(  # type: ignor
     _one_line_error(code, err, "bad.json", "'results' list")
 
 
-def test_lineage_formats(cli) -> None:  # type: ignore[no-untyped-def]
+def test_lineage_formats(cli: Cli) -> None:
     code, out, _ = cli("lineage", "--format", "mermaid")
     assert code == 0 and out.startswith("graph")
     edges = [ln for ln in out.splitlines() if "-->" in ln]
@@ -102,12 +110,12 @@ def test_lineage_formats(cli) -> None:  # type: ignore[no-untyped-def]
     assert code == 0 and "rnn" in out and "bilstm" in out
 
 
-def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_train_then_eval(cli: Cli, tmp_path: Path) -> None:
     code, out, err = cli("train", "mlp", "--epochs", "2", "--out", str(tmp_path), "--quiet",
                          "--device", "cpu")
     assert code == 0, err
     assert "test accuracy:" in out
-    run = re.search(r"run folder:\s+(\S+)", out).group(1)  # type: ignore[union-attr]
+    run = _run_folder(out)
     code, out, _ = cli("eval", run, "--json")
     res = json.loads(out)
     summary = json.loads((Path(run) / "summary.json").read_text())
@@ -135,30 +143,32 @@ def test_train_then_eval(cli, tmp_path: Path) -> None:  # type: ignore[no-untype
     (["bench", "--merge", "/nonexistent/run"], ["/nonexistent/run", "does not exist"]),
     (["data", "verify", "cifar"], ["unknown dataset"]),
 ])
-def test_bad_usage_is_one_line_exit_2(cli, tmp_path: Path, args, needles) -> None:  # type: ignore[no-untyped-def]
+def test_bad_usage_is_one_line_exit_2(cli: Cli, tmp_path: Path, args: list[str],
+                                      needles: list[str]) -> None:
     code, _, err = cli(*args, "--out", str(tmp_path)) if args[0] in ("train", "bench") \
         else cli(*args)
     _one_line_error(code, err, *needles)
 
 
-def test_argparse_errors_are_one_line(cli) -> None:  # type: ignore[no-untyped-def]
+def test_argparse_errors_are_one_line(cli: Cli) -> None:
     code, _, err = cli("train", "mlp", "--epochs", "many")
     assert code == 2 and len(err.strip().splitlines()) == 1
 
 
-def test_missing_dataset_offline(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_missing_dataset_offline(cli: Cli, tmp_path: Path,
+                                 monkeypatch: pytest.MonkeyPatch) -> None:
     monkeypatch.setenv("NNZOO_DATA", str(tmp_path / "empty"))
     code, _, err = cli("train", "cnn", "--recipe", "mnist", "--out", str(tmp_path))
     _one_line_error(code, err, "mnist", "train-images-idx3-ubyte.gz", str(tmp_path / "empty"))
 
 
-def test_damaged_and_foreign_checkpoints(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_and_foreign_checkpoints(cli: Cli, tmp_path: Path) -> None:
     runs = {}
     for mid in ("mlp", "perceptron"):
         code, out, err = cli("train", mid, "--epochs", "1", "--set", "restore_best=true",
                              "--out", str(tmp_path / mid), "--quiet", "--device", "cpu")
         assert code == 0, err
-        runs[mid] = Path(re.search(r"run folder:\s+(\S+)", out).group(1))  # type: ignore[union-attr]
+        runs[mid] = Path(_run_folder(out))
     # eval reads the best epoch's weights (best.safetensors), resume the checkpoint: damage both
     files = [runs["mlp"] / n for n in ("checkpoint.safetensors", "best.safetensors")]
     foreign = [runs["perceptron"] / f.name for f in files]
@@ -229,7 +239,8 @@ def _write_idx(path: Path, arr: np.ndarray, code: int) -> None:
     path.write_bytes(gzip.compress(header + big.tobytes()))
 
 
-def test_damaged_dataset_file_is_one_line(cli, tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_damaged_dataset_file_is_one_line(cli: Cli, tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     """A dataset file cut short is named, with its size and the expected one."""
     root = tmp_path / "data"
     d = root / "mnist"

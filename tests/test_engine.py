@@ -160,7 +160,7 @@ def test_checkpoint_writes_are_atomic(tmp_path: Path, monkeypatch: pytest.Monkey
     path = tmp_path / "c.safetensors"
     save_checkpoint(path, {"w": torch.ones(3)}, {"step": 1})
 
-    def boom(*a, **k):  # type: ignore[no-untyped-def]
+    def boom(*a: object, **k: object) -> None:
         raise OSError("disk full")
 
     monkeypatch.setattr(os, "fsync", boom)

@@ -4,6 +4,8 @@ input; then each model's math is checked against an independent computation."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -14,7 +16,7 @@ from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.core.io import load_checkpoint, save_checkpoint
 from nnzoo.core.loop import epoch_order, optimize
 from nnzoo.models import create, get_spec, implemented_ids
-from nnzoo.models.base import Classifier
+from nnzoo.models.base import Batch, Classifier, ZooModule
 
 
 @pytest.fixture(params=implemented_ids())
@@ -22,7 +24,7 @@ def model_id(request: pytest.FixtureRequest) -> str:
     return request.param
 
 
-def _build(mid: str, seed: int = 0):  # type: ignore[no-untyped-def]
+def _build(mid: str, seed: int = 0) -> tuple[ZooModule[Any], Batch]:
     """Model ``mid`` as its default recipe builds it, and 32 samples of that recipe's data."""
     from nnzoo.data import load_dataset
     from nnzoo.recipes import get_recipe
@@ -36,7 +38,7 @@ def _build(mid: str, seed: int = 0):  # type: ignore[no-untyped-def]
     return model, (d.X[:32], None if d.y is None else d.y[:32])
 
 
-def _step(model, batch, n: int = 1) -> dict:  # type: ignore[no-untyped-def]
+def _step(model: ZooModule[Any], batch: Batch, n: int = 1) -> dict[str, torch.Tensor]:
     opts = model.configure_optimizers(TrainConfig(lr=1e-2))
     model.train()
     for _ in range(n):
@@ -73,7 +75,7 @@ def test_classifiers_fit_a_small_batch(model_id: str) -> None:
     assert float((model.predict(x) == y).float().mean()) >= 0.9
 
 
-def test_checkpoint_round_trip(model_id: str, tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_checkpoint_round_trip(model_id: str, tmp_path: Path) -> None:
     model, batch = _build(model_id)
     _step(model, batch, 3)
     model.eval()
@@ -130,7 +132,7 @@ def test_card_is_complete(model_id: str) -> None:
 # -- the math of each model -----------------------------------------------------------------
 
 def _rosenblatt_reference(X: np.ndarray, y: np.ndarray, k: int, order: list[np.ndarray]
-                          ) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+                          ) -> tuple[np.ndarray, np.ndarray, tuple[np.ndarray, np.ndarray]]:
     """Rosenblatt's online multiclass rule in plain NumPy, one sample at a time."""
     W, b = np.zeros((k, X.shape[1])), np.zeros(k)
     Ws, bs, seen = np.zeros_like(W), np.zeros_like(b), 0
@@ -145,7 +147,7 @@ def _rosenblatt_reference(X: np.ndarray, y: np.ndarray, k: int, order: list[np.n
             Ws += W
             bs += b
             seen += 1
-    return W, b, (Ws / seen, bs / seen)  # type: ignore[return-value]
+    return W, b, (Ws / seen, bs / seen)
 
 
 @pytest.mark.parametrize("batch_size", [1, 17, 60])

@@ -7,6 +7,7 @@ import copy
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import pytest
 import torch
@@ -31,7 +32,7 @@ from nnzoo.train.engine import Trainer
 
 #: config.json of ``nnzoo train perceptron --epochs 2`` as commit 65c585d (the last one with
 #: the run as a dict) wrote it; only the command's output folder and the date are shortened.
-LEGACY = {
+LEGACY: dict[str, Any] = {
     "model": "perceptron", "recipe": "digits", "dataset": "digits", "dataset_args": {},
     "model_hp": {"averaged": True, "online": True, "rate": 1.0},
     "train": {"epochs": 2, "batch_size": 256, "lr": 0.001, "optimizer": "adam",

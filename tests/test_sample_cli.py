@@ -6,6 +6,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 
 def _one_line(code: int, err: str, *needles: str) -> None:
@@ -29,7 +30,7 @@ def lm_run(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return run
 
 
-def test_sample_prints_the_prime_and_generated_text(cli, lm_run: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sample_prints_the_prime_and_generated_text(cli: Cli, lm_run: Path) -> None:
     code, out, err = cli("sample", str(lm_run), "--prime", "ROMEO:", "--length", "80",
                          "--temperature", "0.8", "--top-k", "10", "--seed", "3")
     assert code == 0, err
@@ -43,7 +44,7 @@ def test_sample_prints_the_prime_and_generated_text(cli, lm_run: Path) -> None: 
     assert (lm_run / "plots" / "sample.txt").read_text().strip()
 
 
-def test_prime_outside_the_vocabulary_is_one_line(cli, lm_run: Path) -> None:  # type: ignore[no-untyped-def]
+def test_prime_outside_the_vocabulary_is_one_line(cli: Cli, lm_run: Path) -> None:
     code, _, err = cli("sample", str(lm_run), "--prime", "ROMEO: 3 Zé")
     _one_line(code, err, "not in the vocabulary", "'3'", "'Z'", "'é'")
 
@@ -54,12 +55,13 @@ def test_prime_outside_the_vocabulary_is_one_line(cli, lm_run: Path) -> None:  #
     (("--length", "-1"), "integer >= 0"),
     (("--prime", ""), "prime text is empty"),
 ])
-def test_bad_options_are_one_line(cli, lm_run: Path, args: tuple[str, ...], needle: str) -> None:  # type: ignore[no-untyped-def]
+def test_bad_options_are_one_line(cli: Cli, lm_run: Path, args: tuple[str, ...],
+                                  needle: str) -> None:
     code, _, err = cli("sample", str(lm_run), *args)
     _one_line(code, err, needle)
 
 
-def test_sample_needs_a_language_model_run(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_sample_needs_a_language_model_run(cli: Cli, tmp_path: Path) -> None:
     code, _, err = cli("train", "birnn", "--epochs", "1", "--set", "hidden_size=8",
                        "--out", str(tmp_path), "--quiet")
     assert code == 0, err
