@@ -12,11 +12,13 @@ import dataclasses
 import types
 import typing
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import torch
 
 from nnzoo.core.errors import ConfigError, UnknownNameError
+
+T = TypeVar("T")
 
 _TRUE = {"1", "true", "yes", "on"}
 _FALSE = {"0", "false", "no", "off"}
@@ -95,7 +97,7 @@ def field_types(cls: type) -> dict[str, Any]:
     return {f.name: hints[f.name] for f in dataclasses.fields(cls) if f.init}
 
 
-def build_config(cls: type, values: dict[str, Any] | None = None, *, what: str = "") -> Any:
+def build_config(cls: type[T], values: dict[str, Any] | None = None, *, what: str = "") -> T:
     """Instantiate dataclass ``cls`` from ``values`` (strings or typed), with clear errors."""
     types_ = field_types(cls)
     kwargs = {}
@@ -109,7 +111,7 @@ def build_config(cls: type, values: dict[str, Any] | None = None, *, what: str =
         raise ConfigError(f"{what or cls.__name__}: {e}") from None
 
 
-def replace_config(cfg: Any, values: dict[str, Any], *, what: str = "") -> Any:
+def replace_config(cfg: T, values: dict[str, Any], *, what: str = "") -> T:
     """A copy of dataclass instance ``cfg`` with ``values`` parsed and applied."""
     return build_config(type(cfg), {**config_dict(cfg), **values}, what=what)
 
