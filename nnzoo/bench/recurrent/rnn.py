@@ -16,6 +16,9 @@
   training time and the parameter count beside it. The peer column is empty: karpathy/
   char-rnn's README states no loss for Tiny Shakespeare, so there is no published figure to
   put beside the row, and no other library is run on this split.
+- Full tier (``mr-10fold``, ``mr-10fold-attention``, lstm, bilstm, gru, bigru): the ``mr``
+  recipe over MR's 10 folds, without and with attention pooling
+  (:func:`nnzoo.bench.text.sentences.mr_cross_validation`).
 
 The quick tier runs single-threaded (:func:`~nnzoo.bench.runner.one_thread`); the full tier
 uses torch's default threads on the CPU, or the GPU when one is present.
@@ -26,12 +29,14 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread
+from nnzoo.bench.text.sentences import mr_cross_validation
 from nnzoo.core.config import build_optimizer
 from nnzoo.core.device import resolve_device
 from nnzoo.core.loop import batch_slices, epoch_order
@@ -154,3 +159,17 @@ for _cell in ("rnn", "lstm", "gru"):
         lambda quiet, c=_cell: _quick(c, quiet))  # type: ignore[misc]
     bench_task(_cell, "full", "tinyshakespeare")(
         lambda quiet, c=_cell: full_tinyshakespeare(c, quiet))  # type: ignore[misc]
+
+
+def _mr_task(cell: str, attention: bool) -> Callable[[bool], BenchResult]:
+    def run(quiet: bool) -> BenchResult:
+        return mr_cross_validation(cell, quiet, attention=attention)
+
+    return run
+
+
+# The sentence classifiers among the recurrent ids: MR, 10-fold, with and without attention
+# pooling (nnzoo.bench.text.sentences).
+for _cell in ("lstm", "bilstm", "gru", "bigru"):
+    bench_task(_cell, "full", "mr-10fold")(_mr_task(_cell, attention=False))
+    bench_task(_cell, "full", "mr-10fold-attention")(_mr_task(_cell, attention=True))
