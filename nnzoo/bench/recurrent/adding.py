@@ -26,9 +26,9 @@ from typing import cast
 import torch
 import torch.nn.functional as F
 
+from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread
 from nnzoo.core.config import build_optimizer
-from nnzoo.core.errors import InputError
 from nnzoo.core.loop import batch_slices, epoch_order
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
@@ -43,17 +43,10 @@ from nnzoo.train.engine import Trainer, evaluate
 BIDIRECTIONAL = ("birnn", "bilstm", "bigru")
 
 
-def _train_targets(splits: Splits) -> torch.Tensor:
-    """The training split's targets (the adding problem always has them)."""
-    if splits.train.y is None:
-        raise InputError(f"dataset {splits.name!r} has no targets to regress")
-    return splits.train.y
-
-
 def _build(model_id: str, hp: dict[str, object], splits: Splits, seed: int) -> Recurrent:
     seed_everything(seed)
     return cast(Recurrent, create(model_id, **hp, sample_shape=splits.sample_shape, n_classes=0,
-                                  n_outputs=int(_train_targets(splits)[0].numel())))
+                                  n_outputs=int(targets(splits)[0].numel())))
 
 
 def _hand_forward(net: Recurrent, x: torch.Tensor) -> torch.Tensor:
@@ -73,7 +66,7 @@ def adding_quick(model_id: str, quiet: bool) -> BenchResult:
     seed = 0
     with one_thread():
         warm = _build(model_id, hp, splits, seed)  # allocator and kernels, timed by neither
-        X, Y = splits.train.X, _train_targets(splits)
+        X, Y = splits.train.X, targets(splits)
         x0, y0 = X[:cfg.batch_size], Y[:cfg.batch_size]
         F.mse_loss(_hand_forward(warm, x0).reshape(y0.shape), y0).backward()
 
