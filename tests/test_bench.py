@@ -296,3 +296,28 @@ def test_drop_retires_a_published_row_and_regenerates(tmp_path: Path) -> None:
     assert write_report(root, check=True) == []          # README and docs regenerated
     with pytest.raises(UnknownNameError, match="published row"):
         drop_rows([first], root=root)                     # gone: an unknown name now
+
+
+# -- every implemented id has a quick task ---------------------------------------------------------
+
+def test_every_implemented_id_has_a_quick_task() -> None:
+    from nnzoo.models import implemented_ids
+
+    quick = {t.model for t in tasks(None, "quick")}
+    assert sorted(set(implemented_ids()) - quick) == []
+
+
+@pytest.mark.parametrize("model_id", ["birnn", "bilstm", "bigru"])
+def test_adding_task_hand_loop_is_the_network(model_id: str) -> None:
+    """The hand-written side of the bidirectional ``adding`` task computes what the model
+    computes (the same network, so the comparison times the engine and nothing else)."""
+    import torch
+
+    from nnzoo.bench.recurrent.adding import _hand_forward
+    from nnzoo.models import create
+
+    torch.manual_seed(0)
+    net = create(model_id, task="regress", hidden_size=8, num_layers=2, sample_shape=(7, 2),
+                 n_classes=0, n_outputs=1).eval()
+    x = torch.randn(5, 7, 2)
+    torch.testing.assert_close(_hand_forward(net, x), net(x))

@@ -87,12 +87,14 @@ class BenchResult:
 
 @dataclass(frozen=True)
 class BenchTask:
-    """A benchmark of one model on one task in one tier."""
+    """A benchmark of one model on one task in one tier; ``module`` is the module that
+    registered it (:func:`bench_task` takes the function's)."""
 
     model: str
     tier: str
     task: str
     run: Callable[[bool], BenchResult]  # run(quiet) -> result
+    module: str = ""
 
 
 _TASKS: list[BenchTask] = []
@@ -175,7 +177,7 @@ def bench_task(model: str, tier: str, task: str) -> Callable[[Callable[[bool], B
     """Decorator registering ``fn(quiet) -> BenchResult`` as a benchmark."""
 
     def deco(fn: Callable[[bool], BenchResult]) -> Callable[[bool], BenchResult]:
-        _TASKS.append(BenchTask(model, tier, task, fn))
+        _TASKS.append(BenchTask(model, tier, task, fn, fn.__module__))
         return fn
 
     return deco

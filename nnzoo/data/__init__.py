@@ -3,10 +3,20 @@
 ``load_dataset(name, **kwargs)`` returns a :class:`Splits` (train/val/test
 :class:`ArrayDataset` of CPU tensors); ``list_datasets()`` names them all. Downloadable
 datasets live in ``<data_root()>/<name>/`` under their original file names.
+
+Each module registers the datasets it loads (:func:`~nnzoo.data.registry.register_dataset`)
+when it is imported, and importing this package imports every module below it, so a new
+dataset is one new file. ``nnzoo data list`` shows the datasets in the order they register:
+the embedded tables and MNIST first (imported here in that order), then the generated tasks,
+then the other modules in name order.
 """
 
+from nnzoo.core.discover import import_submodules
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.digits import load_digits, load_iris, load_wine
+from nnzoo.data.mnist import FASHION_MNIST, MNIST, load_mnist, read_idx
+
+# isort: split
 from nnzoo.data.generated import (
     adding_problem,
     associative_recall,
@@ -16,7 +26,6 @@ from nnzoo.data.generated import (
     mackey_glass_splits,
     random_patterns,
 )
-from nnzoo.data.mnist import FASHION_MNIST, MNIST, load_mnist, read_idx
 from nnzoo.data.registry import (
     DATASETS,
     DatasetInfo,
@@ -36,6 +45,8 @@ from nnzoo.data.sources import (
     summarize,
     verify,
 )
+
+import_submodules(__name__)
 
 __all__ = [
     "DATASETS",

@@ -16,6 +16,7 @@ import numpy as np
 import torch
 
 from nnzoo.data.base import ArrayDataset, Splits, check_finite, check_labels, check_shape
+from nnzoo.data.registry import register_dataset
 
 TEST_FRACTION = 0.2
 VAL_FRACTION = 0.1
@@ -131,3 +132,11 @@ def load_wine() -> Splits:
         tuple(str(c) for c in d.target_names),
         "scikit-learn wine: 178 samples, 13 raw features, 3 classes.",
     )
+
+
+register_dataset("digits", load_digits,
+                 description="scikit-learn digits: 1797 8x8 images, 10 classes")
+register_dataset("iris", load_iris,
+                 description="Fisher's iris: 150 samples, 4 features, 3 classes")
+register_dataset("wine", load_wine,
+                 description="UCI wine: 178 samples, 13 features, 3 classes")

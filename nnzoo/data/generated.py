@@ -28,6 +28,7 @@ import torch
 
 from nnzoo.core.errors import ConfigError
 from nnzoo.data.base import ArrayDataset, Splits, check_finite
+from nnzoo.data.registry import register_dataset
 
 # ---------------------------------------------------------------------------------------
 # argument checks
@@ -494,3 +495,18 @@ def random_patterns_splits(
         f"{P.shape[0]} random patterns of {P.shape[1]} units with values {tuple(values)} "
         f"(p = 1/2 each), seed {seed}; a memory's patterns: train = val = test.",
     )
+
+
+register_dataset("copy", copy_task, aliases=("copy-task",),
+                 description="NTM copy task: repeat a sequence of random bit vectors")
+register_dataset("associative-recall", associative_recall,
+                 description="NTM associative recall: return the item that followed a queried "
+                             "one")
+register_dataset("adding", adding_problem, aliases=("adding-problem",),
+                 description="adding problem: sum two marked values of a sequence")
+register_dataset("mackey-glass", mackey_glass_splits, aliases=("mackey",),
+                 description="Mackey-Glass chaotic series (tau=17), next-step forecasting")
+register_dataset("bars-and-stripes", bars_and_stripes_splits, aliases=("bas",),
+                 description="every bars-and-stripes pattern of a 4x4 grid")
+register_dataset("random-patterns", random_patterns_splits,
+                 description="random +-1 patterns for Hopfield capacity experiments")

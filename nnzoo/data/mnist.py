@@ -20,6 +20,7 @@ from __future__ import annotations
 import gzip
 import os
 import zlib
+from functools import partial
 from pathlib import Path
 
 import numpy as np
@@ -27,6 +28,7 @@ import torch
 
 from nnzoo.core.errors import ConfigError, InputError, UnknownNameError
 from nnzoo.data.base import ArrayDataset, Splits, check_labels, check_shape
+from nnzoo.data.registry import register_dataset
 from nnzoo.data.sources import RemoteFile, Source, ensure
 
 # IDX type codes (http://yann.lecun.com/exdb/mnist/, "THE IDX FILE FORMAT"); big-endian data.
@@ -267,3 +269,10 @@ def load_mnist(
             "split, not shuffled), test = the 10,000 official test images; pixels / 255."
         ),
     )
+
+
+register_dataset("mnist", partial(load_mnist, "mnist"), source=MNIST,
+                 description="MNIST digits, 28x28, 55k/5k/10k, 11 MB")
+register_dataset("fashion-mnist", partial(load_mnist, "fashion-mnist"), source=FASHION_MNIST,
+                 aliases=("fashion", "fmnist"),
+                 description="Fashion-MNIST clothing, 28x28, 55k/5k/10k, 30 MB")

@@ -1,8 +1,8 @@
 """The dataset registry: every dataset nnzoo can load, by the id people type.
 
-The datasets of the first modules are listed in the table below; any other module of
-``nnzoo.data`` adds its own with :func:`register_dataset` at import time, and importing this
-module imports every such module (so a new dataset is one new file).
+This module holds only the mechanism: each module of ``nnzoo.data`` registers the datasets it
+loads with :func:`register_dataset` at import time, and importing :mod:`nnzoo.data` imports
+every such module (so a new dataset is one new file).
 
 ``load_dataset("digits")``, ``load_dataset("mnist", val_size=10000)``,
 ``load_dataset("copy", seq_len=20, seed=1)``: keyword arguments go to the dataset's loader,
@@ -18,9 +18,7 @@ from functools import partial
 from typing import Any
 
 from nnzoo.core.errors import ConfigError, UnknownNameError
-from nnzoo.data import digits, generated, text
 from nnzoo.data.base import Splits
-from nnzoo.data.mnist import FASHION_MNIST, MNIST, load_mnist
 from nnzoo.data.sources import Source
 
 
@@ -42,67 +40,11 @@ class DatasetInfo:
     description: str
 
 
-def _entries() -> list[DatasetInfo]:
-    g = generated
-    table: list[tuple[str, Callable[..., Splits], Source | None, str]] = [
-        # (id, loader, source (None = embedded), description)
-        ("digits", digits.load_digits, None, "scikit-learn digits: 1797 8x8 images, 10 classes"),
-        ("iris", digits.load_iris, None, "Fisher's iris: 150 samples, 4 features, 3 classes"),
-        ("wine", digits.load_wine, None, "UCI wine: 178 samples, 13 features, 3 classes"),
-        ("mnist", partial(load_mnist, "mnist"), MNIST, "MNIST digits, 28x28, 55k/5k/10k, 11 MB"),
-        (
-            "fashion-mnist",
-            partial(load_mnist, "fashion-mnist"),
-            FASHION_MNIST,
-            "Fashion-MNIST clothing, 28x28, 55k/5k/10k, 30 MB",
-        ),
-        ("copy", g.copy_task, None, "NTM copy task: repeat a sequence of random bit vectors"),
-        (
-            "associative-recall",
-            g.associative_recall,
-            None,
-            "NTM associative recall: return the item that followed a queried one",
-        ),
-        ("adding", g.adding_problem, None, "adding problem: sum two marked values of a sequence"),
-        (
-            "mackey-glass",
-            g.mackey_glass_splits,
-            None,
-            "Mackey-Glass chaotic series (tau=17), next-step forecasting",
-        ),
-        (
-            "bars-and-stripes",
-            g.bars_and_stripes_splits,
-            None,
-            "every bars-and-stripes pattern of a 4x4 grid",
-        ),
-        (
-            "random-patterns",
-            g.random_patterns_splits,
-            None,
-            "random +-1 patterns for Hopfield capacity experiments",
-        ),
-        (
-            "markov-sequences",
-            text.markov_sequences,
-            None,
-            "state sequences: character windows of the shipped Shakespeare excerpt, or a "
-            "random chain",
-        ),
-    ]
-    return [DatasetInfo(n, f, src, src is None, d) for n, f, src, d in table]
+#: Every registered dataset by id, in the order of registration (``nnzoo data list``'s order).
+DATASETS: dict[str, DatasetInfo] = {}
 
-
-DATASETS: dict[str, DatasetInfo] = {d.name: d for d in _entries()}
-
-ALIASES: dict[str, str] = {
-    "fashion": "fashion-mnist",
-    "fmnist": "fashion-mnist",
-    "copy-task": "copy",
-    "adding-problem": "adding",
-    "mackey": "mackey-glass",
-    "bas": "bars-and-stripes",
-}
+#: Other names of the registered datasets: ``{alias: id}``.
+ALIASES: dict[str, str] = {}
 
 
 def register_dataset(name: str, loader: Callable[..., Splits], *, source: Source | None = None,
@@ -138,13 +80,6 @@ def register_files(source: Source, description: str) -> None:
     if source.name in FILES_ONLY or source.name in DATASETS:
         raise ValueError(f"data folder {source.name!r} registered twice")
     FILES_ONLY[source.name] = (source, description)
-
-
-def _discover() -> None:
-    """Import every module of ``nnzoo.data`` so that each registers its datasets."""
-    from nnzoo.core.discover import import_submodules
-
-    import_submodules("nnzoo.data", skip=("registry",))
 
 
 def _key(name: str) -> str:
@@ -247,6 +182,3 @@ def load_dataset(name: str, **kwargs: Any) -> Splits:
             f"it takes: {takes}"
         )
     return loader(**kwargs)
-
-
-_discover()

@@ -23,6 +23,7 @@ import torch
 from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.generated import _generator, _int
+from nnzoo.data.registry import register_dataset
 from nnzoo.data.sources import RemoteFile, Source, ensure
 
 #: The alphabet of Tiny Shakespeare, sorted: index = state of the character chain.
@@ -115,3 +116,8 @@ def markov_sequences(seq_len: int = 64, source: Literal["corpus", "random-chain"
 
 __all__ = ["CHARS", "CORPUS", "TINYSHAKESPEARE", "encode_chars", "markov_sequences",
            "shakespeare_excerpt", "tinyshakespeare"]
+
+
+register_dataset("markov-sequences", markov_sequences,
+                 description="state sequences: character windows of the shipped Shakespeare "
+                             "excerpt, or a random chain")

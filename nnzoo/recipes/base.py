@@ -10,6 +10,7 @@ is registered).
 from __future__ import annotations
 
 import dataclasses
+import sys
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -38,6 +39,7 @@ class Recipe:
     :param metric: the validation metric that picks the best epoch and drives early stopping.
     :param higher_is_better: direction of ``metric``.
     :param default: the recipe ``nnzoo train ID`` runs when none is named (offline data).
+    :param module: the module that registered it (set by :func:`add` to its caller's).
     """
 
     model: str
@@ -50,6 +52,7 @@ class Recipe:
     higher_is_better: bool = True
     default: bool = False
     dataset_args: dict[str, Any] = field(default_factory=dict)
+    module: str = ""
 
     def resolve(self, overrides: dict[str, Any] | None = None) -> tuple[dict[str, Any],
                                                                       TrainConfig]:
@@ -76,8 +79,11 @@ _RECIPES: dict[str, dict[str, Recipe]] = {}
 
 
 def add(recipe: Recipe) -> Recipe:
-    """Register ``recipe`` (its hyperparameters are checked now, not at run time)."""
+    """Register ``recipe`` (its hyperparameters are checked now, not at run time), recording
+    the calling module as its ``module`` unless it names one."""
     recipe.resolve()
+    if not recipe.module:
+        recipe = dataclasses.replace(recipe, module=sys._getframe(1).f_globals["__name__"])
     book = _RECIPES.setdefault(recipe.model, {})
     if recipe.name in book:
         raise ValueError(f"recipe {recipe.model}/{recipe.name} registered twice")

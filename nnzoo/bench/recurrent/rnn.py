@@ -16,6 +16,9 @@
   training time and the parameter count beside it. The peer column is empty: karpathy/
   char-rnn's README states no loss for Tiny Shakespeare, so there is no published figure to
   put beside the row, and no other library is run on this split.
+- Full tier (``mr-10fold``, ``mr-10fold-attention``, lstm, bilstm, gru, bigru): the ``mr``
+  recipe over MR's 10 folds, without and with attention pooling
+  (:func:`nnzoo.bench.text.sentences.mr_cross_validation`).
 
 The quick tier runs single-threaded (:func:`~nnzoo.bench.runner.one_thread`); the full tier
 uses torch's default threads on the CPU, or the GPU when one is present.
@@ -26,30 +29,38 @@ from __future__ import annotations
 import statistics
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, cast
 
 import torch
 import torch.nn.functional as F
 
+from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread
+from nnzoo.bench.text.sentences import mr_cross_validation
 from nnzoo.core.config import build_optimizer
 from nnzoo.core.device import resolve_device
+from nnzoo.core.errors import InputError
 from nnzoo.core.loop import batch_slices, epoch_order
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
+from nnzoo.data.base import Splits
 from nnzoo.models import create
-from nnzoo.models.recurrent.rnn import n_parameters
+from nnzoo.models.recurrent.rnn import Recurrent, n_parameters
 from nnzoo.recipes import get_recipe
 from nnzoo.train.engine import Trainer, evaluate
 
 QUICK_EPOCHS = 2
 
 
-def _build(cell: str, hp: dict, splits, seed: int, device: torch.device):  # type: ignore[no-untyped-def]
+def _build(cell: str, hp: dict[str, Any], splits: Splits, seed: int, device: torch.device
+           ) -> Recurrent:
     seed_everything(seed)
-    return create(cell, **hp, sample_shape=splits.sample_shape, n_classes=splits.n_classes,
-                  vocab_size=splits.meta["vocab_size"]).to(device)
+    model = create(cell, **hp, sample_shape=splits.sample_shape, n_classes=splits.n_classes,
+                   vocab_size=splits.meta["vocab_size"])
+    return cast(Recurrent, model.to(device))
 
 
 def _quick(cell: str, quiet: bool) -> BenchResult:
@@ -61,12 +72,16 @@ def _quick(cell: str, quiet: bool) -> BenchResult:
     V = splits.meta["vocab_size"]
     with one_thread():
         warm = _build(cell, hp, splits, seed, device)  # allocator and kernels, timed by neither
-        x0, y0 = splits.train.X[:cfg.batch_size], splits.train.y[:cfg.batch_size]
+        X, Y = splits.train.X, targets(splits)
+        x0, y0 = X[:cfg.batch_size], Y[:cfg.batch_size]
         F.cross_entropy(warm(x0).flatten(0, 1), y0.flatten()).backward()
 
         hand = _build(cell, hp, splits, seed, device)  # the same initial weights
+        embed = hand.embedding
+        if embed is None:
+            raise InputError(f"{cell}'s excerpt recipe reads token ids; its model has no "
+                             "embedding")
         opt = build_optimizer(hand.parameters(), cfg)
-        X, Y = splits.train.X, splits.train.y
         slices = batch_slices(len(X), cfg.batch_size)
 
         def hand_epoch(epoch: int) -> float:
@@ -76,7 +91,7 @@ def _quick(cell: str, quiet: bool) -> BenchResult:
             for sl in slices:
                 idx = order[sl]
                 opt.zero_grad(set_to_none=True)
-                logits = hand.rnn(hand.embedding(X[idx]))[0]          # (B, T, H)
+                logits = hand.rnn(embed(X[idx]))[0]             # (B, T, H)
                 loss = F.cross_entropy(hand.head(logits).reshape(-1, V), Y[idx].reshape(-1))
                 loss.backward()
                 torch.nn.utils.clip_grad_norm_(hand.parameters(), cfg.grad_clip)
@@ -149,8 +164,34 @@ def full_tinyshakespeare(cell: str, quiet: bool = True, max_time: float | None =
                "scored_epoch": scored, "val_nats_per_char": val})
 
 
+def _quick_task(cell: str) -> Callable[[bool], BenchResult]:
+    def run(quiet: bool) -> BenchResult:
+        return _quick(cell, quiet)
+
+    return run
+
+
+def _full_task(cell: str) -> Callable[[bool], BenchResult]:
+    def run(quiet: bool) -> BenchResult:
+        return full_tinyshakespeare(cell, quiet)
+
+    return run
+
+
 for _cell in ("rnn", "lstm", "gru"):
-    bench_task(_cell, "quick", "excerpt")(
-        lambda quiet, c=_cell: _quick(c, quiet))  # type: ignore[misc]
-    bench_task(_cell, "full", "tinyshakespeare")(
-        lambda quiet, c=_cell: full_tinyshakespeare(c, quiet))  # type: ignore[misc]
+    bench_task(_cell, "quick", "excerpt")(_quick_task(_cell))
+    bench_task(_cell, "full", "tinyshakespeare")(_full_task(_cell))
+
+
+def _mr_task(cell: str, attention: bool) -> Callable[[bool], BenchResult]:
+    def run(quiet: bool) -> BenchResult:
+        return mr_cross_validation(cell, quiet, attention=attention)
+
+    return run
+
+
+# The sentence classifiers among the recurrent ids: MR, 10-fold, with and without attention
+# pooling (nnzoo.bench.text.sentences).
+for _cell in ("lstm", "bilstm", "gru", "bigru"):
+    bench_task(_cell, "full", "mr-10fold")(_mr_task(_cell, attention=False))
+    bench_task(_cell, "full", "mr-10fold-attention")(_mr_task(_cell, attention=True))

@@ -1,4 +1,5 @@
-"""Benchmarks of the sentence classifiers.
+"""Benchmarks of the sentence classifiers: the tasks they share, which each model's own bench
+module registers for its id (:func:`toy_sentiment`, :func:`mr_cross_validation`).
 
 - ``quick`` / ``toy-sentiment``: text-cnn, dynamic-cnn and clstm with their default recipes on
   the generated sentiment sentences, beside scikit-learn's ``LogisticRegression`` on bags of
@@ -24,14 +25,13 @@ import statistics
 from pathlib import Path
 from typing import Any
 
-from nnzoo.bench.runner import BenchResult, bench_task, peer_run, plots_dir, timed
+from nnzoo.bench.runner import BenchResult, peer_run, plots_dir, timed
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.models import create
 from nnzoo.models.text.common import plot_attention
 from nnzoo.recipes import get_recipe
-from nnzoo.recipes.text.sentences import MR_MODELS, RECURRENT
 from nnzoo.train.engine import Trainer, evaluate
 
 FOLDS_ENV = "NNZOO_MR_FOLDS"
@@ -65,7 +65,9 @@ def train_best(model_id: str, recipe: str, splits: Splits, overrides: dict[str, 
 
 # -- quick: the generated task beside a bag-of-n-grams logistic regression -------------------------
 
-def _toy(model_id: str, quiet: bool) -> BenchResult:
+def toy_sentiment(model_id: str, quiet: bool) -> BenchResult:
+    """``model_id``'s ``toy-sentiment`` recipe beside a bag-of-n-grams logistic regression on
+    the same generated sentences."""
     splits = load_dataset("toy-sentiment")
     ours, t_ours = timed(lambda: train_best(model_id, "toy-sentiment", splits, quiet=quiet))
     text = {k: [" ".join(s) for s in v] for k, v in splits.meta["sentences"].items()}
@@ -95,11 +97,6 @@ def _toy(model_id: str, quiet: bool) -> BenchResult:
         notes="the peer is a baseline of another kind, not the same model: it shows what the "
               "generated task asks beyond word counts",
         extra={"best_epoch": ours["best_epoch"]}, status=run.status)
-
-
-for _mid in ("text-cnn", "dynamic-cnn", "clstm"):
-    bench_task(_mid, "quick", "toy-sentiment")(
-        lambda quiet, _m=_mid: _toy(_m, quiet))
 
 
 # -- full: MR, 10-fold cross-validation ------------------------------------------------------------
@@ -146,11 +143,3 @@ def mr_cross_validation(model_id: str, quiet: bool, attention: bool = False) -> 
         extra={"fold_accuracy": dict(zip(map(str, folds), accs)), "best_epochs": epochs,
                "std": statistics.pstdev(accs) if len(accs) > 1 else 0.0,
                **({"attention_plot": plot} if plot else {})})
-
-
-for _mid in MR_MODELS:
-    bench_task(_mid, "full", "mr-10fold")(
-        lambda quiet, _m=_mid: mr_cross_validation(_m, quiet))
-    if _mid in RECURRENT:
-        bench_task(_mid, "full", "mr-10fold-attention")(
-            lambda quiet, _m=_mid: mr_cross_validation(_m, quiet, attention=True))

@@ -22,6 +22,8 @@
 - ``adding-attention`` (every id): the same with attention pooling over the steps (Yang et
   al. 2016); the plot ``attention.png`` shows where the model looks, which should be the two
   marked steps.
+- ``mr`` (lstm, bilstm, gru, bigru): the sentence classifier on MR, the set-up every sentence
+  classifier shares (:mod:`nnzoo.recipes.text.sentences`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,7 @@ from __future__ import annotations
 from nnzoo.data.chars import text_vocab
 from nnzoo.data.text import CHARS, shakespeare_excerpt
 from nnzoo.recipes.base import Recipe, add
+from nnzoo.recipes.text.sentences import recurrent_mr_recipe
 
 EXCERPT_VOCAB = text_vocab(shakespeare_excerpt())  # the 61 characters of the shipped excerpt
 FULL_VOCAB = CHARS                                  # the 65 characters of Tiny Shakespeare
@@ -82,3 +85,7 @@ for mid in ("rnn", "lstm", "gru", "birnn", "bilstm", "bigru"):
             metric="loss", higher_is_better=False,
             default=mid.startswith("bi") and not attention,
             dataset_args={"n": 2000, "seq_len": 30}))
+
+# The sentence classifiers among the recurrent ids: their MR recipe (nnzoo.recipes.text.sentences).
+for mid in ("lstm", "bilstm", "gru", "bigru"):
+    add(recurrent_mr_recipe(mid))

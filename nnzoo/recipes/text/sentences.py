@@ -1,5 +1,6 @@
-"""Recipes of the sentence classifiers: Kim's CNN, the DCNN, C-LSTM, and the recurrent
-classifiers on MR.
+"""Recipes of the sentence classifiers (Kim's CNN, the DCNN, C-LSTM, and the recurrent
+classifiers on MR): the set-up they share, which each model's own recipe module registers for
+its id (:func:`sentence_recipes`, :func:`recurrent_mr_recipe`).
 
 - ``<model>/toy-sentiment`` (default, offline): the generated sentiment sentences (negation,
   "but", "and"), 2,000 training sentences.
@@ -16,15 +17,16 @@ classifiers on MR.
     add ``--set embeddings_path=glove.840B.300d.txt vocab_path=vocab.txt [static=true]``.
   - ``dynamic-cnn/mr``: the paper's SST set-up (d = 48, widths 7/5, 6/14 maps, k_top 4).
   - ``clstm/mr``: the paper's set-up (300-d, width 3 x 150 maps, LSTM 150, dropout 0.5).
-  - ``lstm``, ``bilstm``, ``gru``, ``bigru`` ``/mr`` (when the recurrent models are
-    present): 300-d random vectors, one layer of 150 units (each direction), dropout 0.5;
+  - ``lstm``, ``bilstm``, ``gru``, ``bigru`` ``/mr`` (:mod:`nnzoo.recipes.recurrent.rnn`):
+    300-d random vectors, one layer of 150 units (each direction), dropout 0.5;
     ``--set attention=true`` adds attention pooling over the states.
 """
 
 from __future__ import annotations
 
-from nnzoo.models import implemented_ids
-from nnzoo.recipes.base import Recipe, add
+from typing import Any
+
+from nnzoo.recipes.base import Recipe
 
 #: Training of the MR recipes, one set-up for every model. The learning rate is Adam's
 #: default, fixed a priori (no rate was compared on any MR score); the number of epochs is left
@@ -36,40 +38,41 @@ MR_TRAIN = {"epochs": MR_EPOCHS, "batch_size": 50, "lr": 1e-3, "patience": 3,
             "eval_batch_size": 500}
 TOY_TRAIN = {"epochs": 8, "batch_size": 50, "lr": 5e-3}
 
-#: The MR set-up of each model (model config values).
-MR_MODELS: dict[str, dict[str, object]] = {
-    "text-cnn": {"embed_dim": 300, "filter_widths": (3, 4, 5), "n_filters": 100,
-                 "dropout": 0.5, "max_norm": 3.0},
-    "dynamic-cnn": {"embed_dim": 48, "widths": (7, 5), "maps": (6, 14), "k_top": 4,
-                    "dropout": 0.5},
-    "clstm": {"embed_dim": 300, "filter_width": 3, "n_filters": 150, "hidden_size": 150,
-              "dropout": 0.5},
-}
-RECURRENT = ("lstm", "bilstm", "gru", "bigru")
+#: The MR set-up of the recurrent classifiers (model config values), the same for each cell.
 RECURRENT_MR = {"task": "classify", "embed_dim": 300, "hidden_size": 150, "num_layers": 1,
                 "dropout": 0.5, "attention": False}
 
-_NAMES = {"text-cnn": "Kim's CNN-rand (widths 3/4/5 x 100, dropout 0.5, max-norm 3)",
-          "dynamic-cnn": "DCNN (d 48, widths 7/5, maps 6/14, k_top 4, folding)",
-          "clstm": "C-LSTM (width 3 x 150 maps, LSTM 150)"}
 
-for _m, _hp in MR_MODELS.items():
-    add(Recipe(_m, "toy-sentiment", "toy-sentiment",
-               f"{_NAMES[_m]} on generated sentiment sentences (offline), Adam 5e-3, batch 50, "
-               f"{TOY_TRAIN['epochs']} epochs", model_hp=dict(_hp), train=dict(TOY_TRAIN),
-               default=True))
-    add(Recipe(_m, "mr", "mr",
-               f"{_NAMES[_m]} on MR fold 0 of 10, Adam 1e-3, batch 50, up to {MR_EPOCHS} "
-               "epochs, early stopping (patience 3)", model_hp=dict(_hp), train=dict(MR_TRAIN),
-               dataset_args={"fold": 0}))
+def sentence_recipes(model: str, name: str, model_hp: dict[str, Any]) -> list[Recipe]:
+    """The two recipes of a sentence classifier: ``toy-sentiment`` (its default, offline) and
+    ``mr`` (fold 0 of MR), both with the model config values ``model_hp``.
 
-_present = set(implemented_ids())
-for _m in RECURRENT:
-    if _m in _present:
-        MR_MODELS[_m] = dict(RECURRENT_MR)
-        add(Recipe(_m, "mr", "mr",
-                   f"{_m} sentence classifier on MR fold 0 of 10: 300-d random vectors, "
-                   f"150 units, dropout 0.5, Adam 1e-3, batch 50, up to "
-                   f"{MR_EPOCHS} epochs (--set attention=true: attention pooling)",
-                   model_hp=dict(RECURRENT_MR), train=dict(MR_TRAIN),
-                   dataset_args={"fold": 0}))
+    Each model's recipe module registers them for its id
+    (``for r in sentence_recipes(...): add(r)``), so a new sentence classifier is one new file.
+
+    :param model: the model id.
+    :param name: what the model is, for the descriptions (``"C-LSTM (width 3 x 150 maps, LSTM
+        150)"``).
+    :param model_hp: the model's MR set-up (values of its config).
+    """
+    return [
+        Recipe(model, "toy-sentiment", "toy-sentiment",
+               f"{name} on generated sentiment sentences (offline), Adam 5e-3, batch 50, "
+               f"{TOY_TRAIN['epochs']} epochs", model_hp=dict(model_hp), train=dict(TOY_TRAIN),
+               default=True),
+        Recipe(model, "mr", "mr",
+               f"{name} on MR fold 0 of 10, Adam 1e-3, batch 50, up to {MR_EPOCHS} "
+               "epochs, early stopping (patience 3)", model_hp=dict(model_hp),
+               train=dict(MR_TRAIN), dataset_args={"fold": 0}),
+    ]
+
+
+def recurrent_mr_recipe(model: str) -> Recipe:
+    """The ``mr`` recipe of a recurrent classifier (lstm, bilstm, gru, bigru):
+    :data:`RECURRENT_MR` trained as every MR recipe (:data:`MR_TRAIN`)."""
+    return Recipe(model, "mr", "mr",
+                  f"{model} sentence classifier on MR fold 0 of 10: 300-d random vectors, "
+                  f"150 units, dropout 0.5, Adam 1e-3, batch 50, up to "
+                  f"{MR_EPOCHS} epochs (--set attention=true: attention pooling)",
+                  model_hp=dict(RECURRENT_MR), train=dict(MR_TRAIN),
+                  dataset_args={"fold": 0})
