@@ -30,7 +30,9 @@ from typing import Any
 import torch
 
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
-from nnzoo.models.text.crf import CRF, PAD_TAG, FeatureCRF, sequence_score
+from nnzoo.core.tags import PAD_TAG
+from nnzoo.models.text.crf import FeatureCRF
+from nnzoo.models.text.crf_layer import CRF, sequence_score
 
 
 def _peer_version() -> str:
