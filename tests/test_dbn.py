@@ -16,7 +16,8 @@ from nnzoo.core.config import TrainConfig
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.loop import optimize
 from nnzoo.models import create
-from nnzoo.models.energy.dbn import DBNClassifier, pretraining_set
+from nnzoo.models.energy.dbn import pretraining_set
+from nnzoo.models.energy.dbn_estimator import DBNClassifier
 
 
 def _digits(n: int = 400) -> tuple[torch.Tensor, torch.Tensor]:

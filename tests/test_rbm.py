@@ -10,7 +10,8 @@ import torch
 
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.energy.rbm import RBMTransformer, all_states
+from nnzoo.models.energy.rbm_estimator import RBMTransformer
+from nnzoo.models.energy.units import all_states
 
 
 def _tiny(d: int, h: int, visible: str = "bernoulli", std: float = 0.7, seed: int = 0):  # type: ignore[no-untyped-def]
