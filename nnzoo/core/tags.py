@@ -1,6 +1,10 @@
-"""The conventions of tagged sequences that the data (:mod:`nnzoo.data.conll`) and the taggers
-(:mod:`nnzoo.models.text`) share: the padding tag, the tag sets, the character alphabet and
-the BIO tag helpers.
+"""The conventions of tokenised text and tagged sequences that the data
+(:mod:`nnzoo.data.conll`, :mod:`nnzoo.data.sentences`) and the text models
+(:mod:`nnzoo.models.text`) share: the padding and unknown words, the padding tag, the tag
+sets, the character alphabet and the BIO tag helpers.
+
+Word ids: every vocabulary starts with :data:`PAD_TOKEN` (id :data:`PAD`, the padding at the
+end of a sentence) and :data:`UNK_TOKEN` (id :data:`UNK`, a word outside the vocabulary).
 
 Layout of the taggers' tensors: ``x`` (B, T, 1 + C) int64, ``x[..., 0]`` the word id (0
 padding, 1 unknown) and ``x[..., 1:]`` the character ids of that word (0 padding, 1 unknown,
@@ -18,6 +22,10 @@ from collections.abc import Sequence
 
 from nnzoo.core.errors import ConfigError, InputError
 
+#: Word ids of the padding token and of the unknown word.
+PAD, UNK = 0, 1
+#: The words of ids PAD and UNK, the first two of every vocabulary.
+PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
 #: Tag id at padded steps of targets and predictions (the cross-entropy ignore index).
 PAD_TAG = -100
 #: The character alphabet of the taggers: printable ASCII without whitespace; char id = 2 +
@@ -73,5 +81,5 @@ def check_bio_tags(tags: Sequence[str], what: str = "tags") -> list[str]:
     return types
 
 
-__all__ = ["ALPHABET", "PAD_TAG", "TOY_TAGS", "WNUT17_TAGS", "WNUT17_TYPES", "check_bio",
-           "check_bio_tags", "split_tag"]
+__all__ = ["ALPHABET", "PAD", "PAD_TAG", "PAD_TOKEN", "TOY_TAGS", "UNK", "UNK_TOKEN",
+           "WNUT17_TAGS", "WNUT17_TYPES", "check_bio", "check_bio_tags", "split_tag"]

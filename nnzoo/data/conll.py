@@ -31,7 +31,7 @@ type (``B-creative-work`` -> ``creative``); here the type is everything after th
 (``token gold guess`` per line).
 
 Tensors. :func:`encode` turns sentences into the taggers' layout (see
-:mod:`nnzoo.models.text.crf`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
+:mod:`nnzoo.core.tags`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
 1 unknown, lowercased words of the training split), ``X[..., 1:]`` the character ids (0
 padding, 1 unknown, 2 + index in :data:`ALPHABET`; words longer than C characters are cut);
 ``y`` (N, T) the tag ids, -100 at padded steps. ``Splits.meta`` holds ``vocab_size``,
@@ -51,14 +51,20 @@ from typing import Literal
 import torch
 
 from nnzoo.core.errors import ConfigError, InputError
-from nnzoo.core.tags import ALPHABET, PAD_TAG, TOY_TAGS, WNUT17_TAGS, check_bio, split_tag
+from nnzoo.core.tags import (
+    ALPHABET,
+    PAD_TAG,
+    PAD_TOKEN,
+    TOY_TAGS,
+    UNK_TOKEN,
+    WNUT17_TAGS,
+    check_bio,
+    split_tag,
+)
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.generated import _int
 from nnzoo.data.registry import register_dataset
 from nnzoo.data.sources import RemoteFile, Source, ensure
-
-#: Word ids 0 and 1.
-PAD, UNK = "<pad>", "<unk>"
 
 
 @dataclass
@@ -170,11 +176,12 @@ def check_sentences(sentences: Sequence[Sentence], tags: Sequence[str], name: st
 def build_vocabulary(sentences: Iterable[Sentence], min_count: int = 1, lower: bool = True
                      ) -> list[str]:
     """Words (id -> word) of ``sentences`` seen at least ``min_count`` times, most frequent
-    first (ties alphabetically), after :data:`PAD` and :data:`UNK`."""
+    first (ties alphabetically), after :data:`~nnzoo.core.tags.PAD_TOKEN` and
+    :data:`~nnzoo.core.tags.UNK_TOKEN`."""
     counts = Counter(w.lower() if lower else w for s in sentences for w in s.tokens)
     words = sorted((w for w, c in counts.items() if c >= min_count),
                    key=lambda w: (-counts[w], w))
-    return [PAD, UNK, *words]
+    return [PAD_TOKEN, UNK_TOKEN, *words]
 
 
 def char_ids(word: str, max_chars: int) -> list[int]:

@@ -39,7 +39,7 @@ from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.models import create
-from nnzoo.models.recurrent.rnn import n_parameters
+from nnzoo.models.recurrent.network import n_parameters
 from nnzoo.recipes import get_recipe
 from nnzoo.train.engine import Trainer, evaluate
 
