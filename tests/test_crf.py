@@ -25,7 +25,7 @@ from nnzoo.models.text.crf_layer import (
     viterbi_decode,
     viterbi_reference,
 )
-from nnzoo.models.text.tagger import chunk_counts, chunk_tables
+from nnzoo.models.text.scores import chunk_counts, chunk_tables
 
 
 def _random(B: int = 5, T: int = 4, K: int = 3, seed: int = 0, dtype: torch.dtype = torch.float64

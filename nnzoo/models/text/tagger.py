@@ -1,31 +1,28 @@
 """The base of the CRF taggers (:class:`~nnzoo.models.text.crf.FeatureCRF`,
 :class:`~nnzoo.models.text.bilstm_crf.BiLSTMCRF`): input checks, the CRF (or softmax) output
 layer, training by negative log-likelihood, Viterbi prediction and entity-level evaluation
-(conlleval's counts, computed on tensors).
+(conlleval's counts, computed on tensors by :mod:`nnzoo.models.text.scores`).
 
-Data layout of the taggers (:class:`SequenceTagger`, the
-conventions of :mod:`nnzoo.core.tags`): ``x`` (B, T, 1 + C) int64, ``x[..., 0]``
-the word id (0 = padding, 1 = unknown) and ``x[..., 1:]`` the character ids of that word
-(0 = padding, 1 = unknown, at most C characters, longer words truncated); tokens fill the first
-``L`` steps of each row (``L >= 1``), padding the rest. Targets ``y`` (B, T) int64 hold tag ids,
-:data:`PAD_TAG` (-100) at padded steps. Predictions use the same layout as ``y``.
+Data layout of the taggers (the conventions of :mod:`nnzoo.core.tags`): ``x`` (B, T, 1 + C)
+int64, ``x[..., 0]`` the word id (0 = padding, 1 = unknown) and ``x[..., 1:]`` the character
+ids of that word (0 = padding, 1 = unknown, at most C characters, longer words truncated);
+tokens fill the first ``L`` steps of each row (``L >= 1``), padding the rest. Targets ``y``
+(B, T) int64 hold tag ids, :data:`~nnzoo.core.tags.PAD_TAG` (-100) at padded steps. Predictions use the same layout as ``y``.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError
-from nnzoo.core.tags import PAD_TAG, check_bio_tags, split_tag
+from nnzoo.core.tags import PAD_TAG, check_bio_tags
 from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.text import tagger_plots
 from nnzoo.models.text.crf_layer import (
     CRF,
     lengths_from_mask,
@@ -33,67 +30,7 @@ from nnzoo.models.text.crf_layer import (
     sequence_score,
     viterbi_decode,
 )
-
-# -- entity-level scores on tensors -------------------------------------------------------------
-
-def chunk_tables(tags: Sequence[str]) -> tuple[torch.Tensor, torch.Tensor, list[str]]:
-    """For BIO ``tags``: the entity type id of each tag (-1 for ``O``), whether it is a ``B-``
-    tag, and the entity types (sorted, as conlleval lists them)."""
-    check_bio_tags(tags)
-    types = sorted({split_tag(t)[1] for t in tags if t != "O"})
-    typ = torch.tensor([types.index(split_tag(t)[1]) if t != "O" else -1 for t in tags])
-    is_b = torch.tensor([split_tag(t)[0] == "B" for t in tags])
-    return typ, is_b, types
-
-
-def chunk_counts(gold: torch.Tensor, pred: torch.Tensor, type_of: torch.Tensor,
-                 is_b: torch.Tensor, n_types: int) -> dict[str, torch.Tensor]:
-    """Entity counts of conlleval, vectorised, for BIO tag ids (B, T) (:data:`PAD_TAG` at
-    padded steps; each row is a sentence, and a sentence boundary ends every chunk).
-
-    conlleval's rules restricted to BIO: a chunk starts at a non-``O`` tag that is ``B-``, or
-    follows ``O``, or whose type differs from the previous tag's (so ``I-X`` after ``O`` starts a
-    chunk); it ends before ``O``, ``B-`` or a type change. A guessed chunk is correct when a
-    gold chunk has the same first token, last token and type.
-
-    :returns: ``tokens``, ``correct_tags`` (scalars), and per type (n_types,): ``correct``,
-        ``found_guessed``, ``found_gold``.
-    """
-    valid = gold != PAD_TAG                                                # (B, T)
-    T = gold.shape[1]
-    steps = torch.arange(T, device=gold.device)
-
-    def chunks(seq: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-        ids = torch.where(valid, seq, 0).clamp(0, len(type_of) - 1)
-        typ = torch.where(valid, type_of[ids], -1)                          # (B, T), -1 = O
-        b = is_b[ids] & valid
-        inside = typ >= 0
-        none = torch.full_like(typ[:, :1], -1)
-        prev = torch.cat([none, typ[:, :-1]], 1)
-        nxt = torch.cat([typ[:, 1:], none], 1)
-        nxt_b = torch.cat([b[:, 1:], torch.zeros_like(b[:, :1])], 1)
-        start = inside & (b | (prev != typ))                                # startOfChunk
-        end = inside & (nxt_b | (nxt != typ))                               # endOfChunk at t+1
-        # the step where the chunk containing t ends: the first end at or after t
-        at = torch.where(end, steps, T)
-        last = torch.flip(torch.cummin(torch.flip(at, [1]), 1).values, [1])
-        return start, typ, last
-
-    sg, tg, lg = chunks(gold.to(type_of.device))
-    sp, tp, lp = chunks(pred.to(type_of.device))
-    ok = sg & sp & (tg == tp) & (lg == lp)
-    count = lambda sel, typ: torch.bincount(typ[sel], minlength=n_types)  # noqa: E731
-    return {"tokens": valid.sum(), "correct_tags": ((gold == pred) & valid).sum(),
-            "correct": count(ok, tg), "found_guessed": count(sp, tp),
-            "found_gold": count(sg, tg)}
-
-
-def prf(correct: float, guessed: float, gold: float) -> tuple[float, float, float]:
-    """Precision, recall and F1 (fractions), 0 where undefined, as conlleval."""
-    p = correct / guessed if guessed else 0.0
-    r = correct / gold if gold else 0.0
-    return p, r, (2 * p * r / (p + r) if p + r else 0.0)
-
+from nnzoo.models.text.scores import chunk_counts, chunk_tables, prf
 
 # -- the taggers --------------------------------------------------------------------------------
 
@@ -263,43 +200,7 @@ class SequenceTagger(ZooModule):
     def visualize(self, out_dir: Path) -> list[Path]:
         """The learnt transition scores (CRF), and per-type precision / recall / F1 bars of
         the last evaluation (the test split after ``nnzoo train``)."""
-        out_dir = Path(out_dir)
-        paths = []
-        tags = list(self.config.tags)
-        if self.use_crf:
-            fig, ax = plots.subplots(figsize=(0.45 * len(tags) + 2.5,
-                                                  0.45 * len(tags) + 2))
-            w = self.crf.transitions.detach().float().cpu().numpy()
-            m = float(abs(w).max()) or 1.0
-            im = ax.imshow(w, cmap="RdBu_r", vmin=-m, vmax=m)
-            ax.set_xticks(range(len(tags)), tags, rotation=60, ha="right", fontsize=7)
-            ax.set_yticks(range(len(tags)), tags, fontsize=7)
-            ax.set_xlabel("to tag")
-            ax.set_ylabel("from tag")
-            fig.colorbar(im, ax=ax, fraction=0.046)
-            ax.set_title(f"{self.model_id}: transition scores A_ij", fontsize=9)
-            paths.append(plots.save(fig, out_dir / "transitions.png"))
-        scores = self.per_type_scores()
-        if scores:
-            names = list(scores)
-            vals = np.array([scores[n][:3] for n in names]) * 100          # (n_types, 3)
-            c = self.eval_counts
-            p, r, f1 = prf(*(float(c[k].sum()) for k in ("correct", "found_guessed",
-                                                          "found_gold")))
-            fig, ax = plots.subplots(figsize=(1.1 * len(names) + 2.5, 3.6))
-            xs = np.arange(len(names))
-            for i, (lab, col) in enumerate(zip(("precision", "recall", "F1"),
-                                               ("tab:blue", "tab:orange", "tab:green"))):
-                ax.bar(xs + (i - 1) * 0.27, vals[:, i], 0.27, label=lab, color=col)
-            ax.set_xticks(xs, [f"{n}\n({scores[n][3]})" for n in names], fontsize=8)
-            ax.set_ylabel("%")
-            ax.set_ylim(0, 100)
-            ax.legend(fontsize=8)
-            ax.grid(axis="y", alpha=0.3)
-            ax.set_title(f"{self.model_id}: entity scores by type (gold chunks in brackets); "
-                         f"overall P {100 * p:.1f} R {100 * r:.1f} F1 {100 * f1:.1f}", fontsize=9)
-            paths.append(plots.save(fig, out_dir / "entity_f1_by_type.png"))
-        return paths
+        return tagger_plots.plot_tagger(self, Path(out_dir))
 
 
-__all__ = ["SequenceTagger", "check_tagger_config", "chunk_counts", "chunk_tables", "prf"]
+__all__ = ["SequenceTagger", "check_tagger_config"]
