@@ -7,6 +7,7 @@ import math
 from typing import Any
 
 import numpy as np
+from sklearn.utils import Tags
 
 from nnzoo.core.device import resolve_device, small_work_threads
 from nnzoo.core.seed import isolated_rng, next_seed
@@ -71,6 +72,12 @@ class DBNClassifier(TorchClassifier):
         self.weight_decay = weight_decay
         self.seed = seed
         self.device = device
+
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags: the visible units are Bernoulli, so no value is negative."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = True
+        return tags
 
     def fit(self, X: Any, y: Any) -> DBNClassifier:
         """Pre-train on all of ``X`` (n_samples, n_features...), then fine-tune on ``(X, y)``."""

@@ -312,7 +312,7 @@ class RBM(ZooModule):
         self.check(x, finite=finite)
         v = x.flatten(1)
         if values and not self.gaussian:
-            check_unit_interval(v, f"{self.model_id} input")
+            check_unit_interval(v, f"{self.model_id} input", gaussian_option=True)
         return v
 
     @torch.no_grad()

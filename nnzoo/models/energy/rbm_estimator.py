@@ -8,16 +8,27 @@ from typing import Any
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
+from sklearn.utils import Tags
+from sklearn.utils.metaestimators import available_if
+from sklearn.utils.validation import check_array
 
 from nnzoo.core.config import require
 from nnzoo.core.device import resolve_device, small_work_threads
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order
 from nnzoo.core.seed import fresh_seed, isolated_rng, next_seed, sampling_rng
-from nnzoo.core.validation import as_tensor, check_input
+from nnzoo.core.validation import as_tensor
 from nnzoo.models.energy.rbm import RBM
 from nnzoo.models.energy.units import check_unit_interval
 from nnzoo.models.registry import create, register_estimator
+
+
+def _bernoulli_visible(est: RBMTransformer) -> bool:
+    """Whether the pseudo-log-likelihood applies (``score_samples``): Bernoulli visible units."""
+    if est.visible != "bernoulli":
+        raise AttributeError("score_samples (pseudo-log-likelihood) needs Bernoulli visible "
+                             "units; this RBM has Gaussian ones")
+    return True
 
 
 @register_estimator("rbm")
@@ -68,15 +79,33 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         self.vbias_init = vbias_init
         self.momentum_warmup = momentum_warmup
 
+    def __sklearn_tags__(self) -> Tags:
+        """scikit-learn's tags: Bernoulli visible units take no negative value, and the
+        features are float32 whatever the input's precision."""
+        tags = super().__sklearn_tags__()
+        tags.input_tags.positive_only = self.visible == "bernoulli"
+        if tags.transformer_tags is not None:
+            tags.transformer_tags.preserves_dtype = ["float32"]
+        return tags
+
     def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
-        X = as_tensor(X, "X")
-        if X.dim() != 2:
-            raise InputError(f"X must be 2-D (n_samples, n_features), got shape {tuple(X.shape)}")
-        check_input(X, (X.shape[1],) if fitting else (self.n_features_in_,), name="X",
-                    finite=True)
+        """``X`` checked by scikit-learn's ``check_array`` (numeric, real, dense, 2-D, finite,
+        at least one sample and one feature), its width against ``n_features_in_`` after
+        ``fit``, and its values in [0, 1] for Bernoulli visible units.
+
+        :raises InputError: naming what was expected.
+        """
+        try:
+            X = check_array(X, dtype="numeric", input_name="X")
+        except (TypeError, ValueError) as e:
+            raise InputError(" ".join(str(e).split())) from None
+        if not fitting and X.shape[1] != self.n_features_in_:
+            raise InputError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
+                             f"expecting {self.n_features_in_} features as input")
+        Xt = as_tensor(X, "X")
         if self.visible == "bernoulli":
-            check_unit_interval(X, "X")
-        return X
+            check_unit_interval(Xt, "X", gaussian_option=True)
+        return Xt
 
     def fit(self, X: Any, y: Any = None) -> RBMTransformer:
         """Train on ``X`` (n_samples, n_features); ``y`` is ignored."""
@@ -125,13 +154,12 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         X = self._check_X(X, fitting=False).to(self.model_.device)
         return self.model_.hidden_probs(X).cpu().numpy()
 
+    @available_if(_bernoulli_visible)
     @torch.no_grad()
     def score_samples(self, X: Any) -> np.ndarray:
-        """Pseudo-log-likelihood of each sample (one-bit estimate, like ``BernoulliRBM``)."""
+        """Pseudo-log-likelihood of each sample (one-bit estimate, like ``BernoulliRBM``);
+        Bernoulli visible units only (a Gaussian RBM has no such method)."""
         self._require_fitted()
-        if self.visible != "bernoulli":
-            raise InputError("score_samples (pseudo-log-likelihood) needs Bernoulli visible "
-                             "units; this RBM has Gaussian ones")
         X = self._check_X(X, fitting=False).to(self.model_.device)
         g = torch.Generator().manual_seed(next_seed(self.rng_))          # the bit to flip
         return self.model_.pseudo_log_likelihood(X, generator=g).cpu().numpy()

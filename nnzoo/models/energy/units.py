@@ -14,13 +14,20 @@ from nnzoo.core.errors import ConfigError, InputError
 EXACT_MAX = 22
 
 
-def check_unit_interval(v: torch.Tensor, name: str) -> None:
-    """Bernoulli visible units take values in [0, 1] (binary, or probabilities as soft data)."""
+def check_unit_interval(v: torch.Tensor, name: str, *, gaussian_option: bool = False) -> None:
+    """Bernoulli visible units take values in [0, 1] (binary, or probabilities as soft data).
+
+    :param v: the data.
+    :param name: what the error calls it.
+    :param gaussian_option: the model also offers Gaussian visible units (the RBM): the error
+        then suggests them.
+    :raises InputError: naming the range of the values.
+    """
     if v.numel() and (bool((v < 0).any()) or bool((v > 1).any())):
+        hint = ", or use visible='gaussian' on standardised data" if gaussian_option else ""
         raise InputError(
             f"{name} must hold values in [0, 1] for Bernoulli visible units, got values in "
-            f"[{float(v.min()):.4g}, {float(v.max()):.4g}] (scale the data to [0, 1], or use "
-            "visible='gaussian' on standardised data)")
+            f"[{float(v.min()):.4g}, {float(v.max()):.4g}] (scale the data to [0, 1]{hint})")
 
 
 def bernoulli(p: torch.Tensor) -> torch.Tensor:

@@ -7,7 +7,8 @@ Data layout of the taggers (the conventions of :mod:`nnzoo.core.tags`): ``x`` (B
 int64, ``x[..., 0]`` the word id (0 = padding, 1 = unknown) and ``x[..., 1:]`` the character
 ids of that word (0 = padding, 1 = unknown, at most C characters, longer words truncated);
 tokens fill the first ``L`` steps of each row (``L >= 1``), padding the rest. Targets ``y``
-(B, T) int64 hold tag ids, :data:`~nnzoo.core.tags.PAD_TAG` (-100) at padded steps. Predictions use the same layout as ``y``.
+(B, T) int64 hold tag ids, :data:`~nnzoo.core.tags.PAD_TAG` (-100) at padded steps.
+Predictions use the same layout as ``y``.
 """
 
 from __future__ import annotations
