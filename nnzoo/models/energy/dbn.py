@@ -34,6 +34,8 @@ pre-trained greedily. A caller that drives ``training_step`` itself may declare 
 :func:`pretraining_set`, or else the first step pre-trains on its own batch. A buffer flag
 ``pretrained`` records that it happened, so a checkpoint taken afterwards resumes into
 fine-tuning. :meth:`DBN.pretrain` can also be called directly on a data set.
+
+The scikit-learn classifier is in :mod:`~nnzoo.models.energy.dbn_estimator`.
 """
 
 from __future__ import annotations

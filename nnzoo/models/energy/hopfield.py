@@ -68,6 +68,11 @@ with the target (the clean pattern, or the prototype of the probe's class), the 
 probes recalled exactly, the final energy per unit, the sweeps taken and the fraction that
 converged. Recall is a deterministic function of the weights and the batch: the random orders
 and flips come from a private generator seeded with ``recall_seed`` at each call.
+
+Beside this file: the learning rules and the asynchronous recall loops in
+:mod:`~nnzoo.models.energy.hopfield_dynamics`, the capacity experiments in
+:mod:`~nnzoo.models.energy.hopfield_capacity`, the pictures in
+:mod:`~nnzoo.models.energy.hopfield_plots`.
 """
 
 from __future__ import annotations

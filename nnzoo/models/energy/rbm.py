@@ -51,6 +51,11 @@ visible units: the base is ``N(b, I)`` and ``log Z_A = H log 2 + D/2 log 2 pi``)
 Parameter names: the engine's ``TrainConfig`` owns ``lr``, ``momentum``, ``weight_decay`` and
 ``batch_size`` (for gradient-trained models); this model's own rule reads
 ``learning_rate``, ``momentum_coef`` and ``l2`` from its config instead.
+
+Beside this file: the scikit-learn transformer in :mod:`~nnzoo.models.energy.rbm_estimator`,
+the pictures in :mod:`~nnzoo.models.energy.rbm_plots`, log Z in
+:mod:`~nnzoo.models.energy.rbm_partition`, the unit helpers shared with the BM and
+the DBN in :mod:`~nnzoo.models.energy.units`.
 """
 
 from __future__ import annotations
@@ -67,8 +72,8 @@ from nnzoo.core.config import require
 from nnzoo.core.device import small_work_threads
 from nnzoo.core.errors import NotFittedError
 from nnzoo.models.base import Batch, ZooModule
-from nnzoo.models.energy import rbm_plots
-from nnzoo.models.energy.units import all_states, bernoulli, check_unit_interval
+from nnzoo.models.energy import rbm_partition, rbm_plots
+from nnzoo.models.energy.units import bernoulli, check_unit_interval
 from nnzoo.models.registry import register
 
 
@@ -391,21 +396,10 @@ class RBM(ZooModule):
 
     @torch.no_grad()
     def exact_log_partition(self) -> torch.Tensor:
-        """log Z by exact enumeration of 2^min(D, H) states (Gaussian: of the hidden states,
-        with the Gaussian integral done in closed form)."""
-        w, b, c = self.weight.double(), self.vbias.double(), self.hbias.double()
-        d, h = self.n_visible, self.config.n_hidden
-        if self.gaussian:
-            hs = all_states(h, w.device, torch.float64)                 # (2^H, H)
-            m = hs @ w                                                  # W^T h     (2^H, D)
-            # int exp(-|v-b|^2/2 + v.W^T h) dv = (2 pi)^(D/2) exp(b.W^T h + |W^T h|^2 / 2)
-            log_terms = hs @ c + m @ b + 0.5 * m.pow(2).sum(1)
-            return torch.logsumexp(log_terms, 0) + 0.5 * d * math.log(2 * math.pi)
-        if h <= d:                                                      # sum over h
-            hs = all_states(h, w.device, torch.float64)
-            return torch.logsumexp(hs @ c + F.softplus(torch.addmm(b, hs, w)).sum(1), 0)
-        vs = all_states(d, w.device, torch.float64)                     # sum over v
-        return torch.logsumexp(vs @ b + F.softplus(torch.addmm(c, vs, w.T)).sum(1), 0)
+        """log Z by exact enumeration of 2^min(D, H) states (see
+        :func:`~nnzoo.models.energy.rbm_partition.exact_log_partition`)."""
+        return rbm_partition.exact_log_partition(self.weight, self.vbias, self.hbias,
+                                                 self.gaussian)
 
     @torch.no_grad()
     def log_likelihood(self, v: torch.Tensor, log_z: torch.Tensor | float | None = None
@@ -429,48 +423,10 @@ class RBM(ZooModule):
         """
         work = n_runs * self.n_visible * self.config.n_hidden
         with small_work_threads(work if self.weight.device.type == "cpu" else 1 << 30):
-            return self._ais(n_runs, n_betas, base_vbias, generator)
+            return rbm_partition.ais_log_partition(self.weight, self.vbias, self.hbias,
+                                                   self.gaussian, n_runs, n_betas, base_vbias,
+                                                   generator)
 
-    def _ais(self, n_runs: int, n_betas: int, base_vbias: torch.Tensor | None,
-             generator: torch.Generator | None) -> tuple[float, float]:
-        dev = self.weight.device
-        w, b, c = self.weight.double(), self.vbias.double(), self.hbias.double()
-        d, h = self.n_visible, self.config.n_hidden
-        ba = torch.zeros(d, dtype=torch.float64, device=dev) if base_vbias is None \
-            else base_vbias.to(dev, torch.float64)
-
-        def rand(*shape: int) -> torch.Tensor:
-            return torch.rand(*shape, generator=generator, dtype=torch.float64).to(dev)
-
-        def log_p(v: torch.Tensor, beta: float) -> torch.Tensor:     # log p*_beta(v)  (R,)
-            soft = F.softplus(beta * torch.addmm(c, v, w.T)).sum(1)
-            if self.gaussian:
-                return -0.5 * (v - b).pow(2).sum(1) + soft
-            return (1 - beta) * (v @ ba) + beta * (v @ b) + soft
-
-        if self.gaussian:                                           # exact sample of N(b, I)
-            v = b + torch.randn(n_runs, d, generator=generator, dtype=torch.float64).to(dev)
-            log_za = h * math.log(2) + 0.5 * d * math.log(2 * math.pi)
-        else:
-            v = (rand(n_runs, d) < torch.sigmoid(ba)).double()
-            log_za = h * math.log(2) + float(F.softplus(ba).sum())
-        betas = torch.linspace(0, 1, n_betas + 1).tolist()
-        logw = torch.zeros(n_runs, dtype=torch.float64, device=dev)
-        for k in range(1, n_betas + 1):
-            beta = betas[k]
-            logw += log_p(v, beta) - log_p(v, betas[k - 1])
-            if k < n_betas:                                         # Gibbs step at beta_k
-                hp = torch.sigmoid(beta * torch.addmm(c, v, w.T))
-                hs = (rand(n_runs, h) < hp).double()
-                mean = (1 - beta) * ba + beta * torch.addmm(b, hs, w) if not self.gaussian \
-                    else b + beta * (hs @ w)
-                v = mean + torch.randn(n_runs, d, generator=generator, dtype=torch.float64
-                                       ).to(dev) if self.gaussian \
-                    else (rand(n_runs, d) < torch.sigmoid(mean)).double()
-        log_mean = torch.logsumexp(logw, 0) - math.log(n_runs)      # log mean(w)
-        rel = torch.exp(logw - log_mean)                            # w / mean(w)
-        stderr = float(rel.std() / math.sqrt(n_runs)) if n_runs > 1 else float("inf")
-        return float(log_za + log_mean), stderr
 
     # -- pictures ---------------------------------------------------------------------------
 
