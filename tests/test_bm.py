@@ -8,7 +8,7 @@ import torch
 
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.energy.rbm import all_states
+from nnzoo.models.energy.units import all_states
 
 
 def _tiny(v: int, h: int, std: float = 0.6, seed: int = 0, **hp):  # type: ignore[no-untyped-def]

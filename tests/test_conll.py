@@ -8,12 +8,9 @@ import pytest
 import torch
 
 from nnzoo.core.errors import InputError
+from nnzoo.core.tags import ALPHABET, TOY_TAGS, WNUT17_TAGS, check_bio
 from nnzoo.data.conll import (
-    CHARS,
-    TOY_TAGS,
-    WNUT17_TAGS,
     Sentence,
-    check_bio,
     conlleval,
     encode,
     format_report,
@@ -143,8 +140,8 @@ def test_encode_layout_and_errors() -> None:
                   max_len=5, max_chars=4)
     assert X.shape == (1, 5, 5) and y.shape == (1, 5)
     assert X[0, :, 0].tolist() == [2, 3, 1, 0, 0]
-    assert X[0, 0, 1:].tolist() == [2 + CHARS.index(c) for c in "Lond"]      # cut at 4
-    assert X[0, 1, 1:].tolist() == [2 + CHARS.index("i"), 2 + CHARS.index("s"), 0, 0]
+    assert X[0, 0, 1:].tolist() == [2 + ALPHABET.index(c) for c in "Lond"]      # cut at 4
+    assert X[0, 1, 1:].tolist() == [2 + ALPHABET.index("i"), 2 + ALPHABET.index("s"), 0, 0]
     assert y[0].tolist() == [3, 0, 0, -100, -100]
     with pytest.raises(InputError, match="empty"):
         encode([Sentence([], [])], words, TOY_TAGS, max_len=5, max_chars=4)
@@ -165,7 +162,7 @@ def test_toy_ner_is_seeded_and_consistent() -> None:
     assert torch.equal(a.train.X, b.train.X) and torch.equal(a.test.y, b.test.y)
     assert not torch.equal(a.train.y, c.train.y)
     assert a.task == "sequence" and a.n_classes == len(TOY_TAGS) and a.classes == TOY_TAGS
-    assert a.meta["vocab_size"] == len(a.meta["words"]) and a.meta["chars"] == CHARS
+    assert a.meta["vocab_size"] == len(a.meta["words"]) and a.meta["chars"] == ALPHABET
     tok = a.train.X[..., 0] != 0
     assert torch.equal(tok, a.train.y != -100)
     assert int(a.train.y.max()) < len(TOY_TAGS)

@@ -10,17 +10,14 @@ import pytest
 import torch
 
 from nnzoo.core.errors import ConfigError, InputError
-from nnzoo.data.conll import CHARS, conlleval, decode_tags
+from nnzoo.core.tags import PAD_TAG, TOY_TAGS
+from nnzoo.data.conll import conlleval, decode_tags
 from nnzoo.models import create
-from nnzoo.models.text.crf import (
-    ALPHABET,
+from nnzoo.models.text.crf import CRFConfig
+from nnzoo.models.text.crf_layer import (
     CRF,
     FORBIDDEN,
-    PAD_TAG,
-    TOY_TAGS,
     bio_constraints,
-    chunk_counts,
-    chunk_tables,
     log_partition,
     log_partition_reference,
     sequence_score,
@@ -28,6 +25,7 @@ from nnzoo.models.text.crf import (
     viterbi_decode,
     viterbi_reference,
 )
+from nnzoo.models.text.scores import chunk_counts, chunk_tables
 
 
 def _random(B: int = 5, T: int = 4, K: int = 3, seed: int = 0, dtype: torch.dtype = torch.float64
@@ -210,8 +208,13 @@ def _toy(model_id: str, **hp: object):  # type: ignore[no-untyped-def]
     return m, s
 
 
-def test_alphabets_agree() -> None:
-    assert ALPHABET == CHARS
+def test_taggers_read_the_characters_the_data_encodes() -> None:
+    """The character ids the NER data writes are those the feature CRF's case and affix
+    features decode (both read nnzoo.core.tags.ALPHABET)."""
+    from nnzoo.data import load_dataset
+
+    s = load_dataset("toy-ner", n=8, n_val=4, n_test=4)
+    assert s.meta["chars"] == CRFConfig().alphabet
 
 
 @pytest.mark.parametrize("model_id,hp", [("crf", {}), ("bilstm-crf", {"char_encoder": "lstm"}),

@@ -16,7 +16,8 @@ from nnzoo.core.config import TrainConfig
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.loop import optimize
 from nnzoo.models import create
-from nnzoo.models.energy.dbn import DBNClassifier, pretraining_set
+from nnzoo.models.energy.dbn import pretraining_set
+from nnzoo.models.energy.dbn_estimator import DBNClassifier
 
 
 def _digits(n: int = 400) -> tuple[torch.Tensor, torch.Tensor]:
@@ -195,3 +196,33 @@ def test_predicting_or_sampling_before_fitting_is_one_clear_error() -> None:
 def test_layer_width_below_one_is_one_clear_error(hidden: tuple[int, ...]) -> None:
     with pytest.raises(ConfigError, match="hidden"):
         create("dbn", hidden=hidden)
+
+
+def test_range_error_suggests_only_what_the_dbn_offers() -> None:
+    """The DBN has Bernoulli visible units only: its range error does not point to Gaussian
+    units (the RBM's error does)."""
+    from nnzoo.models.energy.rbm_estimator import RBMTransformer
+
+    X, y = np.full((4, 3), 2.0), np.array([0, 1, 0, 1])
+    with pytest.raises(InputError, match=r"\[0, 1\]") as e:
+        DBNClassifier(hidden=(4,)).fit(X, y)
+    assert "gaussian" not in str(e.value)
+    with pytest.raises(InputError, match="visible='gaussian'"):
+        RBMTransformer(n_components=2).fit(X)
+
+
+def test_classifier_clones_and_fits_in_a_pipeline() -> None:
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    est = DBNClassifier(hidden=(6,), pretrain_epochs=1, epochs=3, batch_size=8, seed=2)
+    c = clone(est)
+    assert c.get_params() == est.get_params() and not hasattr(c, "model_")
+    c.set_params(hidden=(5, 4), lr=0.05)
+    assert c.hidden == (5, 4) and est.hidden == (6,)
+    rng = np.random.default_rng(0)
+    X = rng.normal(size=(40, 5)) * 3                       # MinMaxScaler maps it into [0, 1]
+    y = (X[:, 0] > 0).astype(int)
+    pipe = make_pipeline(MinMaxScaler(), est).fit(X, y)
+    assert pipe.predict(X).shape == (40,) and set(pipe.predict(X)) <= {0, 1}
+    assert pipe.predict_proba(X).shape == (40, 2)

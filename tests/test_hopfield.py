@@ -18,18 +18,15 @@ from hypothesis import strategies as st
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.io import load_checkpoint, save_checkpoint
 from nnzoo.models import create
-from nnzoo.models.energy.hopfield import (
-    Hopfield,
-    HopfieldConfig,
+from nnzoo.models.energy.hopfield import Hopfield, HopfieldConfig
+from nnzoo.models.energy.hopfield_capacity import capacity_curve, critical_load, random_pm1
+from nnzoo.models.energy.hopfield_dynamics import (
     binarize,
-    capacity_curve,
-    critical_load,
     flip_bits,
     hebbian_weights,
-    plot_capacity,
-    random_pm1,
     storkey_update,
 )
+from nnzoo.models.energy.hopfield_plots import plot_capacity
 
 
 def _net(n: int = 64, **kw) -> Hopfield:  # type: ignore[no-untyped-def]

@@ -10,7 +10,8 @@ import torch
 
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.energy.rbm import RBMTransformer, all_states
+from nnzoo.models.energy.rbm_estimator import RBMTransformer
+from nnzoo.models.energy.units import all_states
 
 
 def _tiny(d: int, h: int, visible: str = "bernoulli", std: float = 0.7, seed: int = 0):  # type: ignore[no-untyped-def]
@@ -154,8 +155,21 @@ def test_sampling_and_transforming_before_fitting_are_errors() -> None:
 
 def test_transformer_rejects_wrong_width() -> None:
     t = RBMTransformer(n_components=3, n_iter=1, random_state=0).fit(np.zeros((20, 4)))
-    with pytest.raises(InputError, match="shape"):
+    with pytest.raises(InputError, match="X has 5 features, but RBMTransformer is expecting 4"):
         t.transform(np.zeros((2, 5)))
+    with pytest.raises(InputError, match="Expected 2D array"):
+        t.transform(np.zeros(4))
+    with pytest.raises(InputError, match="Complex data not supported"):
+        t.transform(np.zeros((2, 4), dtype=complex))
+
+
+def test_score_samples_exists_for_bernoulli_visible_units_only() -> None:
+    g = RBMTransformer(n_components=2, n_iter=1, visible="gaussian", random_state=0)
+    assert not hasattr(g, "score_samples")
+    with pytest.raises(AttributeError, match="has no attribute 'score_samples'") as e:
+        g.score_samples(np.zeros((2, 4)))
+    assert "needs Bernoulli visible units" in str(e.value.__cause__)
+    assert hasattr(RBMTransformer(), "score_samples")
 
 
 # -- scikit-learn API --------------------------------------------------------------------------
@@ -283,3 +297,36 @@ def test_visible_bias_init_and_momentum_warmup() -> None:
     # the first two updates run at momentum 0.5, then 0.9 takes over
     torch.testing.assert_close(run(0.9, 2, 2), run(0.5, 0, 2))
     assert not torch.allclose(run(0.9, 2, 3), run(0.5, 0, 3))
+
+
+def test_gaussian_transformer_passes_scikit_learn_estimator_checks() -> None:
+    """scikit-learn's API checks, on the Gaussian RBM: its generated data (normal values,
+    negative ones) is what Gaussian visible units take, while Bernoulli visible units reject
+    anything outside [0, 1], so most checks cannot apply to them (and to the DBN)."""
+    from sklearn.utils.estimator_checks import check_estimator
+
+    check_estimator(
+        RBMTransformer(n_components=3, n_iter=2, visible="gaussian", random_state=0),
+        expected_failed_checks={
+            "check_dtype_object": "an object array holding a dict is one InputError (a "
+                                  "ValueError, nnzoo's bad-input error), not a TypeError",
+            "check_transformers_unfitted": "nnzoo's NotFittedError is a RuntimeError, neither "
+                                           "scikit-learn's AttributeError nor ValueError",
+        })
+
+
+def test_transformer_clones_and_fits_in_a_pipeline() -> None:
+    from sklearn.base import clone
+    from sklearn.pipeline import make_pipeline
+    from sklearn.preprocessing import MinMaxScaler
+
+    t = RBMTransformer(n_components=3, n_iter=2, batch_size=5, random_state=1)
+    c = clone(t)
+    assert c.get_params() == t.get_params() and not hasattr(c, "model_")
+    c.set_params(n_components=4)
+    assert c.get_params()["n_components"] == 4 and t.n_components == 3
+    X = np.random.default_rng(0).normal(size=(30, 5)) * 10   # scaled into [0, 1] by the pipe
+    pipe = make_pipeline(MinMaxScaler(), t).fit(X)
+    assert pipe.transform(X).shape == (30, 3)
+    assert np.array_equal(pipe.transform(X), make_pipeline(MinMaxScaler(), clone(t)).fit(X)
+                          .transform(X))                      # random_state fixes the fit

@@ -17,15 +17,15 @@ from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data import load_dataset
 from nnzoo.data.chars import decode, encode, text_vocab, tinyshakespeare_chars
 from nnzoo.models import create
-from nnzoo.models.recurrent.rnn import (
+from nnzoo.models.recurrent.cells import (
     FUSED,
     detach_state,
     elman_cell,
     gru_cell,
     lstm_cell,
-    n_parameters,
     reference_unroll,
 )
+from nnzoo.models.recurrent.network import n_parameters
 
 CELL_IDS = {"rnn": ("rnn", "birnn"), "lstm": ("lstm", "bilstm"), "gru": ("gru", "bigru")}
 

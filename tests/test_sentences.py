@@ -18,8 +18,9 @@ from nnzoo.core.loop import optimize
 from nnzoo.data import load_dataset
 from nnzoo.data.sentences import clean_str, load_mr, load_sst1, load_sst2, mr_folds, save_vocab
 from nnzoo.models import create
-from nnzoo.models.text.common import plot_attention, pretrained_matrix, read_word_vectors
 from nnzoo.models.text.dynamic_cnn import RowConv, dynamic_k, kmax_pool
+from nnzoo.models.text.embeddings import pretrained_matrix, read_word_vectors
+from nnzoo.models.text.sentence_plots import plot_attention
 from nnzoo.models.text.text_cnn import max_over_time
 
 IDS = ("text-cnn", "dynamic-cnn", "clstm")

@@ -31,9 +31,9 @@ type (``B-creative-work`` -> ``creative``); here the type is everything after th
 (``token gold guess`` per line).
 
 Tensors. :func:`encode` turns sentences into the taggers' layout (see
-:mod:`nnzoo.models.text.crf`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
+:mod:`nnzoo.core.tags`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
 1 unknown, lowercased words of the training split), ``X[..., 1:]`` the character ids (0
-padding, 1 unknown, 2 + index in :data:`CHARS`; words longer than C characters are cut);
+padding, 1 unknown, 2 + index in :data:`ALPHABET`; words longer than C characters are cut);
 ``y`` (N, T) the tag ids, -100 at padded steps. ``Splits.meta`` holds ``vocab_size``,
 ``words`` (id -> word), ``tags`` and ``chars``.
 """
@@ -42,7 +42,6 @@ from __future__ import annotations
 
 import random
 import re
-import string
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
@@ -52,22 +51,20 @@ from typing import Literal
 import torch
 
 from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.tags import (
+    ALPHABET,
+    PAD_TAG,
+    PAD_TOKEN,
+    TOY_TAGS,
+    UNK_TOKEN,
+    WNUT17_TAGS,
+    check_bio,
+    split_tag,
+)
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.generated import _int
 from nnzoo.data.registry import register_dataset
 from nnzoo.data.sources import RemoteFile, Source, ensure
-
-#: Characters with their own id (2 + index): printable ASCII without whitespace.
-CHARS = string.ascii_letters + string.digits + string.punctuation
-#: Tag id of padded steps.
-PAD_TAG = -100
-#: Word ids 0 and 1.
-PAD, UNK = "<pad>", "<unk>"
-#: Entity types of WNUT-17, and its tag set (ids in this order).
-WNUT17_TYPES = ("corporation", "creative-work", "group", "location", "person", "product")
-WNUT17_TAGS = ("O", *(f"{p}-{t}" for t in WNUT17_TYPES for p in ("B", "I")))
-#: The tag set of the toy task.
-TOY_TAGS = ("O", "B-PER", "I-PER", "B-LOC", "I-LOC", "B-ORG", "I-ORG")
 
 
 @dataclass
@@ -176,31 +173,21 @@ def check_sentences(sentences: Sequence[Sentence], tags: Sequence[str], name: st
                              f"{list(tags)}")
 
 
-def check_bio(tags: Sequence[str]) -> None:
-    """A BIO tag set: ``O``, and ``B-X`` / ``I-X`` with a type X.
-
-    :raises InputError: naming the first tag that is not BIO.
-    """
-    for t in tags:
-        prefix, _, typ = t.partition("-")
-        if t != "O" and (prefix not in ("B", "I") or not typ):
-            raise InputError(f"tag {t!r} is not a BIO tag ('O', 'B-X' or 'I-X')")
-
-
 def build_vocabulary(sentences: Iterable[Sentence], min_count: int = 1, lower: bool = True
                      ) -> list[str]:
     """Words (id -> word) of ``sentences`` seen at least ``min_count`` times, most frequent
-    first (ties alphabetically), after :data:`PAD` and :data:`UNK`."""
+    first (ties alphabetically), after :data:`~nnzoo.core.tags.PAD_TOKEN` and
+    :data:`~nnzoo.core.tags.UNK_TOKEN`."""
     counts = Counter(w.lower() if lower else w for s in sentences for w in s.tokens)
     words = sorted((w for w, c in counts.items() if c >= min_count),
                    key=lambda w: (-counts[w], w))
-    return [PAD, UNK, *words]
+    return [PAD_TOKEN, UNK_TOKEN, *words]
 
 
 def char_ids(word: str, max_chars: int) -> list[int]:
-    """Character ids of ``word`` (2 + index in :data:`CHARS`, 1 for others), cut at
+    """Character ids of ``word`` (2 + index in :data:`ALPHABET`, 1 for others), cut at
     ``max_chars`` and padded with 0."""
-    ids = [2 + CHARS.index(c) if c in CHARS else 1 for c in word[:max_chars]]
+    ids = [2 + ALPHABET.index(c) if c in ALPHABET else 1 for c in word[:max_chars]]
     return ids + [0] * (max_chars - len(ids))
 
 
@@ -254,15 +241,10 @@ def make_splits(name: str, train: Sequence[Sentence], val: Sequence[Sentence],
     return Splits(name, enc["train"], enc["val"], enc["test"], "sequence", len(tags),
                   (T, 1 + max_chars), tuple(tags), description,
                   meta={"vocab_size": len(words), "words": words, "tags": tuple(tags),
-                        "chars": CHARS, "lower": lower})
+                        "chars": ALPHABET, "lower": lower})
 
 
 # -- conlleval ---------------------------------------------------------------------------------
-
-def _split(tag: str) -> tuple[str, str]:
-    prefix, _, typ = tag.partition("-")
-    return prefix, typ
-
 
 def end_of_chunk(prev_tag: str, tag: str, prev_type: str, typ: str) -> bool:
     """conlleval's ``endOfChunk``: does a chunk end between the previous token and this one?"""
@@ -332,8 +314,8 @@ def conlleval_rows(rows: Iterable[tuple[str, str] | None]) -> ChunkScores:
     last_c, last_g, last_ct, last_gt = "O", "O", "", ""
     for row in [*rows, None]:
         boundary = row is None
-        c, ct = _split(row[0]) if row else ("O", "")
-        g, gt = _split(row[1]) if row else ("O", "")
+        c, ct = split_tag(row[0]) if row else ("O", "")
+        g, gt = split_tag(row[1]) if row else ("O", "")
         end_c = end_of_chunk(last_c, c, last_ct, ct)
         end_g = end_of_chunk(last_g, g, last_gt, gt)
         if in_correct:
@@ -554,8 +536,7 @@ register_dataset("toy-ner", toy_ner,
                  description="generated NER sentences: people, places, organisations (BIO)")
 
 
-__all__ = ["CHARS", "ChunkScores", "PAD_TAG", "Sentence", "TOY_TAGS", "WNUT17", "WNUT17_TAGS",
-           "build_vocabulary", "char_ids", "check_bio", "check_sentences", "conlleval",
-           "conlleval_rows", "decode_tags", "encode", "end_of_chunk", "format_report",
+__all__ = ["ChunkScores", "Sentence", "WNUT17", "build_vocabulary", "char_ids", "check_sentences",
+           "conlleval", "conlleval_rows", "decode_tags", "encode", "end_of_chunk", "format_report",
            "load_wnut17", "make_splits", "parse_conll", "parse_report", "read_conll",
            "read_conlleval_input", "start_of_chunk", "toy_ner", "write_conlleval_input"]

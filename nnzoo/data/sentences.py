@@ -48,13 +48,13 @@ import numpy as np
 import torch
 
 from nnzoo.core.errors import ConfigError, DataMissingError, InputError
+from nnzoo.core.tags import PAD_TOKEN, UNK_TOKEN
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.generated import _int
 from nnzoo.data.registry import register_dataset
 from nnzoo.data.root import data_root
 from nnzoo.data.sources import RemoteFile, Source, ensure
 
-PAD_TOKEN, UNK_TOKEN = "<pad>", "<unk>"
 MR_SPLIT_SEED = 3435  # the seed of Kim's process_data.py, reused for the fixed permutation
 
 _KIM = "https://raw.githubusercontent.com/yoonkim/CNN_sentence/" \

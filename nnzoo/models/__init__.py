@@ -24,8 +24,8 @@ import_submodules(__name__, skip=("base", "registry", "sklearn_api"))
 from nnzoo.models.classic.markov_chain import MarkovChain  # noqa: E402
 from nnzoo.models.classic.markov_text import MarkovText  # noqa: E402
 from nnzoo.models.classic.som import SOM, SOMClassifier  # noqa: E402
-from nnzoo.models.energy.dbn import DBNClassifier  # noqa: E402
-from nnzoo.models.energy.rbm import RBMTransformer  # noqa: E402
+from nnzoo.models.energy.dbn_estimator import DBNClassifier  # noqa: E402
+from nnzoo.models.energy.rbm_estimator import RBMTransformer  # noqa: E402
 from nnzoo.models.feedforward.elm import ELMClassifier, ELMRegressor  # noqa: E402
 from nnzoo.models.kernel.rbf_net import RBFNetClassifier, RBFNetRegressor  # noqa: E402
 from nnzoo.models.kernel.svm import SVMClassifier  # noqa: E402

@@ -5,7 +5,7 @@ The run's model is rebuilt and its last checkpoint loaded
 (``Splits.meta["vocab"]``). The prime text is encoded (a character outside the vocabulary is
 one :class:`~nnzoo.core.errors.InputError` that names it), read by the network, and ``length``
 characters are drawn one at a time with the model's
-:meth:`~nnzoo.models.recurrent.rnn.Recurrent.generate` (temperature, top-k, seed), as char-rnn's
+:meth:`~nnzoo.models.recurrent.network.Recurrent.generate` (temperature, top-k, seed), as char-rnn's
 ``sample.lua`` does.
 """
 

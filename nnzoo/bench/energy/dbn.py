@@ -161,7 +161,7 @@ def _compare(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray,
              task: str, hidden: tuple[int, ...], pretrain_lr: float, pretrain_epochs: int,
              pretrain_batch: int, lr: float, momentum: float, epochs: int, batch_size: int,
              budget: str, device: str = "cpu") -> BenchResult:
-    from nnzoo.models.energy.dbn import DBNClassifier
+    from nnzoo.models.energy.dbn_estimator import DBNClassifier
 
     ours = DBNClassifier(hidden=hidden, activation="sigmoid", dropout=0.0,
                          pretrain_lr=pretrain_lr, pretrain_epochs=pretrain_epochs,

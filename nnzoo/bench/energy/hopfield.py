@@ -22,11 +22,10 @@ from __future__ import annotations
 
 import time
 
-import torch
-
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.models.energy.hopfield import (
-    AGS_CRITICAL_LOAD,
+from nnzoo.core.device import one_thread
+from nnzoo.models.energy.hopfield import AGS_CRITICAL_LOAD
+from nnzoo.models.energy.hopfield_capacity import (
     CLASSIC_LOADS,
     MODERN_LOADS,
     capacity_curve,
@@ -49,9 +48,7 @@ def capacity_bench(tier: str, n_units: int, trials: int, quiet: bool = True) -> 
     # recall is a long chain of small tensor operations (a few per flip): on CPU, one
     # intra-op thread is as fast as several and immune to oversubscription (a busy machine
     # made two threads ten times slower)
-    threads = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
+    with one_thread():
         hebb, t_hebb = curve(rule="hebbian")
         if not quiet:
             print(f"  hebbian: {t_hebb:.1f} s", flush=True)
@@ -59,8 +56,6 @@ def capacity_bench(tier: str, n_units: int, trials: int, quiet: bool = True) -> 
         if not quiet:
             print(f"  storkey: {t_stork:.1f} s", flush=True)
         modern, t_modern = curve(variant="modern", loads=MODERN_LOADS)
-    finally:
-        torch.set_num_threads(threads)
     a_hebb, a_stork = critical_load(hebb, THRESHOLD), critical_load(stork, THRESHOLD)
     m_modern = min(r["overlap"] for r in modern)
     stork_txt = (f"{a_stork:.3f}" if a_stork is not None

@@ -59,7 +59,7 @@ def _rbm_pipeline(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.nda
     from sklearn.exceptions import ConvergenceWarning
     from sklearn.linear_model import LogisticRegression
 
-    from nnzoo.models.energy.rbm import RBMTransformer
+    from nnzoo.models.energy.rbm_estimator import RBMTransformer
 
     def score(rbm: Any) -> float:
         clf = LogisticRegression(C=C, max_iter=10000)
@@ -120,7 +120,7 @@ def rbm_mnist(quiet: bool) -> BenchResult:
     from sklearn.linear_model import LogisticRegression
 
     from nnzoo.data import load_dataset
-    from nnzoo.models.energy.rbm import RBMTransformer
+    from nnzoo.models.energy.rbm_estimator import RBMTransformer
     from nnzoo.recipes import get_recipe
 
     s = load_dataset("mnist")

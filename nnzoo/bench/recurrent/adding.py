@@ -35,7 +35,7 @@ from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.models import create
-from nnzoo.models.recurrent.rnn import Recurrent, n_parameters
+from nnzoo.models.recurrent.network import Recurrent, n_parameters
 from nnzoo.recipes import get_recipe
 from nnzoo.train.engine import Trainer, evaluate
 

@@ -2,7 +2,7 @@
 BiLSTM-softmax tagger.
 
 - ``crf`` quick ``nll-b64-t50-k20``: the log-likelihood of a batch of 64 sequences of 25 to
-  50 steps (masked), 20 tags, and its gradient, by ``nnzoo.models.text.crf.CRF`` and
+  50 steps (masked), 20 tags, and its gradient, by ``nnzoo.models.text.crf_layer.CRF`` and
   ``torchcrf.CRF`` holding the same transition, start and end scores, on the same
   emissions and tags (float32). Quality: the summed log-likelihood (the same number);
   time: median of forward + backward over many repetitions, interleaved. ``extra`` holds the
@@ -30,7 +30,9 @@ from typing import Any
 import torch
 
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
-from nnzoo.models.text.crf import CRF, PAD_TAG, FeatureCRF, sequence_score
+from nnzoo.core.tags import PAD_TAG
+from nnzoo.models.text.crf import FeatureCRF
+from nnzoo.models.text.crf_layer import CRF, sequence_score
 
 
 def _peer_version() -> str:

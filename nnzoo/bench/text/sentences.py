@@ -30,7 +30,7 @@ from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.models import create
-from nnzoo.models.text.common import plot_attention
+from nnzoo.models.text.sentence_plots import plot_attention
 from nnzoo.recipes import get_recipe
 from nnzoo.train.engine import Trainer, evaluate
 

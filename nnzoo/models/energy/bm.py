@@ -46,9 +46,10 @@ import torch
 
 from nnzoo.core import plots
 from nnzoo.core.config import require
+from nnzoo.core.device import small_work_threads
 from nnzoo.core.errors import ConfigError, NotFittedError
 from nnzoo.models.base import Batch, ZooModule
-from nnzoo.models.energy.rbm import all_states, check_unit_interval, small_work_threads
+from nnzoo.models.energy.units import all_states, check_unit_interval
 from nnzoo.models.registry import register
 
 #: Largest machine (visible + hidden units) whose states are enumerated exactly.

@@ -34,6 +34,8 @@ pre-trained greedily. A caller that drives ``training_step`` itself may declare 
 :func:`pretraining_set`, or else the first step pre-trains on its own batch. A buffer flag
 ``pretrained`` records that it happened, so a checkpoint taken afterwards resumes into
 fine-tuning. :meth:`DBN.pretrain` can also be called directly on a data set.
+
+The scikit-learn classifier is in :mod:`~nnzoo.models.energy.dbn_estimator`.
 """
 
 from __future__ import annotations
@@ -44,25 +46,20 @@ import math
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 import torch
 from torch import nn
 
 from nnzoo.core import plots
 from nnzoo.core.config import require
-from nnzoo.core.device import resolve_device
+from nnzoo.core.device import small_work_threads
 from nnzoo.core.errors import NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order
-from nnzoo.core.seed import isolated_rng, next_seed
 from nnzoo.models.base import Batch, Classifier
-from nnzoo.models.energy.rbm import RBM, RBMConfig, check_unit_interval, small_work_threads
-from nnzoo.models.registry import register, register_estimator
-from nnzoo.models.sklearn_api import TorchClassifier
-
-#: Fine-tuning work (multiply-adds per forward pass) below which it runs on one thread.
-FINETUNE_ONE_THREAD = 1 << 24
+from nnzoo.models.energy.rbm import RBM, RBMConfig
+from nnzoo.models.energy.units import check_unit_interval
+from nnzoo.models.registry import register
 
 #: The data set the first training step pre-trains on (see :func:`pretraining_set`).
 _PRETRAIN_SET: contextvars.ContextVar[tuple[torch.Tensor, int] | None] = \
@@ -292,91 +289,4 @@ class DBN(Classifier):
         return out
 
 
-# -- scikit-learn API ---------------------------------------------------------------------------
-
-class DBNClassifier(TorchClassifier):
-    """Deep belief network classifier (see :mod:`nnzoo.models.energy.dbn`), scikit-learn style.
-
-    ``fit`` pre-trains the RBM stack greedily on the whole of ``X`` (values in [0, 1]), then
-    fine-tunes by backprop over shuffled minibatches.
-
-    :param hidden: width of each hidden layer.
-    :param activation: ``sigmoid`` or ``relu`` units in the fine-tuned net.
-    :param dropout: dropout after each hidden layer during fine-tuning.
-    :param pretrain_epochs: RBM epochs per layer.
-    :param pretrain_lr: the RBMs' learning rate.
-    :param pretrain_batch: the RBMs' minibatch size.
-    :param k: Gibbs steps per RBM update.
-    :param persistent: persistent CD instead of CD-k.
-    :param epochs: fine-tuning passes over the data.
-    :param batch_size: fine-tuning minibatch size.
-    :param lr: fine-tuning learning rate.
-    :param optimizer: ``sgd``, ``adam`` or ``adamw``.
-    :param momentum: SGD momentum.
-    :param weight_decay: L2 penalty in fine-tuning.
-    :param scheduler: fine-tuning learning-rate schedule: ``none``, ``cosine``, ``step``,
-        ``onecycle`` (as :class:`~nnzoo.core.config.TrainConfig`).
-    :param seed: seeds initialisation, pre-training and shuffling.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    """
-
-    model_id = "dbn"
-
-    def __init__(self, hidden: tuple[int, ...] = (256, 256), activation: str = "sigmoid",
-                 dropout: float = 0.0, pretrain_epochs: int = 10, pretrain_lr: float = 0.05,
-                 pretrain_batch: int = 32, k: int = 1, persistent: bool = False,
-                 epochs: int = 100, batch_size: int = 32, lr: float = 0.1,
-                 optimizer: str = "sgd", momentum: float = 0.0, weight_decay: float = 0.0,
-                 scheduler: str = "none", seed: int = 0, device: str = "cpu") -> None:
-        self.hidden = hidden
-        self.activation = activation
-        self.dropout = dropout
-        self.pretrain_epochs = pretrain_epochs
-        self.pretrain_lr = pretrain_lr
-        self.pretrain_batch = pretrain_batch
-        self.k = k
-        self.persistent = persistent
-        self.epochs = epochs
-        self.batch_size = batch_size
-        self.lr = lr
-        self.optimizer = optimizer
-        self.momentum = momentum
-        self.scheduler = scheduler
-        self.weight_decay = weight_decay
-        self.seed = seed
-        self.device = device
-
-    def fit(self, X: Any, y: Any) -> DBNClassifier:
-        """Pre-train on all of ``X`` (n_samples, n_features...), then fine-tune on ``(X, y)``."""
-        Xt = self._check_X(X, fitting=True)
-        check_unit_interval(Xt, "X")
-        widths = (math.prod(Xt.shape[1:]), *self.hidden)
-        work = int(self.batch_size) * sum(a * b for a, b in zip(widths[:-1], widths[1:]))
-        cpu = resolve_device(self.device).type == "cpu"
-        # one thread for the small fine-tuning products (forward and backward), see
-        # small_work_threads: on a loaded 2-core machine this is ~100x faster at batch 32
-        with pretraining_set(Xt, int(self.seed)), \
-                small_work_threads(work if cpu else 1 << 30, threshold=FINETUNE_ONE_THREAD):
-            return super().fit(Xt, y)  # type: ignore[return-value]
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Class scores, shape (n_samples, n_classes) (``X`` checked to lie in [0, 1])."""
-        self._require_fitted()
-        Xt = self._check_X(X, fitting=False)
-        check_unit_interval(Xt, "X")
-        return super().decision_function(Xt)
-
-    def predict_proba(self, X: Any) -> np.ndarray:
-        """Softmax class probabilities, shape (n_samples, n_classes)."""
-        s = self.decision_function(X)
-        e = np.exp(s - s.max(1, keepdims=True))
-        return e / e.sum(1, keepdims=True)
-
-    def sample(self, n_samples: int = 64, steps: int = 1000) -> np.ndarray:
-        """Samples of the generative model, shape (n_samples, n_features...)."""
-        self._require_fitted()
-        with isolated_rng(next_seed(self.rng_), self.model_.device):  # a private stream
-            return self.model_.sample(n_samples, steps).cpu().numpy()
-
-
-register_estimator("dbn")(DBNClassifier)
+__all__ = ["DBN", "DBNConfig", "pretraining_set"]

@@ -68,23 +68,37 @@ with the target (the clean pattern, or the prototype of the probe's class), the 
 probes recalled exactly, the final energy per unit, the sweeps taken and the fraction that
 converged. Recall is a deterministic function of the weights and the batch: the random orders
 and flips come from a private generator seeded with ``recall_seed`` at each call.
+
+Beside this file: the learning rules and the asynchronous recall loops in
+:mod:`~nnzoo.models.energy.hopfield_dynamics`, the capacity experiments in
+:mod:`~nnzoo.models.energy.hopfield_capacity`, the pictures in
+:mod:`~nnzoo.models.energy.hopfield_plots`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
 import torch
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.validation import check_labels
 from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.energy.hopfield_dynamics import (
+    Recall,
+    binarize,
+    check_patterns,
+    classic_energy,
+    flip_bits,
+    hebbian_weights,
+    recall_async,
+    recall_async_reference,
+    storkey_update,
+)
 from nnzoo.models.registry import register
 
 #: Amit, Gutfreund & Sompolinsky (1985): critical load of the Hebbian network, N -> infinity.
@@ -146,96 +160,6 @@ class HopfieldConfig:
         require(self.recall_seed >= 0, f"recall_seed must be >= 0, got {self.recall_seed}")
         require(self.capacity_units >= 0,
                 f"capacity_units must be >= 0, got {self.capacity_units}")
-
-
-@dataclass
-class Recall:
-    """The outcome of recalling a batch of B probes.
-
-    :param states: final states (B, N): ±1 (classic) or continuous (modern).
-    :param steps: sweeps (or synchronous/modern updates) each probe took, (B,) int64.
-    :param converged: whether each probe reached a fixed point, (B,) bool.
-    :param energy: final energy of each probe, (B,).
-    :param trace: snapshots of the states, each (B, N), the input first; with
-        ``trace_every`` only.
-    :param energy_trace: the energy at each snapshot, (T, B); with ``trace_every`` only.
-    :param trace_steps: the sweep (fractional for async) of each snapshot, (T,).
-    """
-
-    states: torch.Tensor
-    steps: torch.Tensor
-    converged: torch.Tensor
-    energy: torch.Tensor
-    trace: list[torch.Tensor] | None = None
-    energy_trace: torch.Tensor | None = None
-    trace_steps: list[float] | None = None
-
-
-# -- learning rules ---------------------------------------------------------------------------
-
-def hebbian_weights(patterns: torch.Tensor) -> torch.Tensor:
-    """Hebb's rule for ±1 patterns (P, N): X^T X / N with a zero diagonal, shape (N, N)."""
-    n = patterns.shape[1]
-    w = patterns.T @ patterns / n  # (N, N): w_ij = 1/N sum_mu xi_i xi_j
-    return w.fill_diagonal_(0)
-
-
-def storkey_update(weight: torch.Tensor, patterns: torch.Tensor) -> torch.Tensor:
-    """Storkey's rule: store the ±1 ``patterns`` (P, N) one after the other into ``weight``
-    (N, N, zero diagonal), in place; see the module docstring for the tensor form."""
-    n = weight.shape[0]
-    for xi in patterns:                                   # sequential by definition
-        h = weight @ xi                                    # (N,): h_i = sum_{k != i} w_ik xi_k
-        # w_ij += (xi_i xi_j - xi_i h_j - h_i xi_j + 2 w_ij) / N   (h_ij = h_i - w_ij xi_j)
-        # = (1 + 2/N) W + (u u^T - h h^T) / N with u = xi - h: two symmetric rank-1 updates,
-        # which keep W exactly symmetric in floating point
-        u, v = (xi - h) / math.sqrt(n), h / math.sqrt(n)
-        weight.mul_(1 + 2 / n).add_(torch.outer(u, u).sub_(torch.outer(v, v)))
-        weight.fill_diagonal_(0)
-    return weight
-
-
-def flip_bits(states: torch.Tensor, fraction: float, generator: torch.Generator | None = None
-              ) -> torch.Tensor:
-    """A copy of ±1 ``states`` (B, N) with exactly ``round(fraction * N)`` bits of each row
-    flipped, at positions drawn independently for each row."""
-    b, n = states.shape
-    k = round(fraction * n)
-    out = states.clone()
-    if k == 0 or b == 0:
-        return out
-    pos = torch.rand(b, n, generator=generator, device=states.device).argsort(1)[:, :k]  # (B, k)
-    out.scatter_(1, pos, -states.gather(1, pos))
-    return out
-
-
-def binarize(x: torch.Tensor) -> torch.Tensor:
-    """±1 states from a batch (B, ...): above 0.5 is +1, the rest -1 (flattened to (B, N)).
-
-    The same threshold reads a ±1 pattern as itself and an image in [0, 1] as its
-    thresholded picture.
-    """
-    flat = x.flatten(1)
-    return torch.where(flat > 0.5, 1.0, -1.0).to(flat.dtype)
-
-
-def check_patterns(x: torch.Tensor, name: str = "hopfield input") -> None:
-    """Raise :class:`InputError` unless each sample of ``x`` is a ±1 pattern or lies in [0, 1]."""
-    flat = x.flatten(1)
-    pm1 = (flat.abs() == 1).all(1)
-    unit = ((flat >= 0) & (flat <= 1)).all(1)
-    bad = ~(pm1 | unit)
-    if bool(bad.any()):
-        i = int(bad.nonzero()[0])
-        row = flat[i]
-        outside = row[~((row.abs() == 1) | ((row >= 0) & (row <= 1)))]   # NaN included
-        if len(outside):
-            what = f"holds {float(outside[0]):g}"
-        else:                                  # each value fits one convention, not both
-            what = f"mixes -1 with {float(row[(row >= 0) & (row < 1)][0]):g}"
-        raise InputError(
-            f"{name} must hold ±1 patterns or values in [0, 1] (thresholded at 0.5); "
-            f"sample {i} {what}")
 
 
 # -- the model --------------------------------------------------------------------------------
@@ -373,7 +297,7 @@ class Hopfield(ZooModule):
     def energy(self, states: torch.Tensor) -> torch.Tensor:
         """Energy of each state (B, N) -> (B,): -s.W.s/2 (classic), or the modern energy."""
         if self.config.variant == "classic":
-            return -0.5 * ((states @ self.weight) * states).sum(1)
+            return classic_energy(self.weight, states)
         beta, mem = self.config.beta, self.memory
         lse = torch.logsumexp(beta * states @ mem.T, dim=1) / beta             # (B,)
         m2 = float((mem * mem).sum(1).max()) if len(mem) else 0.0
@@ -414,8 +338,9 @@ class Hopfield(ZooModule):
         if self.config.variant == "modern" or self.config.update == "sync":
             return self._recall_parallel(s, steps, trace_every)
         if trace_every or reference:
-            return self._recall_async_reference(s, steps, trace_every)
-        return self._recall_async(s, steps)
+            return recall_async_reference(self.weight, s, steps, trace_every,
+                                          self._tolerance(), self._generator(s.device))
+        return recall_async(self.weight, s, steps, self._tolerance(), self._generator(s.device))
 
     def _recall_parallel(self, s: torch.Tensor, max_steps: int, trace_every: int) -> Recall:
         b = s.shape[0]
@@ -447,92 +372,6 @@ class Hopfield(ZooModule):
         return Recall(s, taken, converged, self.energy(s), trace,
                       torch.stack(energies) if energies else None,
                       list(map(float, range(len(trace)))) if trace else None)
-
-    def _orders(self, g: torch.Generator, a: int, device: torch.device) -> torch.Tensor:
-        """A random order of the units for each of ``a`` probes, (a, N)."""
-        return torch.rand(a, self.n_units, generator=g, device=device).argsort(1)
-
-    def _recall_async_reference(self, s: torch.Tensor, max_steps: int, trace_every: int
-                                ) -> Recall:
-        """Asynchronous sweeps, position by position: at position k every probe updates
-        unit ``order[b, k]`` of its own order (one tensor operation for the whole batch)."""
-        b, n = s.shape
-        w, tol = self.weight, self._tolerance()
-        g = self._generator(s.device)
-        done = torch.zeros(b, dtype=torch.bool, device=s.device)
-        taken = torch.zeros(b, dtype=torch.long, device=s.device)
-        energy = self.energy(s)
-        trace = [s.clone()] if trace_every else None
-        energies = [energy.clone()] if trace_every else None
-        when = [0.0] if trace_every else None
-        for sweep in range(max_steps):
-            if bool(done.all()):
-                break
-            active = (~done).nonzero().squeeze(1)                       # probes still moving
-            sa = s[active]                                              # (A, N)
-            ra = torch.arange(len(active), device=s.device)
-            order = self._orders(g, len(active), s.device)              # (A, N)
-            changed = torch.zeros(len(active), dtype=torch.bool, device=s.device)
-            for k in range(n):                 # the sequential sweep: position k of each order
-                idx = order[:, k]                                       # (A,) unit to update
-                h = (w[idx] * sa).sum(1)                                # (A,) h_i = sum_j w_ij s_j
-                old = sa[ra, idx]
-                new = torch.where(h > tol, 1.0, torch.where(h < -tol, -1.0, old)).to(sa.dtype)
-                sa[ra, idx] = new
-                changed |= new != old
-                if trace is not None and (k + 1) % trace_every == 0:
-                    s[active] = sa
-                    trace.append(s.clone())
-                    energies.append(self.energy(s))                     # type: ignore[union-attr]
-                    when.append(sweep + (k + 1) / n)                   # type: ignore[union-attr]
-            s[active] = sa
-            taken[active] += 1
-            done[active] = ~changed                                     # a sweep without change
-        return Recall(s, taken, done, self.energy(s), trace,
-                      torch.stack(energies) if energies else None, when)
-
-    def _recall_async(self, s: torch.Tensor, max_steps: int) -> Recall:
-        """Asynchronous sweeps, flip by flip: the same dynamics as the reference, faster.
-
-        Between two flips of a probe its fields do not change, so the positions of its order
-        up to its next *unstable* unit (s_i h_i < 0) are no-ops. Each iteration finds, for
-        every probe at once, the first unstable unit at or after its place in its order,
-        flips it, updates that probe's fields (h += (s_i' - s_i) w_i) and moves on; a sweep
-        costs as many iterations as the most flips of one probe, not N.
-        """
-        b, n = s.shape
-        w, tol = self.weight, self._tolerance()
-        g = self._generator(s.device)
-        done = torch.zeros(b, dtype=torch.bool, device=s.device)
-        taken = torch.zeros(b, dtype=torch.long, device=s.device)
-        positions = torch.arange(n, device=s.device)
-        for _ in range(max_steps):
-            if bool(done.all()):
-                break
-            active = (~done).nonzero().squeeze(1)
-            sa = s[active]                                              # (A, N)
-            order = self._orders(g, len(active), s.device)              # (A, N)
-            field = sa @ w                                              # (A, N)
-            place = torch.zeros(len(active), dtype=torch.long, device=s.device)  # next position
-            flips = torch.zeros(len(active), dtype=torch.long, device=s.device)
-            while True:
-                unstable = (sa * field < -tol).gather(1, order)         # (A, N) in order space
-                unstable &= positions[None, :] >= place[:, None]        # not yet passed
-                has = unstable.any(1)
-                if not bool(has.any()):
-                    break                                               # every sweep finished
-                f = has.nonzero().squeeze(1)                            # probes that flip now
-                k = unstable[f].byte().argmax(1)                        # first unstable place
-                idx = order[f, k]                                       # (F,) units flipping
-                delta = -2 * sa[f, idx]                                 # s_i' - s_i
-                sa[f, idx] += delta
-                field[f] += delta[:, None] * w[idx]                     # h_j += w_ji (s_i'-s_i)
-                place[f] = k + 1
-                flips[f] += 1
-            s[active] = sa
-            taken[active] += 1
-            done[active] = flips == 0                                   # a sweep without change
-        return Recall(s, taken, done, self.energy(s))
 
     # -- the engine's surface ---------------------------------------------------------------
 
@@ -591,67 +430,22 @@ class Hopfield(ZooModule):
 
     def visualize(self, out_dir: Path) -> list[Path]:
         """Weights (or memory), stored prototypes, step-by-step recall of the last evaluated
-        probes, their energy trace, and the capacity curve when ``capacity_units`` > 0."""
-        out_dir = Path(out_dir)
-        paths: list[Path] = []
-        if self.config.variant == "classic":
-            paths.append(_image_figure([self.weight.cpu()], out_dir / "weights.png",
-                                       "weights w_ij (red +, blue -)", cmap="bwr"))
-        elif len(self.memory):
-            paths.append(_image_figure(self._as_images(self.memory[:64].cpu()),
-                                       out_dir / "memory.png", "stored patterns"))
-        if self.config.store == "prototypes" and int(self.n_stored):
-            proto, labels = self.prototypes()
-            paths.append(_image_figure(self._as_images(proto.cpu()), out_dir / "prototypes.png",
-                                       "stored prototypes", [str(int(c)) for c in labels]))
-        if self._last_probes is not None and int(self.n_stored):
-            target, probes = self._last_probes
-            paths += self.plot_recall(probes.to(self.n_stored.device), out_dir, target)
-        if self.config.capacity_units:
-            n = self.config.capacity_units
-            curves = standard_capacity_curves(n, noise=self.config.noise,
-                                              seed=self.config.recall_seed, max_steps=30,
-                                              trials=max(1, min(4, 400 // n)),
-                                              device=self.n_stored.device)
-            load = (int(self.n_stored) / self.n_units if self.n_units == n else None)
-            paths.append(plot_capacity(curves, out_dir / "capacity.png", n,
-                                       self.config.noise, mark=load))
-        return paths
+        probes, their energy trace, and the capacity curve when ``capacity_units`` > 0 (see
+        :func:`~nnzoo.models.energy.hopfield_plots.plot_hopfield`)."""
+        # imported here: the capacity curve builds networks of this class
+        from nnzoo.models.energy.hopfield_plots import plot_hopfield
+
+        return plot_hopfield(self, Path(out_dir))
 
     def plot_recall(self, probes: torch.Tensor, out_dir: Path,
                     target: torch.Tensor | None = None) -> list[Path]:
-        """``recall_steps.png`` (each probe's state as recall proceeds, a row per probe) and
-        ``energy_trace.png`` (energy per unit against sweeps) for ±1 ``probes`` (B, N)."""
-        n = self.n_units
-        sweeps = self.config.variant == "classic" and self.config.update == "async"
-        unit = "sweep" if sweeps else "step"
-        rec = self.recall(probes, trace_every=max(1, n // 4) if sweeps else 1)
-        assert rec.trace is not None and rec.energy_trace is not None and rec.trace_steps
-        last = len(rec.trace) - 1
-        # columns: snapshots until every probe is still (at most 10), then the final state
-        moving = [i for i in range(1, len(rec.trace))
-                  if not torch.equal(rec.trace[i], rec.trace[i - 1])]
-        stop = min(last, (moving[-1] if moving else 0) + 1)
-        cols = list(range(0, stop + 1))
-        if len(cols) > 10:
-            cols = [round(i * stop / 9) for i in range(10)]
-        grids = [self._as_images(rec.trace[c].cpu()) for c in cols]
-        titles = [("probe" if c == 0 else f"{unit} {rec.trace_steps[c]:g}") for c in cols]
-        if target is not None:
-            grids.insert(0, self._as_images(target.cpu()))
-            titles.insert(0, "stored")
-        p1 = _recall_grid(grids, titles, out_dir / "recall_steps.png",
-                          f"recall step by step ({self.config.variant}"
-                          + (f", {self.config.rule}, {self.config.update}"
-                             if self.config.variant == "classic" else "") + ")")
-        title = {"sweep": "never rises under asynchronous updates",
-                 "step": "synchronous updates" if self.config.variant == "classic"
-                 else "modern updates descend their energy"}[unit]
-        p2 = _energy_figure(rec.trace_steps, (rec.energy_trace / n).cpu(),
-                            out_dir / "energy_trace.png", unit, f"energy during recall ({title})")
-        return [p1, p2]
+        """``recall_steps.png`` and ``energy_trace.png`` for ±1 ``probes`` (B, N) (see
+        :func:`~nnzoo.models.energy.hopfield_plots.plot_recall`)."""
+        from nnzoo.models.energy.hopfield_plots import plot_recall
 
-    def _as_images(self, flat: torch.Tensor) -> torch.Tensor:
+        return plot_recall(self, probes, Path(out_dir), target)
+
+    def as_images(self, flat: torch.Tensor) -> torch.Tensor:
         """Rows (K, N) as images (K, H, W): the sample's own 2-D shape, else a near square."""
         shape = tuple(d for d in self.sample_shape if d != 1)
         if len(shape) == 2:
@@ -664,177 +458,4 @@ class Hopfield(ZooModule):
         return pad.reshape(-1, rows, cols)
 
 
-# -- capacity ---------------------------------------------------------------------------------
-
-def random_pm1(n_patterns: int, n_units: int, seed: int, device: torch.device | str = "cpu"
-               ) -> torch.Tensor:
-    """Random ±1 patterns (P, N), each bit ±1 with probability 1/2 (a private generator)."""
-    g = torch.Generator().manual_seed(seed)
-    return (torch.randint(0, 2, (n_patterns, n_units), generator=g) * 2 - 1).float().to(device)
-
-
-def capacity_curve(n_units: int, loads: Sequence[float], *, variant: str = "classic",
-                   rule: str = "hebbian", update: str = "async", noise: float = 0.1,
-                   beta: float = 1.0, max_steps: int = 30, max_probes: int = 300,
-                   trials: int = 1, seed: int = 0, device: torch.device | str = "cpu"
-                   ) -> list[dict[str, float]]:
-    """Recall quality against the load alpha = P/N on random ±1 patterns.
-
-    For each load, ``round(alpha * N)`` random patterns are stored in a fresh network; the
-    first ``max_probes`` of them, each with ``noise`` of its bits flipped, are recalled; the
-    row holds the mean overlap of the final states with the stored patterns, the fraction
-    recalled exactly, and the sweeps taken (means over ``trials`` independent draws).
-    """
-    rows = []
-    for li, load in enumerate(loads):
-        p = max(1, round(load * n_units))
-        acc: dict[str, float] = {}
-        for t in range(trials):
-            cfg = HopfieldConfig(sample_shape=(n_units,), variant=variant,  # type: ignore[arg-type]
-                                 rule=rule, update=update, beta=beta,  # type: ignore[arg-type]
-                                 max_steps=max_steps, noise=noise, recall_seed=seed + t)
-            net = Hopfield(cfg).to(device)
-            x = random_pm1(p, n_units, seed=1_000_003 * seed + 1009 * li + t, device=device)
-            net.store(x)
-            m = net.evaluation_step((x[:max_probes], None))
-            for k in ("overlap", "recalled", "steps", "converged"):
-                acc[k] = acc.get(k, 0.0) + float(m[k]) / trials
-        rows.append({"load": p / n_units, "n_patterns": p, **acc})
-    return rows
-
-
-def critical_load(curve: Sequence[dict[str, float]], threshold: float = 0.9) -> float | None:
-    """The load at which the mean overlap first falls below ``threshold`` (linear
-    interpolation between the two loads around the crossing); None if it never does."""
-    for a, b in zip(curve, curve[1:]):
-        if a["overlap"] >= threshold > b["overlap"]:
-            t = (a["overlap"] - threshold) / (a["overlap"] - b["overlap"])
-            return a["load"] + t * (b["load"] - a["load"])
-    if curve and curve[0]["overlap"] < threshold:
-        return curve[0]["load"]
-    return None
-
-
-#: loads of the standard capacity figure: the classic rules around 0.14, the modern variant
-#: far beyond 1
-CLASSIC_LOADS = tuple(round(0.02 * i, 2) for i in range(1, 6)) + tuple(
-    round(0.1 + 0.01 * i, 2) for i in range(1, 16)) + (0.3, 0.35, 0.4)
-MODERN_LOADS = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
-
-
-def standard_capacity_curves(n_units: int, *, noise: float = 0.1, seed: int = 0,
-                             max_steps: int = 30, trials: int = 1, max_probes: int = 300,
-                             device: torch.device | str = "cpu",
-                             modern: bool = True) -> dict[str, list[dict[str, float]]]:
-    """Capacity curves of the Hebbian and Storkey networks (async) and of the modern one."""
-    curves = {
-        "hebbian": capacity_curve(n_units, CLASSIC_LOADS, rule="hebbian", noise=noise,
-                                  seed=seed, max_steps=max_steps, trials=trials,
-                                  max_probes=max_probes, device=device),
-        "storkey": capacity_curve(n_units, CLASSIC_LOADS, rule="storkey", noise=noise,
-                                  seed=seed, max_steps=max_steps, trials=trials,
-                                  max_probes=max_probes, device=device),
-    }
-    if modern:
-        curves["modern"] = capacity_curve(n_units, MODERN_LOADS, variant="modern", noise=noise,
-                                          seed=seed, max_steps=max_steps, trials=trials,
-                                          max_probes=max_probes, device=device)
-    return curves
-
-
-# -- figures ----------------------------------------------------------------------------------
-
-def _image_figure(images: Sequence[torch.Tensor] | torch.Tensor, path: Path, title: str,
-                  labels: Sequence[str] | None = None, cmap: str = "gray") -> Path:
-    k = len(images)
-    cols = min(k, 10)
-    rows = math.ceil(k / cols)
-    size = 4.5 if k == 1 else 1.0
-    fig, axes = plots.subplots(rows, cols, figsize=(cols * size, rows * size + 0.5), squeeze=False)
-    for i, ax in enumerate(axes.ravel()):
-        ax.axis("off")
-        if i < k:
-            im = images[i].float().numpy()
-            m = float(abs(im).max()) or 1.0
-            ax.imshow(im, cmap=cmap, vmin=-m, vmax=m, interpolation="nearest")
-            if labels:
-                ax.set_title(labels[i], fontsize=8)
-    fig.suptitle(title)
-    return plots._save(fig, path)
-
-
-def _recall_grid(grids: list[torch.Tensor], titles: list[str], path: Path, title: str) -> Path:
-    rows, cols = grids[0].shape[0], len(grids)
-    fig, axes = plots.subplots(rows, cols, figsize=(cols * 0.9, rows * 0.9 + 0.6), squeeze=False)
-    for j, (g, t) in enumerate(zip(grids, titles)):
-        for i in range(rows):
-            ax = axes[i, j]
-            ax.imshow(g[i].float().numpy(), cmap="gray", vmin=-1, vmax=1,
-                      interpolation="nearest")
-            ax.set_xticks([])
-            ax.set_yticks([])
-            if i == 0:
-                ax.set_title(t, fontsize=7)
-    fig.suptitle(title, fontsize=9)
-    return plots._save(fig, path)
-
-
-def _energy_figure(steps: Sequence[float], energy: torch.Tensor, path: Path, unit: str,
-                   title: str) -> Path:
-    fig, ax = plots.subplots(figsize=(5.5, 3.6))
-    for b in range(energy.shape[1]):
-        ax.plot(steps, energy[:, b].numpy(), marker="o", ms=2, lw=1, label=f"probe {b}")
-    ax.set_xlabel(unit)
-    ax.set_ylabel("energy per unit")
-    ax.grid(alpha=0.3)
-    if energy.shape[1] <= 8:
-        ax.legend(fontsize=7)
-    ax.set_title(title, fontsize=9)
-    return plots._save(fig, path)
-
-
-def plot_capacity(curves: dict[str, Sequence[dict[str, float]]], path: str | Path,
-                  n_units: int, noise: float, mark: float | None = None,
-                  threshold: float = 0.9) -> Path:
-    """Mean overlap after recall against the load P/N: the classic curves (with the AGS
-    critical load and ``mark``, a network's own load) on the left, the modern network's
-    (loads far beyond 1, log scale) on the right when there is one."""
-    classic = {k: v for k, v in curves.items() if max(r["load"] for r in v) <= 1}
-    modern = {k: v for k, v in curves.items() if k not in classic}
-    fig, axes = plots.subplots(1, 2 if modern else 1, figsize=(10 if modern else 6.5, 4),
-                             squeeze=False, gridspec_kw={"width_ratios": [3, 2]} if modern
-                             else None)
-    for ax, group in zip(axes[0], (classic, modern)):
-        for name, rows in group.items():
-            crit = critical_load(rows, threshold)
-            label = name + (f" (alpha_c ~ {crit:.3f})" if crit is not None else "")
-            ax.plot([r["load"] for r in rows], [r["overlap"] for r in rows], marker="o", ms=3,
-                    label=label)
-        ax.axhline(threshold, color="grey", ls=":", lw=1)
-        ax.set_xlabel("load P / N")
-        ax.set_ylim(-0.05, 1.05)
-        ax.grid(alpha=0.3)
-    ax = axes[0, 0]
-    ax.axvline(AGS_CRITICAL_LOAD, color="k", ls="--", lw=1,
-               label=f"theory (AGS 1985): {AGS_CRITICAL_LOAD}")
-    if mark is not None:
-        ax.axvline(mark, color="tab:red", lw=1, label=f"this network: {mark:.3g}")
-    ax.set_ylabel("mean overlap after recall")
-    ax.set_title("classic network, asynchronous updates", fontsize=9)
-    ax.legend(fontsize=8)
-    if modern:
-        ax = axes[0, 1]
-        ax.set_xscale("log")
-        ax.minorticks_off()
-        loads = sorted({r["load"] for rows in modern.values() for r in rows})
-        ax.set_xticks(loads, [f"{x:g}" for x in loads])
-        ax.set_title("modern network (softmax retrieval)", fontsize=9)
-        ax.legend(fontsize=8)
-    fig.suptitle(f"capacity: N = {n_units}, {round(100 * noise)} % of bits flipped",
-                 fontsize=10)
-    return plots._save(fig, Path(path))
-
-
-__all__ = ["AGS_CRITICAL_LOAD", "Hopfield", "HopfieldConfig", "Recall", "binarize",
-           "capacity_curve", "check_patterns", "critical_load", "flip_bits", "hebbian_weights",
-           "plot_capacity", "random_pm1", "standard_capacity_curves", "storkey_update"]
+__all__ = ["AGS_CRITICAL_LOAD", "Hopfield", "HopfieldConfig"]

@@ -2,7 +2,8 @@
 
 Paper: P. Smolensky, "Information processing in dynamical systems: Foundations of harmony
 theory", in Parallel Distributed Processing, vol. 1, MIT Press, 1986.
-https://stanford.edu/~jlmcc/papers/PDP/Volume%201/Chap6_PDP86.pdf
+https://doi.org/10.5555/104279.104290 (the chapter as a PDF:
+https://stanford.edu/~jlmcc/papers/PDP/Volume%201/Chap6_PDP86.pdf)
 
 Learning rule: G. E. Hinton, "Training products of experts by minimizing contrastive
 divergence", Neural Computation 14(8), 2002 (CD-k), https://doi.org/10.1162/089976602760128018;
@@ -50,33 +51,30 @@ visible units: the base is ``N(b, I)`` and ``log Z_A = H log 2 + D/2 log 2 pi``)
 Parameter names: the engine's ``TrainConfig`` owns ``lr``, ``momentum``, ``weight_decay`` and
 ``batch_size`` (for gradient-trained models); this model's own rule reads
 ``learning_rate``, ``momentum_coef`` and ``l2`` from its config instead.
+
+Beside this file: the scikit-learn transformer in :mod:`~nnzoo.models.energy.rbm_estimator`,
+the pictures in :mod:`~nnzoo.models.energy.rbm_plots`, log Z in
+:mod:`~nnzoo.models.energy.rbm_partition`, the unit helpers shared with the BM and
+the DBN in :mod:`~nnzoo.models.energy.units`.
 """
 
 from __future__ import annotations
 
-import contextlib
 import math
-from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
-from sklearn.base import BaseEstimator, TransformerMixin
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
-from nnzoo.core.errors import ConfigError, InputError, NotFittedError
-from nnzoo.core.loop import batch_slices, epoch_order
-from nnzoo.core.seed import fresh_seed, isolated_rng, next_seed, sampling_rng
-from nnzoo.core.validation import as_tensor, check_input
+from nnzoo.core.device import small_work_threads
+from nnzoo.core.errors import NotFittedError
 from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.energy import rbm_partition, rbm_plots
+from nnzoo.models.energy.units import bernoulli, check_unit_interval
 from nnzoo.models.registry import register
-
-#: Largest number of units summed over by exact enumeration (2^EXACT_MAX states).
-EXACT_MAX = 22
 
 
 @dataclass
@@ -135,47 +133,6 @@ class RBMConfig:
                 f"vbias_init must be zero or logit-mean, got {self.vbias_init!r}")
         require(self.momentum_warmup >= 0,
                 f"momentum_warmup must be >= 0 updates, got {self.momentum_warmup}")
-
-
-def check_unit_interval(v: torch.Tensor, name: str) -> None:
-    """Bernoulli visible units take values in [0, 1] (binary, or probabilities as soft data)."""
-    if v.numel() and (bool((v < 0).any()) or bool((v > 1).any())):
-        raise InputError(
-            f"{name} must hold values in [0, 1] for Bernoulli visible units, got values in "
-            f"[{float(v.min()):.4g}, {float(v.max()):.4g}] (scale the data to [0, 1], or use "
-            "visible='gaussian' on standardised data)")
-
-
-@contextlib.contextmanager
-def small_work_threads(work: int, threshold: int = 1 << 20) -> Iterator[None]:
-    """One intra-op thread while the per-step work (multiply-adds) is below ``threshold``.
-
-    A small minibatch update (10 x 64 x 100) takes microseconds: splitting it over threads
-    costs more in synchronisation than it saves, and on a loaded machine a thread barrier can
-    cost milliseconds. The previous thread count is restored afterwards.
-    """
-    before = torch.get_num_threads()
-    if work < threshold:
-        torch.set_num_threads(1)  # also when already 1: it resets MKL's own pool as well
-    try:
-        yield
-    finally:
-        torch.set_num_threads(before)
-
-
-def bernoulli(p: torch.Tensor) -> torch.Tensor:
-    """A 0/1 sample of each probability in ``p`` (u < p with u uniform; in place on u, which
-    is cheaper than ``torch.bernoulli`` for the small tensors of minibatch updates)."""
-    return torch.rand_like(p).lt_(p)
-
-
-def all_states(n: int, device: torch.device | str = "cpu",
-               dtype: torch.dtype = torch.float32) -> torch.Tensor:
-    """Every binary vector of length ``n``, shape (2^n, n) (bit i of the row index)."""
-    if n > EXACT_MAX:
-        raise ConfigError(f"exact enumeration needs at most {EXACT_MAX} units, got {n}")
-    codes = torch.arange(2**n, device=device)
-    return ((codes[:, None] >> torch.arange(n, device=device)) & 1).to(dtype)  # (2^n, n)
 
 
 @register("rbm", config=RBMConfig, rule="contrastive divergence (CD-k / persistent CD)",
@@ -360,7 +317,7 @@ class RBM(ZooModule):
         self.check(x, finite=finite)
         v = x.flatten(1)
         if values and not self.gaussian:
-            check_unit_interval(v, f"{self.model_id} input")
+            check_unit_interval(v, f"{self.model_id} input", gaussian_option=True)
         return v
 
     @torch.no_grad()
@@ -439,21 +396,10 @@ class RBM(ZooModule):
 
     @torch.no_grad()
     def exact_log_partition(self) -> torch.Tensor:
-        """log Z by exact enumeration of 2^min(D, H) states (Gaussian: of the hidden states,
-        with the Gaussian integral done in closed form)."""
-        w, b, c = self.weight.double(), self.vbias.double(), self.hbias.double()
-        d, h = self.n_visible, self.config.n_hidden
-        if self.gaussian:
-            hs = all_states(h, w.device, torch.float64)                 # (2^H, H)
-            m = hs @ w                                                  # W^T h     (2^H, D)
-            # int exp(-|v-b|^2/2 + v.W^T h) dv = (2 pi)^(D/2) exp(b.W^T h + |W^T h|^2 / 2)
-            log_terms = hs @ c + m @ b + 0.5 * m.pow(2).sum(1)
-            return torch.logsumexp(log_terms, 0) + 0.5 * d * math.log(2 * math.pi)
-        if h <= d:                                                      # sum over h
-            hs = all_states(h, w.device, torch.float64)
-            return torch.logsumexp(hs @ c + F.softplus(torch.addmm(b, hs, w)).sum(1), 0)
-        vs = all_states(d, w.device, torch.float64)                     # sum over v
-        return torch.logsumexp(vs @ b + F.softplus(torch.addmm(c, vs, w.T)).sum(1), 0)
+        """log Z by exact enumeration of 2^min(D, H) states (see
+        :func:`~nnzoo.models.energy.rbm_partition.exact_log_partition`)."""
+        return rbm_partition.exact_log_partition(self.weight, self.vbias, self.hbias,
+                                                 self.gaussian)
 
     @torch.no_grad()
     def log_likelihood(self, v: torch.Tensor, log_z: torch.Tensor | float | None = None
@@ -477,48 +423,10 @@ class RBM(ZooModule):
         """
         work = n_runs * self.n_visible * self.config.n_hidden
         with small_work_threads(work if self.weight.device.type == "cpu" else 1 << 30):
-            return self._ais(n_runs, n_betas, base_vbias, generator)
+            return rbm_partition.ais_log_partition(self.weight, self.vbias, self.hbias,
+                                                   self.gaussian, n_runs, n_betas, base_vbias,
+                                                   generator)
 
-    def _ais(self, n_runs: int, n_betas: int, base_vbias: torch.Tensor | None,
-             generator: torch.Generator | None) -> tuple[float, float]:
-        dev = self.weight.device
-        w, b, c = self.weight.double(), self.vbias.double(), self.hbias.double()
-        d, h = self.n_visible, self.config.n_hidden
-        ba = torch.zeros(d, dtype=torch.float64, device=dev) if base_vbias is None \
-            else base_vbias.to(dev, torch.float64)
-
-        def rand(*shape: int) -> torch.Tensor:
-            return torch.rand(*shape, generator=generator, dtype=torch.float64).to(dev)
-
-        def log_p(v: torch.Tensor, beta: float) -> torch.Tensor:     # log p*_beta(v)  (R,)
-            soft = F.softplus(beta * torch.addmm(c, v, w.T)).sum(1)
-            if self.gaussian:
-                return -0.5 * (v - b).pow(2).sum(1) + soft
-            return (1 - beta) * (v @ ba) + beta * (v @ b) + soft
-
-        if self.gaussian:                                           # exact sample of N(b, I)
-            v = b + torch.randn(n_runs, d, generator=generator, dtype=torch.float64).to(dev)
-            log_za = h * math.log(2) + 0.5 * d * math.log(2 * math.pi)
-        else:
-            v = (rand(n_runs, d) < torch.sigmoid(ba)).double()
-            log_za = h * math.log(2) + float(F.softplus(ba).sum())
-        betas = torch.linspace(0, 1, n_betas + 1).tolist()
-        logw = torch.zeros(n_runs, dtype=torch.float64, device=dev)
-        for k in range(1, n_betas + 1):
-            beta = betas[k]
-            logw += log_p(v, beta) - log_p(v, betas[k - 1])
-            if k < n_betas:                                         # Gibbs step at beta_k
-                hp = torch.sigmoid(beta * torch.addmm(c, v, w.T))
-                hs = (rand(n_runs, h) < hp).double()
-                mean = (1 - beta) * ba + beta * torch.addmm(b, hs, w) if not self.gaussian \
-                    else b + beta * (hs @ w)
-                v = mean + torch.randn(n_runs, d, generator=generator, dtype=torch.float64
-                                       ).to(dev) if self.gaussian \
-                    else (rand(n_runs, d) < torch.sigmoid(mean)).double()
-        log_mean = torch.logsumexp(logw, 0) - math.log(n_runs)      # log mean(w)
-        rel = torch.exp(logw - log_mean)                            # w / mean(w)
-        stderr = float(rel.std() / math.sqrt(n_runs)) if n_runs > 1 else float("inf")
-        return float(log_za + log_mean), stderr
 
     # -- pictures ---------------------------------------------------------------------------
 
@@ -530,166 +438,9 @@ class RBM(ZooModule):
         return (r, r) if r * r == self.n_visible else None
 
     def visualize(self, out_dir: Path) -> list[Path]:
-        shape = self._image_shape()
-        if shape is None:
-            return []
-        out = [plot_filters(self.weight, shape, out_dir / "filters.png")]
-        if int(self.updates) > 0:
-            out.append(plot_fantasies(self.sample(64, steps=1000), shape,
-                                      out_dir / "fantasies.png"))
-        return out
+        """The filters (each hidden unit's weights as an image) and, once trained, 64
+        fantasies; nothing when the visible units do not form an image."""
+        return rbm_plots.plot_rbm(self, Path(out_dir))
 
 
-def plot_filters(weight: torch.Tensor, shape: tuple[int, int], path: Path, k: int = 100
-                 ) -> Path:
-    """The first ``k`` hidden units' weights as images (red +, blue -)."""
-    return plots.image_grid(weight[:k].detach().float().cpu().reshape(-1, *shape), path,
-                            "RBM filters: weights of each hidden unit (red +, blue -)")
-
-
-def plot_fantasies(samples: torch.Tensor, shape: tuple[int, int], path: Path) -> Path:
-    """Samples of the model (the visible means after long Gibbs chains)."""
-    return plots.image_grid(samples.detach().float().cpu().reshape(-1, *shape), path,
-                            "RBM fantasies (1000 Gibbs steps from noise)", cmap="gray")
-
-
-# -- scikit-learn API ---------------------------------------------------------------------------
-
-class RBMTransformer(TransformerMixin, BaseEstimator):
-    """A restricted Boltzmann machine as a scikit-learn transformer (like ``BernoulliRBM``).
-
-    ``transform`` gives the hidden probabilities p(h = 1 | v), so it drops into a
-    ``Pipeline`` before a classifier. Training runs :meth:`RBM.update` over minibatches in
-    a shuffled order fixed by ``random_state``, in memory, with no run folder.
-
-    :param n_components: number of hidden units.
-    :param learning_rate: step size of the rule.
-    :param batch_size: samples per update (also the number of persistent chains).
-    :param n_iter: passes over the data.
-    :param k: Gibbs steps per update.
-    :param persistent: persistent CD (True, as ``BernoulliRBM``) or CD-k.
-    :param momentum: momentum of the update.
-    :param weight_decay: L2 penalty on the weights.
-    :param visible: ``bernoulli`` (data in [0, 1]) or ``gaussian`` (standardised data).
-    :param random_state: seeds initialisation, order and sampling (None: a fresh seed from
-        the operating system each fit). ``fit``, ``gibbs``, ``sample`` and ``score_samples``
-        draw from streams of their own: the caller's Python, NumPy and torch generators are
-        left as they were.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    :param mean_field_visible: negative phase on p(v | h) instead of a sample.
-    :param vbias_init: ``zero`` or ``logit-mean`` (visible biases from the data's means).
-    :param momentum_warmup: epochs at momentum ``min(0.5, momentum)`` before ``momentum``.
-    """
-
-    def __init__(self, n_components: int = 256, learning_rate: float = 0.1,
-                 batch_size: int = 10, n_iter: int = 10, k: int = 1, persistent: bool = True,
-                 momentum: float = 0.0, weight_decay: float = 0.0,
-                 visible: str = "bernoulli", random_state: int | None = None,
-                 device: str = "cpu", mean_field_visible: bool = False,
-                 vbias_init: str = "zero", momentum_warmup: int = 0) -> None:
-        self.n_components = n_components
-        self.learning_rate = learning_rate
-        self.batch_size = batch_size
-        self.n_iter = n_iter
-        self.k = k
-        self.persistent = persistent
-        self.momentum = momentum
-        self.weight_decay = weight_decay
-        self.visible = visible
-        self.random_state = random_state
-        self.device = device
-        self.mean_field_visible = mean_field_visible
-        self.vbias_init = vbias_init
-        self.momentum_warmup = momentum_warmup
-
-    def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
-        X = as_tensor(X, "X")
-        if X.dim() != 2:
-            raise InputError(f"X must be 2-D (n_samples, n_features), got shape {tuple(X.shape)}")
-        check_input(X, (X.shape[1],) if fitting else (self.n_features_in_,), name="X",
-                    finite=True)
-        if self.visible == "bernoulli":
-            check_unit_interval(X, "X")
-        return X
-
-    def fit(self, X: Any, y: Any = None) -> RBMTransformer:
-        """Train on ``X`` (n_samples, n_features); ``y`` is ignored."""
-        from nnzoo.core.device import resolve_device
-
-        require(int(self.n_iter) >= 1, f"n_iter must be >= 1, got {self.n_iter}")
-        require(int(self.batch_size) >= 1, f"batch_size must be >= 1, got {self.batch_size}")
-        X = self._check_X(X, fitting=True)
-        seed = fresh_seed() if self.random_state is None else int(self.random_state)
-        device = resolve_device(self.device)
-        with isolated_rng(seed, device):               # the caller's generators are kept
-            model = self._train(X, seed, device)
-        self.model_ = model.eval()
-        self.n_features_in_ = int(X.shape[1])
-        self.components_ = model.weight.cpu().numpy().copy()
-        self.intercept_hidden_ = model.hbias.cpu().numpy().copy()
-        self.intercept_visible_ = model.vbias.cpu().numpy().copy()
-        self.rng_ = sampling_rng(seed)                 # seeds of gibbs, sample, score_samples
-        return self
-
-    def _train(self, X: torch.Tensor, seed: int, device: torch.device) -> RBM:
-        """Build the RBM and run the epochs (inside :meth:`fit`'s RNG guard)."""
-        from nnzoo.models.registry import create
-
-        model = create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
-                       visible=self.visible, k=self.k, persistent=self.persistent,
-                       n_chains=self.batch_size, learning_rate=self.learning_rate,
-                       momentum_coef=self.momentum, l2=self.weight_decay,
-                       mean_field_visible=self.mean_field_visible, vbias_init=self.vbias_init,
-                       momentum_warmup=int(self.momentum_warmup) * -(-len(X) // int(
-                           self.batch_size))).to(device)
-        X = X.to(device)
-        model.on_fit_start(X, seed)
-        slices = batch_slices(len(X), int(self.batch_size), 1)
-        work = int(self.batch_size) * X.shape[1] * int(self.n_components)
-        with torch.no_grad(), small_work_threads(work if device.type == "cpu" else 1 << 30):
-            for epoch in range(int(self.n_iter)):
-                Xe = X[epoch_order(len(X), seed, epoch, device)]  # this epoch's order: 1 gather
-                model.run_epoch(Xe, slices)
-        return model
-
-    def _require_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
-
-    @torch.no_grad()
-    def transform(self, X: Any) -> np.ndarray:
-        """Hidden probabilities p(h = 1 | v), shape (n_samples, n_components)."""
-        self._require_fitted()
-        X = self._check_X(X, fitting=False).to(self.model_.device)
-        return self.model_.hidden_probs(X).cpu().numpy()
-
-    @torch.no_grad()
-    def score_samples(self, X: Any) -> np.ndarray:
-        """Pseudo-log-likelihood of each sample (one-bit estimate, like ``BernoulliRBM``)."""
-        self._require_fitted()
-        if self.visible != "bernoulli":
-            raise InputError("score_samples (pseudo-log-likelihood) needs Bernoulli visible "
-                             "units; this RBM has Gaussian ones")
-        X = self._check_X(X, fitting=False).to(self.model_.device)
-        g = torch.Generator().manual_seed(next_seed(self.rng_))          # the bit to flip
-        return self.model_.pseudo_log_likelihood(X, generator=g).cpu().numpy()
-
-    @torch.no_grad()
-    def gibbs(self, X: Any) -> np.ndarray:
-        """One Gibbs step from ``X``: h ~ p(h | v), then v ~ p(v | h)."""
-        self._require_fitted()
-        X = self._check_X(X, fitting=False).to(self.model_.device)
-        with isolated_rng(next_seed(self.rng_), self.model_.device):     # a private stream
-            return self.model_.sample_visible(torch.bernoulli(self.model_.hidden_probs(X))
-                                              ).cpu().numpy()
-
-    def sample(self, n_samples: int = 64, steps: int = 1000) -> np.ndarray:
-        """Fantasies: visible means after ``steps`` Gibbs steps from noise, (n, n_features)."""
-        self._require_fitted()
-        with isolated_rng(next_seed(self.rng_), self.model_.device):     # a private stream
-            return self.model_.sample(n_samples, steps).cpu().numpy()
-
-
-from nnzoo.models.registry import register_estimator  # noqa: E402
-
-register_estimator("rbm")(RBMTransformer)
+__all__ = ["RBM", "RBMConfig"]

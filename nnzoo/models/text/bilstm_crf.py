@@ -36,13 +36,9 @@ from torch import nn
 from torch.nn.utils.rnn import pack_padded_sequence, pad_packed_sequence
 
 from nnzoo.core.config import require
+from nnzoo.core.tags import ALPHABET, TOY_TAGS
 from nnzoo.models.registry import register
-from nnzoo.models.text.crf import (
-    ALPHABET,
-    TOY_TAGS,
-    SequenceTagger,
-    check_tagger_config,
-)
+from nnzoo.models.text.tagger import SequenceTagger, check_tagger_config
 
 
 @dataclass

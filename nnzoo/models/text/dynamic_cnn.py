@@ -39,13 +39,9 @@ from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.models.registry import register
-from nnzoo.models.text.common import (
-    SentenceClassifier,
-    check_text_config,
-    make_embedding,
-    plot_filter_norms,
-    trim,
-)
+from nnzoo.models.text.common import SentenceClassifier, check_text_config, trim
+from nnzoo.models.text.embeddings import make_embedding
+from nnzoo.models.text.sentence_plots import plot_filter_norms
 
 
 @dataclass

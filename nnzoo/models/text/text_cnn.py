@@ -44,16 +44,9 @@ from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.models.registry import register
-from nnzoo.models.text.common import (
-    SentenceClassifier,
-    check_text_config,
-    make_embedding,
-    plot_attention,
-    plot_filter_norms,
-    read_vocab,
-    sentence_lengths,
-    trim,
-)
+from nnzoo.models.text.common import SentenceClassifier, check_text_config, sentence_lengths, trim
+from nnzoo.models.text.embeddings import make_embedding, read_vocab
+from nnzoo.models.text.sentence_plots import plot_attention, plot_filter_norms
 
 
 @dataclass

@@ -26,24 +26,24 @@ corpus figures, not averages of batch figures.
 
 from __future__ import annotations
 
-from nnzoo.data.conll import CHARS, TOY_TAGS, WNUT17_TAGS
+from nnzoo.core.tags import ALPHABET, TOY_TAGS, WNUT17_TAGS
 from nnzoo.recipes.base import Recipe, add
 
 ONE_BATCH = 100_000
-_chars = {"n_chars": 2 + len(CHARS)}
+_chars = {"n_chars": 2 + len(ALPHABET)}
 _toy = {"tags": TOY_TAGS, "n_classes": len(TOY_TAGS), **_chars}
 _wnut = {"tags": WNUT17_TAGS, "n_classes": len(WNUT17_TAGS), **_chars}
 
 add(Recipe("crf", "toy-ner", "toy-ner",
            "feature CRF (word window 1, affixes, shapes, BIO constraints) on generated NER "
            "sentences, Adam 0.05, batch 32, 10 epochs",
-           model_hp={**_toy, "alphabet": CHARS},
+           model_hp={**_toy, "alphabet": ALPHABET},
            train={"epochs": 10, "batch_size": 32, "lr": 0.05, "eval_batch_size": ONE_BATCH},
            metric="f1", default=True))
 add(Recipe("crf", "wnut17", "wnut17",
            "feature CRF (word window 1, affixes, shapes, BIO constraints) on WNUT-17, Adam "
            "0.02, batch 32, up to 30 epochs / 10 minutes",
-           model_hp={**_wnut, "alphabet": CHARS, "unk_dropout": 0.1},
+           model_hp={**_wnut, "alphabet": ALPHABET, "unk_dropout": 0.1},
            train={"epochs": 30, "batch_size": 32, "lr": 0.02, "eval_batch_size": ONE_BATCH,
                   "max_time": 600.0},
            metric="f1"))
