@@ -32,7 +32,7 @@ from nnzoo.models.feedforward.elm_estimator import ELMClassifier, ELMRegressor  
 from nnzoo.models.feedforward.mlp_estimator import MLPClassifier  # noqa: E402
 from nnzoo.models.feedforward.perceptron_estimator import PerceptronClassifier  # noqa: E402
 from nnzoo.models.kernel.rbf_net_estimator import RBFNetClassifier, RBFNetRegressor  # noqa: E402
-from nnzoo.models.kernel.svm import SVMClassifier  # noqa: E402
+from nnzoo.models.kernel.svm_estimator import SVMClassifier  # noqa: E402
 from nnzoo.models.sklearn_api import TorchClassifier  # noqa: E402
 
 __all__ = [
