@@ -82,7 +82,7 @@ def validate_X(est: BaseEstimator, X: Any, *, fitting: bool, allow_nd: bool = Fa
 
     :raises InputError: naming what was expected.
     """
-    X = _checked(check_array, X, dtype="numeric", allow_nd=allow_nd)
+    X = _checked(check_array, X, dtype="numeric", allow_nd=allow_nd, input_name="X")
     if not fitting:
         n = int(np.prod(X.shape[1:]))
         if n != est.n_features_in_:
