@@ -23,7 +23,7 @@ from nnzoo.models.registry import (
 
 import_submodules(__name__, skip=("base", "registry", "readout", "sklearn_api"))
 
-from nnzoo.models.classic.markov_chain import MarkovChain  # noqa: E402
+from nnzoo.models.classic.markov_analysis import MarkovChain  # noqa: E402
 from nnzoo.models.classic.markov_text import MarkovText  # noqa: E402
 from nnzoo.models.classic.som_estimator import SOM, SOMClassifier  # noqa: E402
 from nnzoo.models.energy.dbn import DBNClassifier  # noqa: E402
