@@ -188,7 +188,8 @@ def check_fit_data(model: Classifier, X: torch.Tensor, y: torch.Tensor | None) -
         raise InputError(f"X has {X.shape[0]} samples but y has "
                          f"{y.shape[0] if y.dim() else 'no'} (they must match)")
     if X.shape[0] < 2:
-        raise InputError(f"{model.model_id} needs at least 2 samples to fit, got {X.shape[0]}")
+        raise InputError(f"{model.model_id} needs at least 2 samples to fit, got "
+                         f"{X.shape[0]} sample(s)")
     cfg = model.config
     Y = targets(y, cfg.n_classes, cfg.n_outputs)
     if cfg.n_classes and int(torch.unique(y).numel()) < 2:

@@ -59,6 +59,12 @@ class EstimatorNotFittedError(NotFittedError, SklearnNotFittedError):
     ``NotFittedError`` (a ``ValueError`` and ``AttributeError``), as scikit-learn's tools expect."""
 
 
+class InputTypeError(InputError, TypeError):
+    """Input of a type that cannot be read as numbers (a ``dict`` in ``X``): nnzoo's
+    :class:`~nnzoo.core.errors.InputError` that is also the ``TypeError`` Python and
+    scikit-learn raise for it."""
+
+
 def require_fitted(est: BaseEstimator) -> None:
     """Raise :class:`EstimatorNotFittedError` unless ``est`` has been fitted (has ``model_``)."""
     if not hasattr(est, "model_"):
@@ -67,10 +73,13 @@ def require_fitted(est: BaseEstimator) -> None:
 
 
 def _checked(check: Callable[..., Any], *args: Any, **kwargs: Any) -> Any:
-    """Run one of scikit-learn's checks; its error becomes one :class:`InputError` line."""
+    """Run one of scikit-learn's checks; its error becomes one :class:`InputError` line
+    (:class:`InputTypeError` for a ``TypeError``)."""
     try:
         return check(*args, **kwargs)
-    except (TypeError, ValueError) as e:
+    except TypeError as e:
+        raise InputTypeError(" ".join(str(e).split())) from None
+    except ValueError as e:
         raise InputError(" ".join(str(e).split())) from None
 
 
@@ -83,6 +92,8 @@ def validate_X(est: BaseEstimator, X: Any, *, fitting: bool, allow_nd: bool = Fa
     :raises InputError: naming what was expected.
     """
     X = _checked(check_array, X, dtype="numeric", allow_nd=allow_nd, input_name="X")
+    if not X.flags.writeable:                          # torch shares memory only with writable
+        X = X.copy()
     if not fitting:
         n = int(np.prod(X.shape[1:]))
         if n != est.n_features_in_:
@@ -335,6 +346,6 @@ class ReadoutRegressor(RegressorMixin, TransformerMixin, ReadoutEstimator):
         return out[:, 0] if self._y_1d else out
 
 
-__all__ = ["EstimatorNotFittedError", "ReadoutClassifier", "ReadoutEstimator",
+__all__ = ["EstimatorNotFittedError", "InputTypeError", "ReadoutClassifier", "ReadoutEstimator",
            "ReadoutRegressor", "TorchClassifier", "binary_scores", "estimator_seed",
            "fit_classes", "require_fitted", "softmax", "validate_X", "validate_Xy"]
