@@ -118,6 +118,8 @@ def validate_Xy(est: BaseEstimator, X: Any, y: Any, *, classifier: bool,
                     multi_output=not classifier, y_numeric=not classifier)
     if classifier:
         _checked(check_classification_targets, y)
+    if not y.flags.writeable:                          # torch shares memory only with writable
+        y = y.copy()
     return X, y
 
 
