@@ -12,7 +12,7 @@ import torch
 
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
-from nnzoo.models.reservoir.lsm import (
+from nnzoo.models.reservoir.lsm_blocks import (
     connection_probability,
     filtered_states,
     grid_positions,

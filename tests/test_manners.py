@@ -168,7 +168,7 @@ def test_fit_and_predict_leave_global_state_alone(name: str, user_state: Any) ->
     assert first
 
 
-@pytest.mark.parametrize("make", [lambda s: MLPClassifier(hidden=(8,), epochs=2, seed=s),
+@pytest.mark.parametrize("make", [lambda s: MLPClassifier(hidden=(8,), epochs=2, random_state=s),
                                   lambda s: ELMClassifier(neurons="sigm:20", random_state=s),
                                   lambda s: RBMTransformer(n_components=8, n_iter=1,
                                                            random_state=s)])

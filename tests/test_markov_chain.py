@@ -22,15 +22,10 @@ from nnzoo.data.text import (
     tinyshakespeare,
 )
 from nnzoo.models import create
-from nnzoo.models.classic.markov_chain import MarkovChain, MarkovChainModel, transition_counts
-from nnzoo.models.classic.markov_text import (
-    BEGIN,
-    END,
-    MarkovText,
-    parse_corpus,
-    split_into_sentences,
-    unique_rows,
-)
+from nnzoo.models.classic.markov_analysis import MarkovChain, transition_counts
+from nnzoo.models.classic.markov_chain import MarkovChainModel
+from nnzoo.models.classic.markov_corpus import parse_corpus, split_into_sentences, unique_rows
+from nnzoo.models.classic.markov_text import BEGIN, END, MarkovText
 
 SHAKESPEARE = Path("/work/shared/data/tinyshakespeare/input.txt")
 

@@ -160,7 +160,7 @@ def test_perceptron_online_rule_matches_reference(batch_size: int,
     X = rng.normal(size=(60, 5)).astype(np.float32)
     y = rng.integers(0, 3, size=60)
     monkeypatch.setattr(get_spec("perceptron").cls, "WINDOW", 8)  # several windows a batch
-    clf = PerceptronClassifier(epochs=3, batch_size=batch_size, seed=7).fit(X, y)
+    clf = PerceptronClassifier(epochs=3, batch_size=batch_size, random_state=7).fit(X, y)
     order = [epoch_order(60, 7, e).numpy() for e in range(3)]
     W, b, (Wa, ba) = _rosenblatt_reference(X.astype(np.float64), y, 3, order)
     m = clf.model_
@@ -202,7 +202,7 @@ def test_averaged_perceptron_not_worse_than_scikit_learns_matched_one() -> None:
     Xtr, ytr, Xte, yte = X[:1200], y[:1200], X[1200:], y[1200:]
     ours, peer = [], []
     for seed in (0, 1, 2):
-        ours.append(PerceptronClassifier(epochs=5, seed=seed).fit(Xtr, ytr).score(Xte, yte))
+        ours.append(PerceptronClassifier(epochs=5, random_state=seed).fit(Xtr, ytr).score(Xte, yte))
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")
             peer.append(sklearn_averaged_perceptron(5, seed).fit(Xtr, ytr).score(Xte, yte))

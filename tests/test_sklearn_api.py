@@ -61,18 +61,18 @@ def test_bad_input(make, blobs) -> None:  # type: ignore[no-untyped-def]
     X, y = blobs
     with pytest.raises(NotFittedError, match="not fitted"):
         make().predict(X)
-    with pytest.raises(InputError, match="match X"):
+    with pytest.raises(InputError, match="inconsistent numbers of samples"):
         make().fit(X, y[:-1])
-    with pytest.raises(InputError, match="single class"):
+    with pytest.raises(InputError, match="one class"):
         make().fit(X, np.zeros(len(X)))
     bad = X.copy()
     bad[3, 1] = np.nan
-    with pytest.raises(InputError, match="NaN or infinite"):
+    with pytest.raises(InputError, match="Input X contains NaN"):
         make().fit(bad, y)
-    with pytest.raises(InputError, match="2-D"):
+    with pytest.raises(InputError, match="Expected 2D array"):
         make().fit(X[:, 0], y)
     est = make().fit(X, y)
-    with pytest.raises(InputError, match="shape"):
+    with pytest.raises(InputError, match="X has 5 features, but .* is expecting 2 features"):
         est.predict(np.ones((3, 5), dtype=np.float32))
     with pytest.raises(InputError, match="real numbers|numeric"):
         est.predict(np.array([["a", "b"]]))

@@ -62,10 +62,6 @@ def save(fig: Figure, path: str | Path) -> Path:
     return Path(path)
 
 
-#: The former private name, still used by the model modules of the feedforward, kernel,
-#: classic and reservoir families; they move to :func:`save` in their own branches.
-_save = save
-
 
 def learning_curve(records: Sequence[dict], path: str | Path, title: str = "") -> Path:
     """Plot every numeric metric of the per-epoch ``records`` against the epoch.

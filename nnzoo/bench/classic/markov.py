@@ -23,7 +23,7 @@ import torch
 from nnzoo.bench.runner import BenchResult, bench_task, peer_run, timed
 from nnzoo.core.seed import isolated_rng
 from nnzoo.data.text import shakespeare_excerpt, tinyshakespeare
-from nnzoo.models.classic.markov_chain import MarkovChain
+from nnzoo.models.classic.markov_analysis import MarkovChain
 from nnzoo.models.classic.markov_text import MarkovText
 
 # -- text ---------------------------------------------------------------------------------------

@@ -43,7 +43,8 @@ def compare_elm(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
                 neurons: int, kind: str, seeds: tuple[int, ...], tier: str, task: str
                 ) -> BenchResult:
     """nnzoo's ELMClassifier beside hpelm's ELM on the same standardised data (see above)."""
-    from nnzoo.models.feedforward.elm import ELMClassifier, standardization
+    from nnzoo.models.feedforward.elm_estimator import ELMClassifier
+    from nnzoo.models.readout import standardization
 
     X64, Xte64 = Xtr.astype(np.float64), Xte.astype(np.float64)
     mean, scale = standardization(torch.from_numpy(X64))

@@ -21,7 +21,7 @@ def _mlp(task: str, tier: str, hidden: tuple[int, ...], epochs: int, batch: int,
     ours_acc, ours_t, ours_loss = [], [], []
     for seed in seeds:
         ours = MLPClassifier(hidden=hidden, init=init, epochs=epochs, batch_size=batch, lr=1e-3,
-                             seed=seed)
+                             random_state=seed)
         _, t = timed(lambda: ours.fit(Xtr, ytr))  # noqa: B023
         ours_acc.append(float(ours.score(Xte, yte)))
         ours_t.append(t)

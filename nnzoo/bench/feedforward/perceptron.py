@@ -33,7 +33,7 @@ def sklearn_averaged_perceptron(epochs: int, seed: int = 0) -> Any:
 
 def _perceptron(task: str, tier: str, epochs: int) -> BenchResult:
     Xtr, ytr, Xte, yte = numpy_splits(task)
-    ours = PerceptronClassifier(averaged=True, online=True, epochs=epochs, seed=0)
+    ours = PerceptronClassifier(averaged=True, online=True, epochs=epochs, random_state=0)
     _, t_ours = timed(lambda: ours.fit(Xtr, ytr))
 
     def peer_side() -> tuple[float, float]:

@@ -36,8 +36,8 @@ PEER = "hpelm rbf_l2 neurons"
 
 def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray, *,
                 classification: bool, tier: str, task: str, **hp: Any) -> BenchResult:
-    from nnzoo.models.feedforward.elm import standardization
-    from nnzoo.models.kernel.rbf_net import RBFNetClassifier, RBFNetRegressor
+    from nnzoo.models.kernel.rbf_net_estimator import RBFNetClassifier, RBFNetRegressor
+    from nnzoo.models.readout import standardization
 
     metric = "accuracy" if classification else "mse"
     k = int(hp["n_centres"])

@@ -41,7 +41,7 @@ def whole_kernel_cache_mb(n: int) -> int:
 
 def _vs_svc(task: str, tier: str, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray,
             yte: np.ndarray, C: float, gamma: float | str, kernel_dtype: str) -> BenchResult:
-    from nnzoo.models.kernel.svm import SVMClassifier
+    from nnzoo.models.kernel.svm_estimator import SVMClassifier
 
     cache = whole_kernel_cache_mb(len(Xtr))
     ours = SVMClassifier(C=C, gamma=gamma, kernel="rbf", tol=1e-3, kernel_dtype=kernel_dtype)
@@ -87,7 +87,7 @@ def svm_digits(quiet: bool) -> BenchResult:
 @bench_task("svm", "quick", "digits-linear-primal")
 def svm_digits_primal(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
-    from nnzoo.models.kernel.svm import SVMClassifier
+    from nnzoo.models.kernel.svm_estimator import SVMClassifier
 
     s = load_dataset("digits")
     Xtr, ytr, Xte, yte = _flat(s.train.X), s.train.y.numpy(), _flat(s.test.X), s.test.y.numpy()

@@ -104,7 +104,7 @@ def _readout_accuracy(Str: torch.Tensor, ytr: torch.Tensor, Ste: torch.Tensor,
                       alphas: tuple[float, ...]) -> tuple[float, float]:
     """Test accuracy and chosen alpha of the LSM's readout on state trajectories (B, T, N):
     filtered by ``decay`` (None: read as they are), read at ``steps``, LOO ridge."""
-    from nnzoo.models.reservoir.lsm import filtered_states, fit_ridge_readout, sample_states
+    from nnzoo.models.reservoir.lsm_blocks import filtered_states, fit_ridge_readout, sample_states
 
     def feats(S: torch.Tensor) -> torch.Tensor:
         return sample_states(S, steps) if decay is None else filtered_states(S, steps, decay)
@@ -117,7 +117,7 @@ def _readout_accuracy(Str: torch.Tensor, ytr: torch.Tensor, Ste: torch.Tensor,
 def _templates_row(tier: str, n: int, repeats: int) -> BenchResult:
     from nnzoo.data import load_dataset
     from nnzoo.models import create
-    from nnzoo.models.reservoir.lsm import filtered_states, fit_ridge_readout, readout_steps
+    from nnzoo.models.reservoir.lsm_blocks import filtered_states, fit_ridge_readout, readout_steps
     from nnzoo.recipes import get_recipe
 
     s = load_dataset("spike-templates", n=n)

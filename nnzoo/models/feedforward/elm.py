@@ -42,10 +42,12 @@ from the eigendecomposition of the Gram matrix the readout needs anyway
 When there are more samples than neurons (``n > L``) the Gram matrix ``G = Hc^T Hc`` is
 formed from float32 products of the centred features, only its blocks on and above the
 diagonal (what hpelm gets from BLAS's symmetric rank-k update, in float64), accumulated in
-float64, and ``(G + alpha I) W = Hc^T Yc`` is solved by a float64 Cholesky factorisation:
-the solve :func:`nnzoo.core.linalg.ridge` performs, without its float64 copy and full
-product of the ``n x L`` features (half the flops of the largest step, in single precision).
-With ``n <= L`` the readout is ``ridge`` itself (its ``n x n`` kernel form).
+float64, and ``(G + alpha I) W = Hc^T Yc`` is solved by a float64 Cholesky factorisation
+(half the flops of the largest step, in single precision). With ``n <= L`` the readout is
+``ridge`` itself (its ``n x n`` kernel form). The readout lives in
+:mod:`nnzoo.models.readout`, shared with the RBF network; the scikit-learn estimators are in
+:mod:`nnzoo.models.feedforward.elm_estimator`, the plots in
+:mod:`nnzoo.models.feedforward.elm_plots`.
 
 Losses reported by :meth:`ELM.training_step` and :meth:`ELM.evaluation_step`: the mean
 squared error of the outputs against the targets (one-hot rows for classification: the
@@ -64,30 +66,33 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin, RegressorMixin, TransformerMixin
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
-from nnzoo.core.errors import ConfigError, InputError, NotFittedError
-from nnzoo.core.linalg import ridge, ridge_gcv_gram, ridge_loo
-from nnzoo.core.seed import isolated_rng
-from nnzoo.core.validation import as_tensor
-from nnzoo.models.base import Batch, Classifier
-from nnzoo.models.registry import register, register_estimator
+from nnzoo.core.errors import ConfigError
+from nnzoo.models.base import Batch
+from nnzoo.models.feedforward.elm_plots import plot_hidden_activations
+from nnzoo.models.readout import (
+    ALPHAS,
+    GRAM_RATIO,
+    ReadoutModel,
+    check_alpha,
+    check_fit_data,
+    check_sample_shape,
+    fit_readout,
+    fit_readout_gcv,
+    output_metrics,
+    plot_predicted_vs_true,
+    select_alpha,
+    standardization,
+)
+from nnzoo.models.registry import register
 
 #: Projection neurons ``h = f(w . z + b)``; radial neurons ``h = exp(-dist^2 / s)``.
 PROJECTION_KINDS = ("sigm", "tanh", "relu", "lin")
 RADIAL_KINDS = {"rbf": 2.0, "rbf_l1": 1.0, "rbf_linf": float("inf")}  # kind -> cdist's p
 NEURON_KINDS = PROJECTION_KINDS + tuple(RADIAL_KINDS)
 _ALIASES = {"sigmoid": "sigm", "rbf_l2": "rbf", "linear": "lin"}
-
-#: The default ridge penalties that leave-one-out chooses from.
-ALPHAS = tuple(float(a) for a in np.logspace(-6, 4, 21))
-
-#: Above this many samples per neuron the Gram matrix is formed directly (see the module doc).
-GRAM_RATIO = 1
 
 
 def parse_neurons(spec: str | Sequence[tuple[str, int]]) -> tuple[tuple[str, int], ...]:
@@ -126,24 +131,6 @@ def parse_neurons(spec: str | Sequence[tuple[str, int]]) -> tuple[tuple[str, int
     if not groups:
         raise ConfigError("neurons must name at least one group, e.g. 'sigm:500'")
     return tuple(groups)
-
-
-def check_alpha(alpha: float | str, alphas: Sequence[float], loo_samples: int) -> None:
-    """Validate a readout's regularisation settings (shared with the RBF network)."""
-    if isinstance(alpha, str):
-        require(alpha == "loo", f"alpha must be 'loo' or a number >= 0, got {alpha!r}")
-    else:
-        require(math.isfinite(alpha) and alpha >= 0, f"alpha must be 'loo' or a number >= 0, "
-                f"got {alpha}")
-    require(len(alphas) >= 1 and all(math.isfinite(a) and a > 0 for a in alphas),
-            f"alphas must be numbers > 0, got {alphas!r}")
-    require(loo_samples >= 2, f"loo_samples must be >= 2, got {loo_samples}")
-
-
-def check_sample_shape(sample_shape: Any) -> None:
-    require(isinstance(sample_shape, tuple) and len(sample_shape) >= 1
-            and all(isinstance(s, int) and s >= 1 for s in sample_shape),
-            f"sample_shape must be positive sizes, got {sample_shape!r}")
 
 
 @dataclass
@@ -191,184 +178,6 @@ class ELMConfig:
         require(n_lin <= d, f"lin neurons copy input features: at most {d}, got {n_lin}")
         check_alpha(self.alpha, self.alphas, self.loo_samples)
         require(self.weight_scale > 0, f"weight_scale must be > 0, got {self.weight_scale}")
-
-
-# -- the readout, shared with the RBF network ------------------------------------------------
-
-def select_alpha(H: torch.Tensor, Y: torch.Tensor, alphas: Sequence[float], loo_samples: int,
-                 generator: torch.Generator | None = None, intercept: bool = True
-                 ) -> tuple[float, torch.Tensor]:
-    """The ridge penalty with the least leave-one-out error, and the error of each candidate.
-
-    With ``intercept`` the problem is centred first (the intercept is not penalised). On more
-    than ``loo_samples`` rows, a random subset of that size is scored (see the module
-    docstring).
-    """
-    n = H.shape[0]
-    if n > loo_samples:
-        idx = torch.randperm(n, generator=generator)[:loo_samples].to(H.device)
-        H, Y = H[idx], Y[idx]
-    Hd, Yd = H.double(), Y.double()
-    if intercept:
-        Hd, Yd = Hd - Hd.mean(0), Yd - Yd.mean(0)
-    best, errs = ridge_loo(Hd, Yd, list(alphas))                      # PRESS per alpha
-    return best, errs
-
-
-def gram(H: torch.Tensor, block: int = 512) -> torch.Tensor:
-    """``H^T H`` (L, L) in float64 from float32 products of column blocks, computing only the
-    blocks on and above the diagonal (the symmetric rank-k update hpelm gets from BLAS)."""
-    L = H.shape[1]
-    G = torch.empty(L, L, dtype=torch.float64, device=H.device)
-    for s in range(0, L, block):                                     # a loop over blocks
-        e = min(s + block, L)
-        G[s:e, s:] = (H[:, s:e].T @ H[:, s:]).double()               # row block i, cols >= i
-        G[e:, s:e] = G[s:e, e:].T                                    # mirror below
-    return G
-
-
-def fit_readout(H: torch.Tensor, Y: torch.Tensor, alpha: float, intercept: bool = True
-                ) -> tuple[torch.Tensor, torch.Tensor]:
-    """Ridge readout with an unpenalised intercept: ``W`` (L, K) and ``b`` (K,), float64.
-
-    ``W = (Hc^T Hc + alpha I)^-1 Hc^T Yc``, ``b = mean(Y) - mean(H) W``. With ``n <= L``
-    this is :func:`nnzoo.core.linalg.ridge` (its kernel form); with ``n > L`` the Gram matrix
-    is formed from the products of the centred features in ``H``'s precision (``H`` is
-    centred in place: its values are overwritten) and solved by a float64 Cholesky
-    factorisation, the same solve as ``ridge``'s. ``intercept=False`` solves
-    ``(H^T H + alpha I) W = H^T Y`` with ``b = 0`` (hpelm's readout, which has no bias).
-    """
-    n, L = H.shape
-    if n <= GRAM_RATIO * L:
-        return ridge(H, Y, alpha, intercept=intercept)
-    mh = H.mean(0, dtype=torch.float64)                              # (L,)
-    my = Y.double().mean(0)                                          # (K,)
-    if not intercept:
-        mh, my = torch.zeros_like(mh), torch.zeros_like(my)
-    Hc = H.sub_(mh.to(H.dtype))                                      # (n, L) centred in place
-    G = gram(Hc)                                                     # (L, L) Hc^T Hc
-    HtY = ((Y - my.to(Y.dtype)).T @ Hc).T.double()                   # (L, K) Hc^T Yc
-    A = G.clone()
-    A.diagonal().add_(alpha)                                         # Hc^T Hc + alpha I
-    C, info = torch.linalg.cholesky_ex(A)                            # A = C C^T
-    if int(info) == 0:
-        W = torch.cholesky_solve(HtY, C)                             # (L, K)
-    else:                                                            # singular (alpha = 0)
-        lam, V = torch.linalg.eigh(G)                                # G = V lam V^T
-        R = lam.clamp_min(0).sqrt()[:, None] * V.T                   # R^T R = G
-        Z = torch.linalg.lstsq(R, HtY).solution                     # R^T Z = Hc^T Yc
-        W, _ = ridge(R, Z, alpha)                                    # minimum-norm solution
-    return W, my - mh @ W
-
-
-def fit_readout_gcv(H: torch.Tensor, Y: torch.Tensor, alphas: Sequence[float],
-                    intercept: bool = True) -> tuple[torch.Tensor, torch.Tensor, float]:
-    """:func:`fit_readout` with ``alpha`` picked from ``alphas`` by generalized
-    cross-validation on all rows (for ``n > L``; ``H`` is centred in place): ``W``, ``b`` and
-    the chosen ``alpha``."""
-    n = H.shape[0]
-    mh = H.mean(0, dtype=torch.float64)                              # (L,)
-    my = Y.double().mean(0)                                          # (K,)
-    if not intercept:
-        mh, my = torch.zeros_like(mh), torch.zeros_like(my)
-    Hc = H.sub_(mh.to(H.dtype))                                      # (n, L) centred in place
-    Yc = Y - my.to(Y.dtype)                                          # (n, K)
-    G = gram(Hc)                                                     # (L, L) Hc^T Hc
-    HtY = (Yc.T @ Hc).T.double()                                     # (L, K) Hc^T Yc
-    yty = float(Yc.double().pow(2).sum())                            # ||Yc||^2
-    alpha, W, _ = ridge_gcv_gram(G, HtY, yty, n, list(alphas), centred=intercept)
-    return W, my - mh @ W, alpha
-
-
-def targets(y: torch.Tensor, n_classes: int, n_outputs: int, name: str = "y") -> torch.Tensor:
-    """Checked targets as a float matrix (n, K): one-hot rows, or regression values."""
-    if n_classes:
-        if y.is_floating_point() or y.dtype == torch.bool:
-            raise InputError(f"{name} must hold integer class labels, got dtype {y.dtype}")
-        if y.dim() != 1:
-            raise InputError(f"{name} must have shape (n,) of class labels, got "
-                             f"{tuple(y.shape)}")
-        if y.numel() and (int(y.min()) < 0 or int(y.max()) >= n_classes):
-            raise InputError(f"{name} must hold labels in [0, {n_classes}), got "
-                             f"[{int(y.min())}, {int(y.max())}]")
-        return torch.nn.functional.one_hot(y.long(), n_classes).float()  # (n, K)
-    if not y.is_floating_point():
-        y = y.float()
-    Y = y.reshape(len(y), -1)
-    if Y.shape[1] != n_outputs:
-        raise InputError(f"{name} must have {n_outputs} target value(s) per sample, got shape "
-                         f"{tuple(y.shape)}")
-    if Y.numel() and not bool(torch.isfinite(Y).all()):
-        raise InputError(f"{name} holds NaN or infinite values")
-    return Y
-
-
-def check_fit_data(model: Classifier, X: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-    """Checks shared by the closed-form fits: shape, finite values, matching lengths, and at
-    least two classes; returns the target matrix."""
-    model.check(X, finite=True)
-    if y is None:
-        raise InputError(f"{model.model_id} is supervised: fit needs targets y")
-    if y.dim() < 1 or y.shape[0] != X.shape[0]:
-        raise InputError(f"X has {X.shape[0]} samples but y has "
-                         f"{y.shape[0] if y.dim() else 'no'} (they must match)")
-    if X.shape[0] < 2:
-        raise InputError(f"{model.model_id} needs at least 2 samples to fit, got {X.shape[0]}")
-    cfg = model.config
-    Y = targets(y, cfg.n_classes, cfg.n_outputs)
-    if cfg.n_classes and int(torch.unique(y).numel()) < 2:
-        raise InputError(f"y holds a single class ({int(y[0])}); a classifier needs at least 2")
-    return Y.to(X.device)
-
-
-def output_metrics(scores: torch.Tensor, y: torch.Tensor, n_classes: int, n_outputs: int
-                   ) -> dict[str, torch.Tensor]:
-    """``loss`` = mean squared error of the outputs against the targets (one-hot rows for
-    classification), with ``accuracy`` or ``mse`` and ``mae``."""
-    Y = targets(y, n_classes, n_outputs).to(scores)
-    err = scores.float() - Y.float()
-    out = {"loss": err.pow(2).mean()}
-    if n_classes:
-        out["accuracy"] = (scores.argmax(1) == y).float().mean()
-    else:
-        out["mse"] = out["loss"]
-        out["mae"] = err.abs().mean()
-    return out
-
-
-def standardization(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Mean and standard deviation of each feature (D,); a constant feature gets scale 1."""
-    mean = X.mean(0)
-    std = X.std(0, unbiased=False)
-    return mean, torch.where(std > 1e-8 * (1 + mean.abs()), std, torch.ones_like(std))
-
-
-# -- the model ----------------------------------------------------------------------------------
-
-class ReadoutModel(Classifier):
-    """What the ridge-readout models (the ELM, the RBF network) share: they classify
-    (``n_classes >= 2``, ``predict`` gives class indices) or regress (``n_classes == 0``,
-    ``predict`` gives the target values), and report :func:`output_metrics`."""
-
-    @property
-    def regression(self) -> bool:
-        return self.config.n_classes == 0
-
-    @torch.no_grad()
-    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        if y is None:
-            raise InputError(f"{self.model_id} evaluation needs targets y")
-        return output_metrics(self(x), y, self.config.n_classes, self.config.n_outputs)
-
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """Class indices (B,) for a classifier, target values (B, n_outputs) for a regressor."""
-        self.check(x, finite=True)
-        if not bool(self.fitted):
-            raise NotFittedError(f"{self.model_id} is not fitted yet; call fit first")
-        out = self(x)
-        return out if self.regression else out.argmax(1)
 
 
 @register("elm", config=ELMConfig, learning="closed-form",
@@ -507,17 +316,7 @@ class ELM(ReadoutModel):
         X, y = self._plot_data
         with torch.no_grad():
             H = self.hidden(X.to(self.x_mean.device)).float().cpu()
-        fig, ax = plots.subplots(figsize=(6, 3.6))
-        col = 0
-        for kind, c in self.groups:
-            vals = H[:, col:col + c].reshape(-1).numpy()
-            ax.hist(vals, bins=60, alpha=0.55, label=f"{kind} ({c})", density=True)
-            col += c
-        ax.set_xlabel("hidden activation h")
-        ax.set_ylabel("density")
-        ax.legend(fontsize=8)
-        ax.set_title(f"ELM hidden activations on {len(X)} training samples")
-        paths = [plots._save(fig, out_dir / "hidden_activations.png")]
+        paths = [plot_hidden_activations(H, self.groups, out_dir / "hidden_activations.png")]
         if self.regression:
             paths.append(plot_predicted_vs_true(self.predict(X.to(self.x_mean.device)).cpu(),
                                                 y.cpu(), out_dir / "predicted_vs_true.png",
@@ -525,181 +324,5 @@ class ELM(ReadoutModel):
         return paths
 
 
-def plot_predicted_vs_true(pred: torch.Tensor, y: torch.Tensor, path: Path, name: str) -> Path:
-    """Scatter of predicted against true values (first target) with the identity line."""
-    p = pred.reshape(len(pred), -1)[:, 0].float().numpy()
-    t = y.reshape(len(y), -1)[:, 0].float().numpy()
-    fig, ax = plots.subplots(figsize=(4.2, 4.2))
-    ax.scatter(t, p, s=8, alpha=0.6)
-    lo, hi = float(min(t.min(), p.min())), float(max(t.max(), p.max()))
-    ax.plot([lo, hi], [lo, hi], color="black", lw=1)
-    ax.set_xlabel("true")
-    ax.set_ylabel("predicted")
-    ax.set_title(f"{name}: predicted vs true (training samples)")
-    return plots._save(fig, path)
-
-
-# -- scikit-learn API ---------------------------------------------------------------------------
-
-class _ELMEstimator(BaseEstimator):
-    """The shared body of :class:`ELMClassifier` and :class:`ELMRegressor`."""
-
-    _classification = True
-
-    def __init__(self, neurons: str | Sequence[tuple[str, int]] = "sigm:500",
-                 alpha: float | str = "loo", alphas: Sequence[float] | None = None,
-                 loo_samples: int = 4000, standardize: bool = True, random_state: int = 0,
-                 device: str = "cpu", dtype: str = "float32", intercept: bool = True) -> None:
-        self.neurons = neurons
-        self.alpha = alpha
-        self.alphas = alphas
-        self.loo_samples = loo_samples
-        self.standardize = standardize
-        self.random_state = random_state
-        self.device = device
-        self.dtype = dtype
-        self.intercept = intercept
-
-    def _torch_dtype(self) -> torch.dtype:
-        dtype = getattr(self, "dtype", "float32")        # estimators built on this one
-        if dtype not in ("float32", "float64"):
-            raise ConfigError(f"dtype must be float32 or float64, got {dtype!r}")
-        return torch.float64 if dtype == "float64" else torch.float32
-
-    def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
-        X = as_tensor(X, "X")
-        if X.dim() != 2:
-            raise InputError(f"X must be 2-D (n_samples, n_features), got shape "
-                             f"{tuple(X.shape)}")
-        if not fitting and X.shape[1] != self.n_features_in_:
-            raise InputError(f"X must have {self.n_features_in_} features, got {X.shape[1]}")
-        if X.numel() and not bool(torch.isfinite(X).all()):
-            raise InputError("X holds NaN or infinite values")
-        return X
-
-    def _targets(self, X: torch.Tensor, y: Any) -> tuple[torch.Tensor, int, int]:
-        y = np.asarray(y)
-        if y.ndim == 0 or y.shape[0] != X.shape[0]:
-            raise InputError(f"X has {X.shape[0]} samples but y has "
-                             f"{y.shape[0] if y.ndim else 'none'} (they must match)")
-        if self._classification:
-            if y.ndim != 1:
-                raise InputError(f"y must be 1-D class labels, got shape {y.shape}")
-            self.classes_ = np.unique(y)
-            if len(self.classes_) < 2:
-                raise InputError(f"y holds a single class ({self.classes_[0]!r}); need at "
-                                 "least 2")
-            return torch.as_tensor(np.searchsorted(self.classes_, y)), len(self.classes_), 1
-        yt = as_tensor(y, "y")
-        if not bool(torch.isfinite(yt).all()):
-            raise InputError("y holds NaN or infinite values")
-        self._y_1d = yt.dim() == 1
-        return yt, 0, int(np.prod(yt.shape[1:])) if yt.dim() > 1 else 1
-
-    def _model_kwargs(self) -> dict[str, Any]:
-        neurons = ",".join(f"{k}:{c}" for k, c in parse_neurons(self.neurons))
-        kw: dict[str, Any] = {"neurons": neurons, "alpha": self.alpha,
-                              "loo_samples": self.loo_samples, "standardize": self.standardize,
-                              "intercept": bool(self.intercept)}
-        if self.alphas is not None:
-            kw["alphas"] = tuple(float(a) for a in self.alphas)
-        return kw
-
-    def fit(self, X: Any, y: Any) -> _ELMEstimator:
-        """Fit on ``X`` (n_samples, n_features) and ``y`` (labels, or regression targets)."""
-        from nnzoo.core.device import resolve_device
-        from nnzoo.models.registry import create
-
-        dtype = self._torch_dtype()
-        X = self._check_X(X, fitting=True)
-        yt, n_classes, n_outputs = self._targets(X, y)
-        device = resolve_device(self.device)
-        with isolated_rng(int(self.random_state), device):  # the caller's generators are kept
-            model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
-                           n_outputs=n_outputs, **self._model_kwargs()).to(device, dtype)
-            gen = torch.Generator().manual_seed(int(self.random_state))
-            if yt.is_floating_point():
-                yt = yt.to(dtype)
-            model.fit(X.to(device, dtype), yt.to(device), generator=gen)
-        self.model_ = model.eval()
-        self.n_features_in_ = int(X.shape[1])
-        self.alpha_ = float(model.alpha_)
-        return self
-
-    model_id = "elm"
-
-    def _require_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
-
-    @torch.no_grad()
-    def _outputs(self, X: Any) -> np.ndarray:
-        self._require_fitted()
-        ref = self.model_.x_mean
-        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
-        return self.model_(X).double().cpu().numpy()
-
-    @torch.no_grad()
-    def transform(self, X: Any) -> np.ndarray:
-        """The hidden-layer outputs, shape (n_samples, n_hidden)."""
-        self._require_fitted()
-        ref = self.model_.x_mean
-        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
-        return self.model_.hidden(X).cpu().numpy()
-
-
-class ELMClassifier(ClassifierMixin, TransformerMixin, _ELMEstimator):
-    """Extreme learning machine classifier (:mod:`nnzoo.models.feedforward.elm`), sklearn style.
-
-    Labels are one-hot coded (0/1) for the least-squares readout; ``predict`` is the arg-max
-    of the outputs.
-
-    :param neurons: hidden neuron groups, ``"sigm:500,rbf:200"`` or ((kind, count), ...).
-    :param alpha: ridge penalty of the readout, or ``"loo"`` (leave-one-out choice).
-    :param alphas: candidate penalties for ``"loo"`` (default: 1e-6 ... 1e4).
-    :param loo_samples: rows up to which alpha is picked by exact leave-one-out (GCV beyond).
-    :param standardize: standardise the inputs by the training mean and deviation.
-    :param random_state: seeds the random hidden layer.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    :param dtype: ``float32`` (default) or ``float64`` (hpelm's precision) for the hidden
-        layer and the readout's products.
-    :param intercept: give the readout an unpenalised intercept (False: none, as hpelm).
-    """
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The readout's outputs, shape (n_samples, n_classes)."""
-        return self._outputs(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The predicted label of each sample."""
-        scores = self._outputs(X)  # checks that the model is fitted first
-        return self.classes_[scores.argmax(1)]
-
-
-class ELMRegressor(RegressorMixin, TransformerMixin, _ELMEstimator):
-    """Extreme learning machine regressor (:mod:`nnzoo.models.feedforward.elm`), sklearn style.
-
-    :param neurons: hidden neuron groups, ``"sigm:500,rbf:200"`` or ((kind, count), ...).
-    :param alpha: ridge penalty of the readout, or ``"loo"`` (leave-one-out choice).
-    :param alphas: candidate penalties for ``"loo"`` (default: 1e-6 ... 1e4).
-    :param loo_samples: rows up to which alpha is picked by exact leave-one-out (GCV beyond).
-    :param standardize: standardise the inputs by the training mean and deviation.
-    :param random_state: seeds the random hidden layer.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    :param dtype: ``float32`` (default) or ``float64`` (hpelm's precision) for the hidden
-        layer and the readout's products.
-    :param intercept: give the readout an unpenalised intercept (False: none, as hpelm).
-    """
-
-    _classification = False
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted targets: (n_samples,) when fitted on 1-D ``y``, else (n_samples, k)."""
-        out = self._outputs(X)
-        return out[:, 0] if self._y_1d else out
-
-
-register_estimator("elm")(ELMClassifier)
-
-__all__ = ["ELM", "ELMClassifier", "ELMConfig", "ELMRegressor", "fit_readout",
-           "parse_neurons", "select_alpha"]
+__all__ = ["ELM", "ELMConfig", "NEURON_KINDS", "PROJECTION_KINDS", "RADIAL_KINDS",
+           "parse_neurons"]

@@ -35,7 +35,7 @@ the outputs are ``phi W + b`` (K -> n_outputs or n_classes). Training (:meth:`RB
    ``sigma = width_scale * d_max / sqrt(2 K)`` with ``d_max`` the largest distance between
    centres (Haykin, "Neural Networks", sec. 5.8). Widths are floored at 1e-3 x their median;
 3. readout: ridge regression with an unpenalised intercept on the basis outputs, the penalty
-   chosen by leave-one-out (:func:`nnzoo.models.feedforward.elm.fit_readout`, shared with the ELM);
+   chosen by leave-one-out (:func:`nnzoo.models.readout.fit_readout`, shared with the ELM);
 4. fine-tuning (``finetune_epochs > 0``, or :meth:`RBFNet.finetune` directly): Adam on the
    centres, the log-widths and the readout, minimising the readout's own objective
    ``mean |phi W + b - Y|^2 + alpha |W|^2 / (n K)`` over shuffled minibatches.
@@ -49,28 +49,30 @@ input standardisation, every batch moves the centres by one mini-batch k-means s
 (Sculley 2010: ``c_j <- c_j + (n_j / N_j) (mean of its batch samples - c_j)`` with ``N_j``
 the samples it has absorbed so far), recomputes the widths and refits the readout on the
 batch. ``fit(X, y)`` (what the engine calls) is the batch algorithm on the whole split.
+
+k-means lives in :mod:`nnzoo.models.kernel.kmeans`, the readout in
+:mod:`nnzoo.models.readout`; the scikit-learn estimators are in
+:mod:`nnzoo.models.kernel.rbf_net_estimator`, the plots in
+:mod:`nnzoo.models.kernel.rbf_net_plots`.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Literal
 
-import numpy as np
 import torch
-from sklearn.base import ClassifierMixin, RegressorMixin, TransformerMixin
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models.base import Batch
-from nnzoo.models.feedforward.elm import (
+from nnzoo.models.kernel.kmeans import kmeans, kmeans_pp, sq_distances
+from nnzoo.models.kernel.rbf_net_plots import plot_centres
+from nnzoo.models.readout import (
     ALPHAS,
     ReadoutModel,
-    _ELMEstimator,
     check_alpha,
     check_fit_data,
     check_sample_shape,
@@ -79,102 +81,11 @@ from nnzoo.models.feedforward.elm import (
     plot_predicted_vs_true,
     select_alpha,
     standardization,
-    targets,
 )
-from nnzoo.models.registry import register, register_estimator
+from nnzoo.models.registry import register
 
 BASES = ("gaussian", "multiquadric", "inverse-multiquadric")
 
-
-# -- k-means --------------------------------------------------------------------------------
-
-def sq_distances(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
-    """``|x_i - c_j|^2`` (n, K) = |x|^2 - 2 x.c + |c|^2, clamped at 0."""
-    d2 = (X * X).sum(1)[:, None] - 2 * X @ C.T + (C * C).sum(1)[None, :]
-    return d2.clamp_min_(0)
-
-
-def kmeans_pp(X: torch.Tensor, k: int, generator: torch.Generator | None = None
-              ) -> torch.Tensor:
-    """k-means++ seeding (Arthur & Vassilvitskii 2007): the first centre uniformly among the
-    samples, each next one with probability proportional to ``D(x)^2``, the squared distance
-    to the nearest centre chosen so far. (k, D). When every sample is already a centre
-    (``k > n``), the rest are drawn uniformly (with repetition)."""
-    n = X.shape[0]
-    C = torch.empty(k, X.shape[1], dtype=X.dtype, device=X.device)
-    first = int(torch.randint(n, (1,), generator=generator))
-    C[0] = X[first]
-    d2 = ((X - C[0]) ** 2).sum(1)                                     # D(x)^2   (n,)
-    u = torch.rand(k, generator=generator, dtype=torch.float64)       # one draw per centre
-    for j in range(1, k):                                             # sequential by nature
-        total = d2.sum()
-        if float(total) <= 0:                                         # all samples taken
-            i = int(u[j] * n) % n
-        else:
-            cdf = torch.cumsum(d2.double(), 0)
-            i = min(int(torch.searchsorted(cdf, u[j].to(cdf.device) * cdf[-1])), n - 1)
-        C[j] = X[i]
-        d2 = torch.minimum(d2, ((X - C[j]) ** 2).sum(1))              # nearest-centre D^2
-    return C
-
-
-def lloyd(X: torch.Tensor, C: torch.Tensor, n_iter: int = 100, tol: float = 1e-4
-          ) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
-    """Lloyd's k-means iterations from centres ``C`` (K, D).
-
-    :param n_iter: at most this many assignment + update steps.
-    :param tol: stop when the squared centre shift is below ``tol`` x the mean feature
-        variance (scikit-learn's criterion).
-    :returns: centres (K, D), each sample's centre (n,), and the inertia
-        ``sum_i |x_i - c_label(i)|^2`` before each update and after the last one.
-    """
-    k = C.shape[0]
-    C = C.clone()
-    thresh = tol * float(X.var(0, unbiased=False).mean())
-    history: list[float] = []
-    for _ in range(n_iter):
-        dmin, lab = sq_distances(X, C).min(1)                         # assignment step
-        history.append(float(dmin.sum()))                             # inertia
-        sums = torch.zeros_like(C).index_add_(0, lab, X)              # sum of each cluster
-        counts = torch.bincount(lab, minlength=k).to(X.dtype)        # (K,)
-        new = torch.where(counts[:, None] > 0, sums / counts.clamp_min(1)[:, None], C)
-        shift = float(((new - C) ** 2).sum())
-        C = new                                                       # update step
-        if shift <= thresh:
-            break
-    dmin, lab = sq_distances(X, C).min(1)
-    history.append(float(dmin.sum()))
-    return C, lab, history
-
-
-def kmeans(X: torch.Tensor, k: int, n_iter: int = 100, tol: float = 1e-4,
-           generator: torch.Generator | None = None
-           ) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
-    """k-means++ seeding then :func:`lloyd`; returns (centres, labels, inertia history)."""
-    if k > X.shape[0]:
-        raise InputError(f"k-means needs at least as many samples as centres: {k} centres, "
-                         f"{X.shape[0]} samples")
-    return lloyd(X, kmeans_pp(X, k, generator), n_iter, tol)
-
-
-def centre_widths(C: torch.Tensor, rule: str, p: int, scale: float) -> torch.Tensor:
-    """Widths ``sigma_j`` (K,) of centres ``C`` by the ``nearest`` or ``dmax`` heuristic."""
-    k = C.shape[0]
-    d = sq_distances(C, C).sqrt_()                                    # (K, K) |c_i - c_j|
-    if k == 1:
-        return torch.ones(1, dtype=C.dtype, device=C.device) * scale
-    if rule == "dmax":
-        sigma = d.max() / math.sqrt(2 * k) * torch.ones(k, dtype=C.dtype, device=C.device)
-    else:
-        d.fill_diagonal_(float("inf"))
-        near = d.topk(min(p, k - 1), dim=1, largest=False).values     # (K, p) p nearest
-        sigma = near.mean(1)                                          # mean distance
-    sigma = sigma * scale
-    floor = 1e-3 * float(sigma.median()) if float(sigma.median()) > 0 else 1e-3
-    return sigma.clamp_min(floor)
-
-
-# -- the model ----------------------------------------------------------------------------------
 
 @dataclass
 class RBFNetConfig:
@@ -248,6 +159,25 @@ class RBFNetConfig:
                 f"finetune_batch must be >= 1, got {self.finetune_batch}")
 
 
+# -- building blocks ----------------------------------------------------------------------------
+
+def centre_widths(C: torch.Tensor, rule: str, p: int, scale: float) -> torch.Tensor:
+    """Widths ``sigma_j`` (K,) of centres ``C`` by the ``nearest`` or ``dmax`` heuristic."""
+    k = C.shape[0]
+    d = sq_distances(C, C).sqrt_()                                    # (K, K) |c_i - c_j|
+    if k == 1:
+        return torch.ones(1, dtype=C.dtype, device=C.device) * scale
+    if rule == "dmax":
+        sigma = d.max() / math.sqrt(2 * k) * torch.ones(k, dtype=C.dtype, device=C.device)
+    else:
+        d.fill_diagonal_(float("inf"))
+        near = d.topk(min(p, k - 1), dim=1, largest=False).values     # (K, p) p nearest
+        sigma = near.mean(1)                                          # mean distance
+    sigma = sigma * scale
+    floor = 1e-3 * float(sigma.median()) if float(sigma.median()) > 0 else 1e-3
+    return sigma.clamp_min(floor)
+
+
 def rbf_basis(z: torch.Tensor, centres: torch.Tensor, sigma: torch.Tensor, kind: str
               ) -> torch.Tensor:
     """Basis outputs ``phi`` (B, K) of standardised inputs ``z`` (B, D) (differentiable)."""
@@ -259,6 +189,8 @@ def rbf_basis(z: torch.Tensor, centres: torch.Tensor, sigma: torch.Tensor, kind:
         return torch.sqrt(r2 + s2)                                    # sqrt(r^2 + sigma^2)
     return torch.rsqrt(r2 + s2)                                       # 1 / sqrt(r^2 + s^2)
 
+
+# -- the model ----------------------------------------------------------------------------------
 
 @register("rbf-net", config=RBFNetConfig, learning="closed-form",
           rule="k-means centres, nearest-centre widths, ridge least-squares readout "
@@ -474,147 +406,4 @@ class RBFNet(ReadoutModel):
         return paths
 
 
-def plot_centres(Z: torch.Tensor, y: torch.Tensor, C: torch.Tensor, sigma: torch.Tensor,
-                 path: Path, basis: str) -> Path:
-    """Data and centres projected on the data's first two principal components; a circle of
-    radius ``sigma_j`` (the projection keeps lengths at most) around each centre."""
-    from matplotlib.collections import EllipseCollection
-
-    mu = Z.mean(0)
-    _, _, Vt = torch.linalg.svd(Z - mu, full_matrices=False)
-    P = Vt[:2].T if Vt.shape[0] >= 2 else torch.cat([Vt.T, torch.zeros_like(Vt.T)], 1)
-    zp, cp = ((Z - mu) @ P).numpy(), ((C - mu) @ P).numpy()              # (P, 2), (K, 2)
-    fig, ax = plots.subplots(figsize=(6, 5))
-    colour = y.reshape(len(y), -1)[:, 0].float().numpy()
-    sc = ax.scatter(zp[:, 0], zp[:, 1], c=colour, s=6, alpha=0.5, cmap="tab10"
-                    if not y.is_floating_point() else "viridis")
-    fig.colorbar(sc, ax=ax, label="class" if not y.is_floating_point() else "target")
-    d = 2 * sigma.numpy()
-    ax.add_collection(EllipseCollection(d, d, np.zeros_like(d), units="xy", offsets=cp,
-                                        offset_transform=ax.transData, facecolors="none",
-                                        edgecolors="black", linewidths=0.5, alpha=0.5))
-    ax.scatter(cp[:, 0], cp[:, 1], marker="x", c="black", s=18, label="centres")
-    ax.set_xlabel("principal component 1")
-    ax.set_ylabel("principal component 2")
-    ax.legend(fontsize=8, loc="upper right")
-    ax.set_title(f"RBF net: {len(C)} {basis} centres with their widths (PCA of the data)")
-    ax.autoscale_view()
-    return plots._save(fig, path)
-
-
-# -- scikit-learn API ---------------------------------------------------------------------------
-
-class _RBFEstimator(_ELMEstimator):
-    """The shared body of :class:`RBFNetClassifier` and :class:`RBFNetRegressor`."""
-
-    model_id = "rbf-net"
-
-    def __init__(self, n_centres: int = 100, centres: str = "kmeans", basis: str = "gaussian",
-                 width: str = "nearest", width_p: int = 2, width_scale: float = 1.0,
-                 alpha: float | str = "loo", alphas: Sequence[float] | None = None,
-                 loo_samples: int = 4000, standardize: bool = True, finetune_epochs: int = 0,
-                 finetune_lr: float = 0.01, finetune_batch: int = 256,
-                 kmeans_iter: int = 100, random_state: int = 0, device: str = "cpu",
-                 dtype: str = "float32") -> None:
-        self.n_centres = n_centres
-        self.centres = centres
-        self.basis = basis
-        self.width = width
-        self.width_p = width_p
-        self.width_scale = width_scale
-        self.alpha = alpha
-        self.alphas = alphas
-        self.loo_samples = loo_samples
-        self.standardize = standardize
-        self.finetune_epochs = finetune_epochs
-        self.finetune_lr = finetune_lr
-        self.finetune_batch = finetune_batch
-        self.kmeans_iter = kmeans_iter
-        self.random_state = random_state
-        self.device = device
-        self.dtype = dtype
-
-    def _model_kwargs(self) -> dict[str, Any]:
-        kw: dict[str, Any] = {k: getattr(self, k) for k in (
-            "n_centres", "centres", "basis", "width", "width_p", "width_scale", "alpha",
-            "loo_samples", "standardize", "finetune_epochs", "finetune_lr", "finetune_batch",
-            "kmeans_iter")}
-        if self.alphas is not None:
-            kw["alphas"] = tuple(float(a) for a in self.alphas)
-        return kw
-
-    @torch.no_grad()
-    def transform(self, X: Any) -> np.ndarray:
-        """The basis outputs, shape (n_samples, n_centres)."""
-        self._require_fitted()
-        ref = self.model_.x_mean
-        X = self._check_X(X, fitting=False).to(ref.device, ref.dtype)
-        return self.model_.basis(X).cpu().numpy()
-
-
-class RBFNetClassifier(ClassifierMixin, TransformerMixin, _RBFEstimator):
-    """RBF network classifier (see :mod:`nnzoo.models.kernel.rbf_net`), scikit-learn style.
-
-    :param n_centres: number of radial basis functions.
-    :param centres: ``kmeans`` or ``random``.
-    :param basis: ``gaussian``, ``multiquadric`` or ``inverse-multiquadric``.
-    :param width: ``nearest`` or ``dmax`` width heuristic.
-    :param width_p: neighbours of the ``nearest`` rule.
-    :param width_scale: multiplies every width.
-    :param alpha: ridge penalty, or ``"loo"``.
-    :param alphas: candidates for ``"loo"``.
-    :param loo_samples: at most this many rows enter the leave-one-out selection.
-    :param standardize: standardise the inputs.
-    :param finetune_epochs: epochs of gradient fine-tuning (0: none).
-    :param finetune_lr: Adam's learning rate for fine-tuning.
-    :param finetune_batch: fine-tuning minibatch size.
-    :param kmeans_iter: at most this many Lloyd iterations.
-    :param random_state: seeds k-means++, the subsets and fine-tuning.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    :param dtype: ``float32`` (default) or ``float64`` for the basis and the readout.
-    """
-
-    def decision_function(self, X: Any) -> np.ndarray:
-        """The readout's outputs, shape (n_samples, n_classes)."""
-        return self._outputs(X)
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The predicted label of each sample."""
-        scores = self._outputs(X)  # checks that the model is fitted first
-        return self.classes_[scores.argmax(1)]
-
-
-class RBFNetRegressor(RegressorMixin, TransformerMixin, _RBFEstimator):
-    """RBF network regressor (see :mod:`nnzoo.models.kernel.rbf_net`), scikit-learn style.
-
-    :param n_centres: number of radial basis functions.
-    :param centres: ``kmeans`` or ``random``.
-    :param basis: ``gaussian``, ``multiquadric`` or ``inverse-multiquadric``.
-    :param width: ``nearest`` or ``dmax`` width heuristic.
-    :param width_p: neighbours of the ``nearest`` rule.
-    :param width_scale: multiplies every width.
-    :param alpha: ridge penalty, or ``"loo"``.
-    :param alphas: candidates for ``"loo"``.
-    :param loo_samples: at most this many rows enter the leave-one-out selection.
-    :param standardize: standardise the inputs.
-    :param finetune_epochs: epochs of gradient fine-tuning (0: none).
-    :param finetune_lr: Adam's learning rate for fine-tuning.
-    :param finetune_batch: fine-tuning minibatch size.
-    :param kmeans_iter: at most this many Lloyd iterations.
-    :param random_state: seeds k-means++, the subsets and fine-tuning.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    :param dtype: ``float32`` (default) or ``float64`` for the basis and the readout.
-    """
-
-    _classification = False
-
-    def predict(self, X: Any) -> np.ndarray:
-        """Predicted targets: (n_samples,) when fitted on 1-D ``y``, else (n_samples, k)."""
-        out = self._outputs(X)
-        return out[:, 0] if self._y_1d else out
-
-
-register_estimator("rbf-net")(RBFNetClassifier)
-
-__all__ = ["RBFNet", "RBFNetClassifier", "RBFNetConfig", "RBFNetRegressor", "centre_widths",
-           "kmeans", "kmeans_pp", "lloyd", "rbf_basis", "targets"]
+__all__ = ["BASES", "RBFNet", "RBFNetConfig", "centre_widths", "rbf_basis"]

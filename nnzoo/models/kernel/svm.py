@@ -57,31 +57,37 @@ State. The support vectors, their coefficients and the training indices (``suppo
 a size known only after fitting: they are buffers allocated empty at construction and
 resized by :meth:`SVM._load_from_state_dict` to the checkpoint's sizes, so a checkpoint loads
 into a freshly built model. Every other buffer has a shape fixed by the config.
+
+The kernels and solvers (SMO, primal Newton) are in :mod:`nnzoo.models.kernel.svm_solvers`,
+the scikit-learn estimator in :mod:`nnzoo.models.kernel.svm_estimator`, the plots in
+:mod:`nnzoo.models.kernel.svm_plots`.
 """
 
 from __future__ import annotations
 
 import math
-import warnings
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any, Literal
 
-import numpy as np
 import torch
-from sklearn.base import BaseEstimator, ClassifierMixin
-from sklearn.exceptions import ConvergenceWarning
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
-from nnzoo.core.errors import ConfigError, InputError, NotFittedError
-from nnzoo.core.validation import as_tensor, check_input, check_labels
+from nnzoo.core.errors import InputError, NotFittedError
+from nnzoo.core.validation import check_labels
 from nnzoo.models.base import Batch, Classifier
+from nnzoo.models.kernel.svm_plots import plot_decision_regions, plot_support_vectors
+from nnzoo.models.kernel.svm_solvers import (
+    KERNELS,
+    kernel_matrix,
+    pair_index,
+    primal_newton,
+    problem_signs,
+    resolve_gamma,
+    smo,
+    stack_problems,
+)
 from nnzoo.models.registry import register
-
-KERNELS = ("linear", "poly", "rbf", "laplacian", "sigmoid")
-TAU = 1e-12          # libsvm's floor on the curvature a_ij of a non-PSD or degenerate pair
-CHECK_EVERY = 16     # SMO steps between looks at which problems have converged (one sync)
 
 
 @dataclass
@@ -163,225 +169,6 @@ class SVMConfig:
         if k == 2:
             return 1
         return k * (k - 1) // 2 if self.multiclass == "ovo" else k
-
-
-# -- kernels -------------------------------------------------------------------------------------
-
-def kernel_matrix(A: torch.Tensor, B: torch.Tensor, kernel: str, gamma: float,
-                  degree: int = 3, coef0: float = 0.0) -> torch.Tensor:
-    """The kernel matrix ``K[i, j] = k(A_i, B_j)`` of (n, D) and (m, D) -> (n, m).
-
-    :param kernel: one of :data:`KERNELS`.
-    :param gamma: kernel width (already resolved to a number).
-    :param degree: polynomial degree; :param coef0: polynomial / sigmoid constant.
-    """
-    if kernel == "laplacian":                                  # exp(-gamma ||a - b||_1)
-        return torch.cdist(A, B, p=1).mul_(-gamma).exp_()
-    G = A @ B.T                                                # a.b          (n, m)
-    if kernel == "linear":
-        return G
-    if kernel == "poly":                                       # (gamma a.b + coef0)^degree
-        return G.mul_(gamma).add_(coef0).pow_(degree)
-    if kernel == "sigmoid":                                    # tanh(gamma a.b + coef0)
-        return G.mul_(gamma).add_(coef0).tanh_()
-    if kernel == "rbf":                                        # exp(-gamma ||a - b||^2)
-        na, nb = A.pow(2).sum(1), B.pow(2).sum(1)              # (n,), (m,)
-        d2 = G.mul_(-2).add_(na[:, None]).add_(nb[None, :]).clamp_min_(0)
-        return d2.mul_(-gamma).exp_()
-    raise ConfigError(f"kernel must be one of {', '.join(KERNELS)}; got {kernel!r}")
-
-
-def resolve_gamma(gamma: float | str, X: torch.Tensor) -> float:
-    """``scale`` -> 1 / (D Var(X)) (1 when Var(X) = 0), ``auto`` -> 1 / D, else ``gamma``."""
-    d = X.shape[1]
-    if gamma == "scale":
-        var = float(X.double().var(unbiased=False))
-        return 1.0 / (d * var) if var > 0 else 1.0
-    if gamma == "auto":
-        return 1.0 / d
-    return float(gamma)
-
-
-# -- the binary problems -----------------------------------------------------------------------
-
-def pair_index(n_classes: int) -> torch.Tensor:
-    """The one-vs-one pairs (a, b), a < b, in libsvm's order; (P, 2)."""
-    return torch.combinations(torch.arange(n_classes), 2)
-
-
-def problem_signs(y: torch.Tensor, n_classes: int, multiclass: str) -> torch.Tensor:
-    """The label of every sample in every binary problem, (N, P) in {+1, -1, 0 (absent)}.
-
-    One-vs-one pair (a, b): +1 for class a, -1 for class b (the positive class is the lower
-    one, as libsvm on sorted labels). One-vs-rest k: +1 for class k, -1 for the rest.
-    """
-    if n_classes == 2 or multiclass == "ovo":
-        pairs = pair_index(n_classes).to(y.device)                       # (P, 2)
-        return ((y[:, None] == pairs[None, :, 0]).to(torch.int8)
-                - (y[:, None] == pairs[None, :, 1]).to(torch.int8))      # (N, P)
-    onehot = y[:, None] == torch.arange(n_classes, device=y.device)[None]
-    return onehot.to(torch.int8) * 2 - 1                                  # (N, K)
-
-
-def stack_problems(signs: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """Each problem's member samples, stacked and padded: (idx (P, n), y (P, n)) with ``y``
-    in {+1, -1} on members and 0 on padding (whose ``idx`` is 0)."""
-    member = signs.T != 0                                                 # (P, N)
-    n = int(member.sum(1).max()) if member.numel() else 0
-    # members first, in sample order: a stable sort of "not a member"
-    order = torch.sort((~member).to(torch.int8), dim=1, stable=True).indices[:, :n]  # (P, n)
-    y = signs.T.gather(1, order)                                          # (P, n)
-    return torch.where(y != 0, order, 0), y
-
-
-def smo(K: torch.Tensor, idx: torch.Tensor, y: torch.Tensor, C: float, tol: float,
-        max_iter: int) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
-    """Solve P binary soft-margin SVM duals at once by SMO with WSS3 (Fan, Chen & Lin 2005).
-
-    :param K: kernel matrix of the training set (N, N).
-    :param idx: each problem's samples as rows of ``K`` (P, n).
-    :param y: their labels (P, n) in {+1, -1}, 0 for padding.
-    :param C: box constraint; :param tol: KKT tolerance; :param max_iter: most steps.
-    :returns: multipliers ``a`` (P, n) float64, ``rho`` (P,), steps taken (P,).
-    """
-    P, n = y.shape
-    f64 = torch.float64
-    dev = K.device
-    yf = y.to(f64)
-    valid = y != 0
-    alpha = torch.zeros(P, n, dtype=f64, device=dev)
-    grad = -valid.to(f64)                                    # G = Q a - 1 = -1 at a = 0
-    kdiag = K.diagonal().to(f64)[idx]                        # K_tt          (P, n)
-    live = torch.arange(P, device=dev)                       # problems still being solved
-    a, g, yy, vv, ii, kd = alpha.clone(), grad.clone(), yf, valid, idx, kdiag
-    cnt = torch.zeros(P, dtype=torch.long, device=dev)
-    ninf = torch.tensor(-math.inf, dtype=f64, device=dev)
-    it = 0
-    while live.numel() and it < max_iter:
-        for _ in range(min(CHECK_EVERY, max_iter - it)):
-            up = vv & torch.where(yy > 0, a < C, a > 0)      # a_t can move up along y_t
-            low = vv & torch.where(yy > 0, a > 0, a < C)     # a_t can move down along y_t
-            myg = -yy * g                                    # -y_t G_t
-            gmax, i = torch.where(up, myg, ninf).max(1)      # i = argmax_{I_up} -y G
-            gmax2 = torch.where(low, -myg, ninf).amax(1)     # max_{I_low} y G
-            go = (gmax + gmax2) >= tol                       # KKT violated by > tol
-            i1 = i[:, None]
-            Ki = K[ii.gather(1, i1), ii].to(f64)             # K_it           (p, n)
-            b = gmax[:, None] - myg                          # b_it = -y_i G_i + y_t G_t
-            quad = kd.gather(1, i1) + kd - 2 * Ki            # a_it = K_ii + K_tt - 2 K_it
-            quad = torch.where(quad > 0, quad, TAU)
-            score = torch.where(low & (b > 0), -b * b / quad, math.inf)
-            j1 = score.argmin(1, keepdim=True)               # j = argmin -b^2 / a
-            Kj = K[ii.gather(1, j1), ii].to(f64)             # K_jt           (p, n)
-            yi, yj = yy.gather(1, i1), yy.gather(1, j1)
-            ai, aj = a.gather(1, i1), a.gather(1, j1)
-            ub_i = torch.where(yi > 0, C - ai, ai)           # room of a_i + y_i t
-            ub_j = torch.where(yj > 0, aj, C - aj)           # room of a_j - y_j t
-            t = torch.minimum(b.gather(1, j1) / quad.gather(1, j1), torch.minimum(ub_i, ub_j))
-            go1 = go[:, None]
-            t = torch.where(go1, t, 0.0)                     # finished problems stay put
-            # the new multipliers, snapped to the bound they reach
-            new_i = torch.where(go1 & (t >= ub_i), torch.where(yi > 0, C, 0.0), ai + yi * t)
-            new_j = torch.where(go1 & (t >= ub_j), torch.where(yj > 0, 0.0, C), aj - yj * t)
-            a.scatter_(1, i1, new_i)
-            a.scatter_(1, j1, new_j)
-            g += t * yy * (Ki - Kj)                          # G_t += y_t t (K_ti - K_tj)
-            cnt.index_add_(0, live, go.long())             # steps taken per problem
-            it += 1
-        done = ~go
-        if bool(done.any()) or it >= max_iter:               # write back, drop finished
-            alpha[live], grad[live] = a, g
-            keep = go.nonzero().flatten()
-            live = live[keep]
-            a, g, yy, vv, ii, kd = (t_[keep] for t_ in (a, g, yy, vv, ii, kd))
-    if live.numel():
-        warnings.warn(f"SMO stopped after max_iter={max_iter} steps with {live.numel()} of {P} "
-                      "problems not converged (KKT violation >= tol)", ConvergenceWarning,
-                      stacklevel=3)
-    return alpha, rho_of(alpha, grad, yf, valid, C), cnt
-
-
-def rho_of(alpha: torch.Tensor, grad: torch.Tensor, y: torch.Tensor, valid: torch.Tensor,
-           C: float) -> torch.Tensor:
-    """libsvm's ``calculate_rho``: mean of ``y G`` over free multipliers, else the middle of
-    [max lower bound, min upper bound]; a problem with one class gives that class f = +-1."""
-    yg = y * grad                                                        # (P, n)
-    at_ub, at_lb = valid & (alpha >= C), valid & (alpha <= 0)
-    free = valid & ~at_ub & ~at_lb
-    inf = torch.tensor(math.inf, dtype=yg.dtype, device=yg.device)
-    upper = (at_ub & (y < 0)) | (at_lb & (y > 0))                       # rho <= y G
-    lower = (at_ub & (y > 0)) | (at_lb & (y < 0))                       # rho >= y G
-    ub = torch.where(upper, yg, inf).amin(1)
-    lb = torch.where(lower, yg, -inf).amax(1)
-    mid = torch.where(ub.isinf(), torch.where(lb.isinf(), 0.0, lb),
-                      torch.where(lb.isinf(), ub, (ub + lb) / 2))
-    nfree = free.sum(1)
-    mean_free = torch.where(free, yg, 0.0).sum(1) / nfree.clamp_min(1)
-    return torch.where(nfree > 0, mean_free, mid)
-
-
-def primal_newton(X: torch.Tensor, signs: torch.Tensor, C: float, tol: float, max_iter: int,
-                  cg_iter: int = 100) -> tuple[torch.Tensor, torch.Tensor]:
-    """Linear L2-loss SVMs in the primal by Newton-CG (Chapelle 2007), all problems at once.
-
-    Minimises ``1/2 ||w||^2 + C sum_{i: s_ip != 0} max(0, 1 - s_ip w_p.[x_i, 1])^2`` for each
-    problem p. :param X: (N, D); :param signs: (N, P) in {+1, -1, 0}.
-    :returns: weights ``W`` (P, D + 1) (last column: the bias) and Newton steps taken (P,).
-    """
-    f64 = torch.float64
-    Xa = torch.cat([X.to(f64), torch.ones(len(X), 1, dtype=f64, device=X.device)], 1)  # (N, D+1)
-    S = signs.to(f64)                                                    # (N, P)
-    P = S.shape[1]
-    W = torch.zeros(P, Xa.shape[1], dtype=f64, device=X.device)
-
-    def objective(M: torch.Tensor, W: torch.Tensor) -> torch.Tensor:    # M = X W^T (N, P)
-        z = (1 - S * M).clamp_min(0) * (S != 0)                          # hinge per term
-        return 0.5 * W.pow(2).sum(1) + C * z.pow(2).sum(0)               # (P,)
-
-    M = Xa @ W.T
-    steps = torch.zeros(P, dtype=torch.long, device=X.device)
-    g0 = None
-    for _ in range(max_iter):
-        z = (1 - S * M) * (S != 0)
-        act = (z > 0).to(f64)                                            # margin violators
-        g = W - 2 * C * ((act * S * z).T @ Xa)                           # gradient (P, D+1)
-        gn = g.norm(dim=1)
-        g0 = gn if g0 is None else g0
-        todo = gn > tol * g0                                             # (P,)
-        if not bool(todo.any()):
-            break
-        steps += todo.long()
-
-        # conjugate gradients on H d = -g, per problem (rows), to relative residual 0.1
-        d = torch.zeros_like(g)
-        r = -g
-        p = r.clone()
-        rr = (r * r).sum(1)
-        for _ in range(cg_iter):
-            if bool((rr.sqrt() <= 0.1 * gn).all()):
-                break
-            Hp = p + 2 * C * ((act * (Xa @ p.T)).T @ Xa)           # H p = p + 2C X_A^T X_A p
-            step = rr / (p * Hp).sum(1).clamp_min(1e-300)
-            step = torch.where(rr.sqrt() > 0.1 * gn, step, 0.0)[:, None]
-            d += step * p
-            r -= step * Hp
-            rr_new = (r * r).sum(1)
-            p = r + (rr_new / rr.clamp_min(1e-300))[:, None] * p
-            rr = rr_new
-        d = torch.where(todo[:, None], d, 0.0)
-        # backtracking line search: f(w + s d) <= f(w) + 1e-4 s g.d
-        Md = Xa @ d.T                                                    # (N, P)
-        f = objective(M, W)
-        slope = (g * d).sum(1)
-        s = torch.ones(P, dtype=f64, device=X.device)
-        for _ in range(30):
-            ok = objective(M + s * Md, W + s[:, None] * d) <= f + 1e-4 * s * slope
-            if bool(ok.all()):
-                break
-            s = torch.where(ok, s, s / 2)
-        W = W + s[:, None] * d
-        M = M + s * Md
-    return W, steps
 
 
 # -- the model -----------------------------------------------------------------------------------
@@ -581,6 +368,8 @@ class SVM(Classifier):
     # -- pictures ---------------------------------------------------------------------------
 
     def visualize(self, out_dir: Path) -> list[Path]:
+        """Decision regions for 2-D inputs; for image inputs up to 10 support vectors per
+        class."""
         if not self.is_fitted:
             return []
         out_dir = Path(out_dir)
@@ -588,195 +377,8 @@ class SVM(Classifier):
             return [plot_decision_regions(self, out_dir / "decision_regions.png")]
         shape = tuple(s for s in self.sample_shape if s != 1)
         if len(shape) == 2 and len(self.support_vectors):
-            per = self.n_support.tolist()
-            first = torch.tensor([sum(per[:c]) for c in range(len(per))])
-            take = torch.cat([torch.arange(f, f + min(n, 10)) for f, n in zip(first, per)])
-            imgs = self.support_vectors[take.to(self.support_vectors.device)].cpu()
-            return [plots.image_grid(imgs.reshape(-1, *shape), out_dir / "support_vectors.png",
-                                     f"support vectors, up to 10 per class ({len(self.support)}"
-                                     " in all)", cmap="gray")]
+            return [plot_support_vectors(self, shape, out_dir / "support_vectors.png")]
         return []
 
 
-def plot_decision_regions(model: SVM, path: Path, resolution: int = 300) -> Path:
-    """Decision regions of a 2-D SVM, the boundary f = 0 and margins f = +-1 (two classes;
-    for more, the boundaries between regions), training points, support vectors circled."""
-    sv = model.support_vectors.detach().float().cpu()
-    data = model._plot_data
-    pts = data[0] if data is not None else sv
-    lo, hi = pts.min(0).values, pts.max(0).values
-    pad = 0.1 * (hi - lo) + 1e-3
-    gx = torch.linspace(float(lo[0] - pad[0]), float(hi[0] + pad[0]), resolution)
-    gy = torch.linspace(float(lo[1] - pad[1]), float(hi[1] + pad[1]), resolution)
-    xx, yy = torch.meshgrid(gx, gy, indexing="xy")
-    grid = torch.stack([xx.reshape(-1), yy.reshape(-1)], 1)             # (R^2, 2)
-    dev = model.rho.device
-    with torch.no_grad():
-        dec = model.decision_values(grid.reshape(-1, *model.sample_shape).to(dev)).cpu()
-        cls = model.scores(dec).argmax(1).reshape(resolution, resolution)
-    k = model.config.n_classes
-    fig, ax = plots.subplots(figsize=(6.5, 5.5))
-    cmap = plots.colormap("coolwarm" if k == 2 else "tab10")
-    ax.contourf(xx, yy, cls, levels=np.arange(k + 1) - 0.5, cmap=cmap, alpha=0.25)
-    if k == 2:
-        f = dec[:, 0].reshape(resolution, resolution)
-        ax.contour(xx, yy, f, levels=[-1, 0, 1], colors="k", linestyles=["--", "-", "--"],
-                   linewidths=[0.8, 1.4, 0.8])
-    else:
-        ax.contour(xx, yy, cls, levels=np.arange(k) + 0.5, colors="k", linewidths=1.0)
-    if data is not None:
-        ax.scatter(data[0][:, 0], data[0][:, 1], c=data[1], cmap=cmap, s=14,
-                   vmin=0, vmax=k - 1, edgecolors="k", linewidths=0.3)
-    ax.scatter(sv[:, 0], sv[:, 1], s=90, facecolors="none", edgecolors="k", linewidths=1.0,
-               label=f"support vectors ({len(sv)})")
-    c = model.config
-    ax.set_title(f"SVM, {c.kernel} kernel, C={c.C:g}, gamma={float(model.gamma_value):.3g}"
-                 + ("\nboundary f = 0 (solid), margins f = +-1 (dashed)" if k == 2 else ""))
-    ax.legend(loc="upper right", fontsize=8)
-    return plots._save(fig, path)
-
-
-# -- scikit-learn API ---------------------------------------------------------------------------
-
-class SVMClassifier(ClassifierMixin, BaseEstimator):
-    """A kernel SVM as a scikit-learn classifier (like ``SVC``), on :class:`SVM`.
-
-    Attributes after ``fit`` (scikit-learn's names): ``classes_``, ``support_`` (training
-    indices of the support vectors, grouped by class), ``support_vectors_``, ``n_support_``,
-    ``dual_coef_`` (one-vs-one: libsvm's layout (K - 1, n_SV); one-vs-rest: a_i y_i of each
-    problem (K, n_SV); two classes: (1, n_SV) with the sign of ``decision_function``),
-    ``intercept_``, ``coef_`` (linear kernel), ``n_iter_`` and ``model_``.
-
-    :param C: soft-margin penalty.
-    :param kernel: ``linear``, ``poly``, ``rbf``, ``laplacian`` or ``sigmoid``.
-    :param degree: polynomial degree.
-    :param gamma: a number > 0, ``scale`` or ``auto``.
-    :param coef0: polynomial / sigmoid constant.
-    :param tol: stopping tolerance (KKT violation for SMO).
-    :param max_iter: most steps per problem; 0 or -1 = the default.
-    :param multiclass: ``ovo`` or ``ovr`` (training strategy).
-    :param decision_function_shape: ``ovr`` (n, K) or ``ovo`` (n, K(K-1)/2) raw pairwise
-        values (one-vs-one training only), as ``SVC``.
-    :param solver: ``smo`` or ``primal`` (linear kernel).
-    :param kernel_dtype: ``float64`` or ``float32`` kernel matrices.
-    :param break_ties: tied one-vs-one votes by confidence instead of to the lowest class.
-    :param device: ``cpu``, ``cuda`` or ``auto``.
-    """
-
-    def __init__(self, C: float = 1.0, kernel: str = "rbf", degree: int = 3,
-                 gamma: float | str = "scale", coef0: float = 0.0, tol: float = 1e-3,
-                 max_iter: int = -1, multiclass: str = "ovo",
-                 decision_function_shape: str = "ovr", solver: str = "smo",
-                 kernel_dtype: str = "float64", break_ties: bool = False,
-                 device: str = "cpu") -> None:
-        self.C = C
-        self.kernel = kernel
-        self.degree = degree
-        self.gamma = gamma
-        self.coef0 = coef0
-        self.tol = tol
-        self.max_iter = max_iter
-        self.multiclass = multiclass
-        self.decision_function_shape = decision_function_shape
-        self.solver = solver
-        self.kernel_dtype = kernel_dtype
-        self.break_ties = break_ties
-        self.device = device
-
-    def _check_X(self, X: Any, n_features: int | None) -> torch.Tensor:
-        X = as_tensor(X, "X", torch.float64 if self.kernel_dtype == "float64" else torch.float32)
-        if X.dim() != 2:
-            raise InputError(f"X must be 2-D (n_samples, n_features), got shape {tuple(X.shape)}")
-        check_input(X, (X.shape[1] if n_features is None else n_features,), name="X")
-        return X
-
-    def fit(self, X: Any, y: Any) -> SVMClassifier:
-        """Fit on ``X`` (n_samples, n_features) and labels ``y`` (n_samples,) of any type."""
-        from nnzoo.core.device import resolve_device
-        from nnzoo.models.registry import create
-
-        X = self._check_X(X, None)
-        y = np.asarray(y)
-        if y.ndim != 1 or y.shape[0] != X.shape[0]:
-            raise InputError(f"y must have shape ({X.shape[0]},) to match X, got {y.shape}")
-        self.classes_ = np.unique(y)
-        if len(self.classes_) < 2:
-            raise InputError(f"y holds a single class ({self.classes_[0]!r}); an SVM needs "
-                             "at least 2" if len(self.classes_) else "y is empty")
-        if self.decision_function_shape not in ("ovr", "ovo"):
-            raise ConfigError("decision_function_shape must be ovr or ovo, got "
-                              f"{self.decision_function_shape!r}")
-        yi = torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long)
-        device = resolve_device(self.device)
-        model = create("svm", sample_shape=(X.shape[1],), n_classes=len(self.classes_),
-                       kernel=self.kernel, C=self.C, gamma=self.gamma, degree=self.degree,
-                       coef0=self.coef0, tol=self.tol, max_iter=max(0, int(self.max_iter)),
-                       multiclass=self.multiclass, solver=self.solver,
-                       kernel_dtype=self.kernel_dtype, break_ties=self.break_ties).to(device)
-        model.support_vectors = model.support_vectors.to(X.dtype)
-        model.fit(X.to(device), yi.to(device))
-        self.model_ = model.eval()
-        self.n_features_in_ = int(X.shape[1])
-        self._expose()
-        return self
-
-    def _expose(self) -> None:
-        """scikit-learn's fitted attributes from the model's buffers."""
-        m, k = self.model_, len(self.classes_)
-        self.support_ = m.support.cpu().numpy()
-        self.support_vectors_ = m.support_vectors.cpu().numpy()
-        self.n_support_ = m.n_support.cpu().numpy().astype(np.int32)
-        self.n_iter_ = m.n_iter.cpu().numpy()
-        self._gamma = float(m.gamma_value)
-        dual, rho = m.dual.cpu().numpy(), m.rho.cpu().numpy()
-        if k == 2:                                   # sign of decision_function: + = classes_[1]
-            self.dual_coef_, self.intercept_ = -dual, rho.copy()
-        elif m.config.multiclass == "ovr":
-            self.dual_coef_, self.intercept_ = dual, -rho
-        else:                                        # libsvm's layout of the pairwise coefs
-            self.dual_coef_, self.intercept_ = libsvm_dual_layout(
-                dual, m.n_support.cpu().numpy(), k), -rho
-        if m.config.kernel == "linear":
-            w = m.weight.cpu().numpy()
-            self.coef_ = -w if k == 2 else w
-
-    def _require_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
-
-    @torch.no_grad()
-    def decision_function(self, X: Any) -> np.ndarray:
-        """Two classes: (n,), positive for ``classes_[1]``. More: (n, K) (``ovr`` shape) or
-        the pairwise values (n, K(K-1)/2) (``ovo`` shape, one-vs-one training)."""
-        self._require_fitted()
-        m = self.model_
-        X = self._check_X(X, self.n_features_in_).to(m.rho.device)
-        dec = m.decision_values(X)
-        if len(self.classes_) == 2:
-            return -dec[:, 0].cpu().numpy()
-        if self.decision_function_shape == "ovo" and m.config.multiclass == "ovo":
-            return dec.cpu().numpy()
-        return m.scores(dec, confidences=True).cpu().numpy()
-
-    def predict(self, X: Any) -> np.ndarray:
-        """The predicted label of each sample (one-vs-one: votes, ties as ``break_ties``)."""
-        self._require_fitted()
-        m = self.model_
-        X = self._check_X(X, self.n_features_in_).to(m.rho.device)
-        return self.classes_[m.scores(m.decision_values(X)).argmax(1).cpu().numpy()]
-
-
-def libsvm_dual_layout(dual: np.ndarray, n_support: np.ndarray, k: int) -> np.ndarray:
-    """libsvm's ``sv_coef`` (K - 1, S) from per-pair coefficients (P, S): for pair (a, b), the
-    coefficients of class-a support vectors go to row b - 1, those of class b to row a."""
-    owner = np.repeat(np.arange(k), n_support)                           # class of each SV
-    out = np.zeros((k - 1, dual.shape[1]))
-    for p, (a, b) in enumerate(pair_index(k).tolist()):                  # K(K-1)/2 rows
-        out[b - 1, owner == a] = dual[p, owner == a]
-        out[a, owner == b] = dual[p, owner == b]
-    return out
-
-
-from nnzoo.models.registry import register_estimator  # noqa: E402
-
-register_estimator("svm")(SVMClassifier)
+__all__ = ["SVM", "SVMConfig"]

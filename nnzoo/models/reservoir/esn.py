@@ -50,6 +50,9 @@ Two data layouts, chosen by ``sample_shape``:
 ``training_step((x, y))`` fits the readout on that batch alone, as ``fit`` does, except
 that in the series layout a batch shorter than twice the washout discards only its first
 half (a minibatch is a short excerpt of the series; ``fit`` raises instead).
+
+The reservoir's recurrence and random draws are in :mod:`nnzoo.models.reservoir.esn_reservoir`,
+the plots in :mod:`nnzoo.models.reservoir.esn_plots`.
 """
 
 from __future__ import annotations
@@ -62,19 +65,19 @@ from typing import Literal
 import torch
 import torch.nn.functional as F
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
-from nnzoo.core.errors import ConfigError, InputError, NotFittedError
-from nnzoo.core.linalg import ridge, spectral_radius
+from nnzoo.core.errors import InputError, NotFittedError
+from nnzoo.core.linalg import ridge
 from nnzoo.core.validation import check_input, check_labels
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
-
-#: Smallest spectral radius of the drawn ``W`` that can be rescaled (below: all-zero or
-#: nilpotent, e.g. connectivity 0 or a single unit without a self-connection).
-MIN_RADIUS = 1e-8
-#: Draws of a sparse ``W`` before giving up when each is nilpotent (small, sparse reservoirs).
-REDRAWS = 20
+from nnzoo.models.reservoir.esn_plots import plot_evaluation, plot_spectrum
+from nnzoo.models.reservoir.esn_reservoir import (
+    draw_input,
+    draw_recurrent,
+    leaky_reservoir,
+    scale_to_radius,
+)
 
 
 @dataclass
@@ -148,32 +151,6 @@ class ESNConfig:
                 f"pooling must be mean or last, got {self.pooling!r}")
 
 
-def leaky_reservoir(drive: torch.Tensor, W: torch.Tensor, leak: float,
-                    x0: torch.Tensor | None = None) -> torch.Tensor:
-    """Run ``x(t) = (1 - a) x(t-1) + a tanh(drive(t) + W x(t-1))`` over time.
-
-    :param drive: the input part of the pre-activation, ``W_in u(t) + b``, (B, T, N).
-    :param W: recurrent weights (N, N).
-    :param leak: the leak rate ``a``.
-    :param x0: the state before the first step (B, N); zeros when None.
-    :returns: the states (B, T, N).
-    """
-    B, T, N = drive.shape
-    d = drive.transpose(0, 1).contiguous()                       # (T, B, N) time-major
-    out = torch.empty(T, B, N, dtype=drive.dtype, device=drive.device)
-    x = torch.zeros(B, N, dtype=drive.dtype, device=drive.device) if x0 is None else x0
-    WT = W.T.contiguous()
-    steps = zip(d.unbind(0), out.unbind(0))                      # views made once, not per step
-    if leak == 1.0:                                              # no leak: x = h
-        for d_t, o_t in steps:                                   # the recurrence
-            x = torch.addmm(d_t, x, WT, out=o_t).tanh_()         # tanh(W_in u + b + W x)
-    else:
-        for d_t, o_t in steps:
-            h = torch.addmm(d_t, x, WT).tanh_()                  # tanh(W_in u + b + W x)
-            x = torch.lerp(x, h, leak, out=o_t)                  # (1 - a) x + a h
-    return out.transpose(0, 1)                                   # (B, T, N)
-
-
 @register("esn", config=ESNConfig, learning="closed-form",
           rule="ridge regression readout on teacher-forced reservoir states",
           peer="reservoirpy", reference="https://github.com/reservoirpy/reservoirpy")
@@ -197,8 +174,8 @@ class EchoStateNetwork(ZooModule):
         K = c.n_classes or c.n_outputs
         self.n_inputs, self.n_readout = D, K
         n_feat = N + (D if c.input_to_readout else 0)
-        self.register_buffer("W", self._draw_recurrent(N))                   # (N, N)
-        self.register_buffer("W_in", self._draw_input(N, D))                 # (N, D)
+        self.register_buffer("W", draw_recurrent(config, N))                 # (N, N)
+        self.register_buffer("W_in", draw_input(config, N, D))               # (N, D)
         sign = torch.randint(0, 2, (N,)).float() * 2 - 1
         self.register_buffer("bias", sign * c.bias_scaling)                  # (N,)
         self.register_buffer("w_out", torch.zeros(n_feat, K))                # (F, K)
@@ -208,33 +185,6 @@ class EchoStateNetwork(ZooModule):
         self._last_eval: tuple[torch.Tensor, torch.Tensor | None] | None = None  # for plots
 
     # -- initialisation ---------------------------------------------------------------------
-
-    def _draw_recurrent(self, N: int) -> torch.Tensor:
-        """Sparse normal ``W`` scaled to the spectral radius (reservoirpy's ``normal``)."""
-        c = self.config
-        k = round(c.connectivity * N * N)                        # non-zero entries
-        for _ in range(REDRAWS):
-            W = torch.zeros(N * N)
-            W[torch.randperm(N * N)[:k]] = torch.randn(k)        # N(0, 1) at k positions
-            W = W.view(N, N)
-            if c.spectral_radius == 0:
-                return W.zero_()                                 # no recurrence at all
-            if k == 0 or spectral_radius(W) >= MIN_RADIUS:       # else nilpotent: draw again
-                break
-        return scale_to_radius(W, c.spectral_radius, f"n_units={N}, connectivity="
-                                                      f"{c.connectivity}", ConfigError)
-
-    def _draw_input(self, N: int, D: int) -> torch.Tensor:
-        """Sparse +-1 (or uniform) ``W_in`` times ``input_scaling``."""
-        c = self.config
-        k = max(1, round(c.input_connectivity * N * D))     # at least one connection
-        if c.input_weights == "bernoulli":
-            vals = torch.randint(0, 2, (k,)).float() * 2 - 1     # +-1 with p = 1/2
-        else:
-            vals = torch.rand(k) * 2 - 1                         # U(-1, 1)
-        W_in = torch.zeros(N * D)
-        W_in[torch.randperm(N * D)[:k]] = vals
-        return W_in.view(N, D) * c.input_scaling
 
     @torch.no_grad()
     def set_reservoir(self, W: torch.Tensor | None = None, W_in: torch.Tensor | None = None,
@@ -486,82 +436,11 @@ class EchoStateNetwork(ZooModule):
         the test split): one-step prediction against truth, closed-loop generation from a
         warmup on its start against truth, and a few reservoir state traces."""
         out_dir = Path(out_dir)
-        paths = [self._plot_spectrum(out_dir / "spectrum.png")]
+        paths = [plot_spectrum(self, out_dir / "spectrum.png")]
         if not bool(self.fitted) or self._last_eval is None:
             return paths
         x, y = self._last_eval
-        x = x.to(self.W.device, self.W.dtype)
-        if self.series:
-            n = min(len(x), 500)
-            with torch.no_grad():
-                pred = self._outputs(x[:n], self.last_state[None]).cpu()
-                s = self._states(x[None, :n])[0].cpu()
-            fig, ax = plots.subplots(figsize=(9, 3.2))
-            if y is not None:
-                ax.plot(y[:n, 0].numpy(), lw=1.6, color="black", label="truth")
-            ax.plot(pred[:, 0].numpy(), lw=1, ls="--", color="tab:red",
-                    label="one-step prediction")
-            skip = min(self.config.washout, len(x) // 2)
-            if skip:
-                ax.axvspan(0, skip, color="0.9", label="re-synchronisation (not scored)")
-            ax.set(xlabel="step", title="esn: teacher-forced one-step prediction (output 0)")
-            ax.legend(loc="upper right", fontsize=8)
-            paths.append(plots._save(fig, out_dir / "prediction.png"))
-            w = max(1, min(self.config.washout or 100, len(x) // 2))
-            forecasting = (y is not None and y.shape == x.shape
-                           and bool(torch.allclose(y[:-1].to(x), x[1:])))   # y[t] = x[t+1]
-            if forecasting and len(x) > w + 10:
-                m = min(len(x) - w, 400)
-                gen = self.generate(m, warmup=x[:w]).cpu()      # gen[k] ~ y[w - 1 + k]
-                truth = y[w - 1: w - 1 + m, 0]
-                fig, ax = plots.subplots(figsize=(9, 3.2))
-                ax.plot(truth.numpy(), lw=1.6, color="black", label="truth")
-                ax.plot(gen[: len(truth), 0].numpy(), lw=1, color="tab:blue",
-                        label="closed-loop generation")
-                ax.set(xlabel=f"steps after a {w}-step warmup",
-                       title="esn: generation from its own predictions (output 0)")
-                ax.legend(loc="upper right", fontsize=8)
-                paths.append(plots._save(fig, out_dir / "generation.png"))
-        else:
-            with torch.no_grad():
-                s = self._states(x[:1])[0].cpu()
-        k = min(6, s.shape[1])
-        fig, ax = plots.subplots(figsize=(9, 3.2))
-        ax.plot(s[:, :k].numpy(), lw=0.9)
-        ax.set(xlabel="step", ylabel="x_i(t)", title=f"esn: {k} reservoir state traces")
-        paths.append(plots._save(fig, out_dir / "state_traces.png"))
-        return paths
-
-    def _plot_spectrum(self, path: Path) -> Path:
-        ev = torch.linalg.eigvals(self.W.detach().double().cpu())
-        fig, ax = plots.subplots(figsize=(4.5, 4.5))
-        r = self.config.spectral_radius
-        t = torch.linspace(0, 2 * math.pi, 200)
-        ax.plot((r * t.cos()).numpy(), (r * t.sin()).numpy(), color="gray", lw=0.8)
-        ax.scatter(ev.real.numpy(), ev.imag.numpy(), s=6, color="tab:blue")
-        ax.set_aspect("equal")
-        ax.set(xlabel="Re", ylabel="Im",
-               title=f"esn: eigenvalues of W (radius {spectral_radius(self.W):.3g})")
-        return plots._save(fig, path)
+        return paths + plot_evaluation(self, x.to(self.W.device, self.W.dtype), y, out_dir)
 
 
-def scale_to_radius(W: torch.Tensor, radius: float, what: str,
-                    error: type[Exception] = ConfigError) -> torch.Tensor:
-    """``W * radius / rho(W)`` with ``rho`` the spectral radius (true eigenvalues).
-
-    :param W: a square matrix.
-    :param radius: the wanted spectral radius.
-    :param what: names the matrix in the error message.
-    :param error: the error class raised when ``rho(W)`` is 0.
-    :raises error: when ``W`` is all-zero or nilpotent (spectral radius 0): it cannot be
-        scaled to any radius.
-    """
-    rho = spectral_radius(W)
-    if rho < MIN_RADIUS:
-        raise error(f"the reservoir cannot be scaled to spectral radius {radius}: its "
-                    f"recurrent weights ({what}) have spectral radius {rho:.3g} (all-zero or "
-                    "nilpotent); use more units or a higher connectivity")
-    return W * (radius / rho)
-
-
-__all__ = ["ESNConfig", "EchoStateNetwork", "leaky_reservoir", "scale_to_radius"]
+__all__ = ["ESNConfig", "EchoStateNetwork"]

@@ -1,0 +1,119 @@
+"""The building blocks of the liquid state machine (:mod:`nnzoo.models.reservoir.lsm`): the
+liquid's construction (grid, connection probabilities, Gamma amplitudes), the dynamic synapse
+step, and the readout (read-out steps, filtered states, the ridge fit). The math is in
+:mod:`nnzoo.models.reservoir.lsm`'s docstring."""
+
+from __future__ import annotations
+
+import torch
+import torch.nn.functional as F
+
+from nnzoo.core.linalg import ridge, ridge_loo
+
+# -- the liquid's construction ------------------------------------------------------------------
+
+def grid_positions(grid: tuple[int, ...]) -> torch.Tensor:
+    """Every point of the integer grid ``(nx, ny, nz)``, shape (N, 3) float, x fastest."""
+    axes = [torch.arange(n, dtype=torch.float32) for n in grid]
+    zz, yy, xx = torch.meshgrid(axes[2], axes[1], axes[0], indexing="ij")
+    return torch.stack([xx, yy, zz], -1).reshape(-1, 3)
+
+
+def pair_matrix(values: tuple[float, ...], inhibitory: torch.Tensor) -> torch.Tensor:
+    """The (N, N) matrix of a per-type-pair value: ``M[a, b] = values[pair(a, b)]`` with the
+    pairs in :data:`PAIRS` order (pre = row, post = column)."""
+    v = torch.tensor(values, dtype=torch.float32).view(2, 2)           # [pre type, post type]
+    t = inhibitory.long()                                              # 0 = E, 1 = I
+    return v[t[:, None], t[None, :]]
+
+
+def connection_probability(position: torch.Tensor, inhibitory: torch.Tensor,
+                           conn_scale: tuple[float, ...], lam: float) -> torch.Tensor:
+    """``P(a, b) = C(type a, type b) exp(-(D(a, b) / lambda)^2)`` for ``a != b``, 0 on the
+    diagonal (no autapses); (N, N)."""
+    d2 = torch.cdist(position.double(), position.double()).pow(2)      # D(a, b)^2
+    p = pair_matrix(conn_scale, inhibitory).double() * torch.exp(-d2 / lam**2)
+    return p.fill_diagonal_(0.0).float()
+
+
+def gamma_amplitudes(mean: torch.Tensor, cv: float) -> torch.Tensor:
+    """Gamma-distributed magnitudes with mean ``|mean|`` and standard deviation
+    ``cv |mean|`` (shape ``1 / cv^2``), signed like ``mean``; ``cv = 0``: ``mean`` itself."""
+    if cv == 0:
+        return mean.clone()
+    shape = torch.full_like(mean, 1.0 / cv**2)
+    mag = torch.distributions.Gamma(shape, torch.ones_like(mean)).sample() * cv**2
+    return mag * mean                                                   # E[mag] = 1
+
+
+def stp_step(s: torch.Tensor, u: torch.Tensor, r: torch.Tensor, U: torch.Tensor,
+             decay_f: torch.Tensor, decay_d: torch.Tensor
+             ) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
+    """One step of Markram-Tsodyks dynamic synapses.
+
+    :param s: presynaptic spikes of this step, broadcastable against ``u``.
+    :param u: utilisation just before this step.
+    :param r: available resources just before this step.
+    :param U: utilisation at rest.
+    :param decay_f: ``exp(-dt / F)``.
+    :param decay_d: ``exp(-dt / D)``.
+    :returns: the transmitted efficacy ``s u R`` and ``(u, R)`` just before the next step.
+    """
+    eff = s * u * r                              # a spike transmits A u R
+    r = (r - eff - 1) * decay_d + 1              # R <- R (1 - u), then recovers to 1
+    u = (u + s * U * (1 - u) - U) * decay_f + U  # u <- u + U (1 - u), then relaxes to U
+    return eff, u, r
+
+
+# -- the readout ----------------------------------------------------------------------------------
+
+def readout_steps(n_steps: int, n_times: int) -> torch.Tensor:
+    """``n_times`` evenly spaced step indices ending at the last step: ``ceil(k T / n) - 1``."""
+    k = torch.arange(1, n_times + 1, dtype=torch.float64)
+    return (torch.ceil(k * n_steps / n_times) - 1).long()
+
+
+def filtered_states(spikes: torch.Tensor, steps: torch.Tensor, decay: float) -> torch.Tensor:
+    """Exponentially filtered spike trains ``r_t = decay r_{t-1} + s_t`` read at ``steps``.
+
+    ``r_{t_k} = sum_{tau <= t_k} decay^(t_k - tau) s_tau``, one weighted sum per read-out step.
+
+    :param spikes: (B, T, N).
+    :param steps: (K,) step indices.
+    :returns: (B, K * N) features, step-major.
+    """
+    T = spikes.shape[1]
+    tau = torch.arange(T, device=spikes.device, dtype=spikes.dtype)
+    lag = steps.to(spikes.device, spikes.dtype)[:, None] - tau[None, :]  # t_k - tau  (K, T)
+    kern = torch.where(lag >= 0, decay ** lag.clamp_min(0), torch.zeros_like(lag))
+    return torch.einsum("kt,btn->bkn", kern, spikes).flatten(1)
+
+
+def sample_states(states: torch.Tensor, steps: torch.Tensor) -> torch.Tensor:
+    """Analog reservoir states (B, T, N) read at ``steps``: (B, K * N), step-major (the same
+    read-out positions for a reservoir whose states need no filtering, such as an ESN)."""
+    return states[:, steps.to(states.device)].flatten(1)
+
+
+def fit_ridge_readout(H: torch.Tensor, y: torch.Tensor, n_classes: int,
+                      alphas: tuple[float, ...]
+                      ) -> tuple[torch.Tensor, torch.Tensor, float, torch.Tensor]:
+    """Ridge readout from features to one-hot classes, penalty by leave-one-out error.
+
+    :param H: features (n, F).
+    :param y: class labels (n,).
+    :param n_classes: number of classes K.
+    :param alphas: candidate penalties.
+    :returns: weights (F, K), intercept (K,), the chosen alpha and the LOO mean squared error
+        of every candidate (float64).
+    """
+    Y = F.one_hot(y.long(), n_classes).double()                         # (n, K)
+    Hd = H.double()
+    Hc, Yc = Hd - Hd.mean(0), Y - Y.mean(0)                             # centred: the intercept
+    alpha, errs = ridge_loo(Hc, Yc, list(alphas))
+    W, b = ridge(Hd, Y, alpha, intercept=True)                          # (F, K), (K,)
+    return W, b, alpha, errs
+
+
+__all__ = ["connection_probability", "filtered_states", "fit_ridge_readout", "gamma_amplitudes",
+           "grid_positions", "pair_matrix", "readout_steps", "sample_states", "stp_step"]
