@@ -48,6 +48,7 @@ from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order, optimize
 from nnzoo.core.seed import fresh_seed, isolated_rng, sampling_rng
 from nnzoo.core.validation import as_tensor, check_input
+from nnzoo.models.readout import ReadoutModel
 from nnzoo.models.registry import create, get_spec
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
@@ -257,6 +258,7 @@ class ReadoutEstimator(BaseEstimator):
 
     model_id: ClassVar[str] = ""
     _classification: ClassVar[bool] = True
+    model_: ReadoutModel[Any]
 
     def _model_kwargs(self) -> dict[str, Any]:
         """The model's config fields from the estimator's hyperparameters."""
@@ -291,6 +293,9 @@ class ReadoutEstimator(BaseEstimator):
         with isolated_rng(seed, device):                  # the caller's generators are kept
             model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
                            n_outputs=n_outputs, **self._model_kwargs()).to(device, dtype)
+            if not isinstance(model, ReadoutModel):
+                raise ConfigError(f"{self.model_id} is not a ridge-readout model "
+                                  f"({type(model).__name__}); ReadoutEstimator needs one")
             gen = torch.Generator().manual_seed(seed)
             if yt.is_floating_point():
                 yt = yt.to(dtype)
