@@ -30,14 +30,12 @@ from typing import Any
 import numpy as np
 import torch
 
+from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 from nnzoo.core.seed import isolated_rng
 
 PEER = "hpelm"
 
-
-def _flat(t: torch.Tensor) -> np.ndarray:
-    return t.reshape(len(t), -1).numpy().astype(np.float32)
 
 
 def compare_elm(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray, *,
@@ -123,8 +121,8 @@ def elm_digits(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
 
     s = load_dataset("digits")
-    return compare_elm(_flat(s.train.X), s.train.targets().numpy(), _flat(s.test.X),
-                       s.test.targets().numpy(),
+    return compare_elm(flat(s.train.X, np.float32), targets(s).numpy(), flat(s.test.X, np.float32),
+                       targets(s, "test").numpy(),
                        neurons=1000, kind="sigm", seeds=(0, 1, 2, 3, 4), tier="quick",
                        task="digits")
 
@@ -134,6 +132,6 @@ def elm_mnist(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
 
     s = load_dataset("mnist")
-    return compare_elm(_flat(s.train.X), s.train.targets().numpy(), _flat(s.test.X),
-                       s.test.targets().numpy(),
+    return compare_elm(flat(s.train.X, np.float32), targets(s).numpy(), flat(s.test.X, np.float32),
+                       targets(s, "test").numpy(),
                        neurons=2000, kind="sigm", seeds=(0, 1, 2), tier="full", task="mnist")

@@ -20,6 +20,7 @@ class _ELMParams(ReadoutEstimator):
     """The hyperparameters of both ELM estimators, and their hidden-layer ``transform``."""
 
     model_id = "elm"
+    _model_class = ELM
     model_: ELM
 
     def __init__(self, neurons: str | Sequence[tuple[str, int]] = "sigm:500",
