@@ -169,7 +169,7 @@ class SOMClassifier(ClassifierMixin, SOM):
     unit; ``score`` is the accuracy. The parameters are :class:`SOM`'s.
     """
 
-    def fit(self, X: Any, y: Any = None) -> SOMClassifier:  # type: ignore[override]
+    def fit(self, X: Any, y: Any = None) -> SOMClassifier:
         """Train on ``X`` (n_samples, n_features) and label the units with ``y``."""
         X, y = validate_Xy(self, X, y, classifier=True)
         self.classes_, yi = np.unique(y, return_inverse=True)   # one class is a valid map
