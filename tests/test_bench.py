@@ -12,6 +12,7 @@ import sys
 from pathlib import Path
 
 import pytest
+from conftest import Cli
 
 from nnzoo.bench import runner
 from nnzoo.bench.runner import (
@@ -36,7 +37,8 @@ from nnzoo.core.errors import InputError, UnknownNameError, UsageError
 REPO = Path(__file__).resolve().parents[1]
 
 
-def test_quick_bench_writes_only_under_out(tmp_path: Path, monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_quick_bench_writes_only_under_out(tmp_path: Path,
+                                          monkeypatch: pytest.MonkeyPatch) -> None:
     cwd = tmp_path / "cwd"
     cwd.mkdir()
     monkeypatch.chdir(cwd)
@@ -108,7 +110,7 @@ def fake_tasks(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def test_missing_and_failing_peers_are_rows_and_the_run_exits_0(
-        cli, fake_tasks: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        cli: Cli, fake_tasks: None, monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
     monkeypatch.setitem(sys.modules, "pydtmc", None)  # as on a fresh install without PyDTMC
     code, out, err = cli("bench", "perceptron", "markov-chain", "--task", "hidden-peer",
                          "--task", "analysis-500", "--task", "failing-peer", "--task", "digits",
@@ -125,7 +127,7 @@ def test_missing_and_failing_peers_are_rows_and_the_run_exits_0(
 
 
 def test_a_failing_nnzoo_side_is_a_row_the_run_goes_on_and_exits_1(
-        cli, fake_tasks: None, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+        cli: Cli, fake_tasks: None, tmp_path: Path) -> None:
     code, _, err = cli("bench", "perceptron", "--task", "failing-own", "--task", "hidden-peer",
                        "--out", str(tmp_path))
     assert code == 1 and "perceptron/failing-own" in err
@@ -229,7 +231,7 @@ def test_merge_refuses_rows_without_a_command_and_missing_figures(tmp_path: Path
         merge_run(bad, root=root, quiet=True)
 
 
-def test_merge_and_report_need_a_source_checkout(cli, monkeypatch: pytest.MonkeyPatch,  # type: ignore[no-untyped-def]
+def test_merge_and_report_need_a_source_checkout(cli: Cli, monkeypatch: pytest.MonkeyPatch,
                                                  tmp_path: Path) -> None:
     site = tmp_path / "site-packages" / "nnzoo" / "bench"
     site.mkdir(parents=True)
@@ -248,7 +250,7 @@ def test_readme_results_section_is_the_generators_output() -> None:
     assert write_report(REPO, check=True) == [], "run 'nnzoo bench --report'"
 
 
-def test_report_check_sees_a_hand_edited_figure(cli, tmp_path: Path) -> None:  # type: ignore[no-untyped-def]
+def test_report_check_sees_a_hand_edited_figure(cli: Cli, tmp_path: Path) -> None:
     root = _checkout(tmp_path)
     assert write_report(root) == [root / "README.md", root / "docs" / "benchmarks.md"]
     assert write_report(root, check=True) == []

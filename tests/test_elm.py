@@ -218,7 +218,8 @@ def test_float64_estimator_keeps_its_precision() -> None:
         ELMClassifier(dtype="float16").fit(X[:50], y[:50])
 
 
-def test_bench_row_with_hpelm_hidden_reports_the_missing_peer(monkeypatch) -> None:  # type: ignore[no-untyped-def]
+def test_bench_row_with_hpelm_hidden_reports_the_missing_peer(
+        monkeypatch: pytest.MonkeyPatch) -> None:
     """A peer that cannot be imported gives a row with nnzoo's figures and the status."""
     import sys
 

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import numpy as np
 import pytest
 from sklearn.base import clone
@@ -11,6 +13,7 @@ from sklearn.preprocessing import StandardScaler
 
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models import MLPClassifier, PerceptronClassifier
+from nnzoo.models.sklearn_api import TorchClassifier
 
 
 @pytest.fixture(scope="module")
@@ -22,12 +25,15 @@ def blobs() -> tuple[np.ndarray, np.ndarray]:
     return X, y
 
 
-ESTIMATORS = [lambda: MLPClassifier(hidden=(16,), epochs=60, batch_size=16, lr=1e-2),
+Blobs = tuple[np.ndarray, np.ndarray]
+Make = Callable[[], TorchClassifier]
+
+ESTIMATORS: list[Make] = [lambda: MLPClassifier(hidden=(16,), epochs=60, batch_size=16, lr=1e-2),
               lambda: PerceptronClassifier(epochs=10)]
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)
-def test_fit_predict_score_with_string_labels(make, blobs) -> None:  # type: ignore[no-untyped-def]
+def test_fit_predict_score_with_string_labels(make: Make, blobs: Blobs) -> None:
     X, y = blobs
     est = make().fit(X, y)
     assert list(est.classes_) == ["a", "b", "c"]
@@ -37,7 +43,7 @@ def test_fit_predict_score_with_string_labels(make, blobs) -> None:  # type: ign
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)
-def test_params_clone_pipeline_and_grid_search(make, blobs) -> None:  # type: ignore[no-untyped-def]
+def test_params_clone_pipeline_and_grid_search(make: Make, blobs: Blobs) -> None:
     X, y = blobs
     est = make()
     params = est.get_params()
@@ -50,14 +56,14 @@ def test_params_clone_pipeline_and_grid_search(make, blobs) -> None:  # type: ig
     assert grid.best_params_["epochs"] in (2, 5)
 
 
-def test_mlp_predict_proba_sums_to_one(blobs) -> None:  # type: ignore[no-untyped-def]
+def test_mlp_predict_proba_sums_to_one(blobs: Blobs) -> None:
     X, y = blobs
     p = MLPClassifier(hidden=(8,), epochs=5).fit(X, y).predict_proba(X)
     np.testing.assert_allclose(p.sum(1), 1.0, rtol=1e-5)
 
 
 @pytest.mark.parametrize("make", ESTIMATORS)
-def test_bad_input(make, blobs) -> None:  # type: ignore[no-untyped-def]
+def test_bad_input(make: Make, blobs: Blobs) -> None:
     X, y = blobs
     with pytest.raises(NotFittedError, match="not fitted"):
         make().predict(X)

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 
@@ -17,12 +19,12 @@ def _mnist_present() -> None:
         pytest.skip("MNIST is not in NNZOO_DATA")
 
 
-def test_cnn_reaches_99_2_percent_in_5_epochs(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_cnn_reaches_99_2_percent_in_5_epochs(tmp_path: Path) -> None:
     s = train("cnn", "mnist", options=RunOptions(out=str(tmp_path), quiet=True))
     assert s["epochs"] <= 5 and s["test"]["accuracy"] >= 0.992
 
 
-def test_layered_mlp_reaches_98_2_percent(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_layered_mlp_reaches_98_2_percent(tmp_path: Path) -> None:
     s = train("mlp", "mnist", options=RunOptions(out=str(tmp_path), quiet=True))
     assert s["test"]["accuracy"] >= 0.982
 

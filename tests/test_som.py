@@ -278,6 +278,8 @@ def test_classifier_on_digits_beats_chance_by_far() -> None:
     clf = SOMClassifier(map_size=(8, 8), sigma=1.5, n_iterations=3000, random_state=0)
     clf.fit(X[:1000] / 16, y[:1000])
     assert clf.score(X[1000:] / 16, y[1000:]) > 0.75
+    with pytest.raises(InputError, match="needs the labels y"):
+        clf.score(X[1000:] / 16)
     assert clf.transform(X[:5] / 16).shape == (5, 64)
     clf.set_params(output="coordinates")
     coords = clf.transform(X[:5] / 16)

@@ -4,6 +4,8 @@ checkpoints, the plot and the toy datasets."""
 
 from __future__ import annotations
 
+from pathlib import Path
+
 import numpy as np
 import pytest
 import torch
@@ -185,7 +187,7 @@ def test_training_step_fits_the_batch_and_reports_loss() -> None:
     assert int(model.n_iter.max()) > 0 and len(model.support) > 0
 
 
-def test_moons_plot_and_toy_datasets(tmp_path) -> None:  # type: ignore[no-untyped-def]
+def test_moons_plot_and_toy_datasets(tmp_path: Path) -> None:
     from nnzoo.data import load_dataset
 
     s = load_dataset("moons")

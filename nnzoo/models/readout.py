@@ -28,7 +28,7 @@ from __future__ import annotations
 import math
 from collections.abc import Sequence
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, Self, TypeVar
 
 import numpy as np
 import torch
@@ -37,7 +37,22 @@ from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.linalg import ridge, ridge_gcv_gram, ridge_loo
-from nnzoo.models.base import Batch, Classifier
+from nnzoo.models.base import Batch, Classifier, ModelConfig
+
+
+class ReadoutConfig(ModelConfig, Protocol):
+    """What the readout code needs of a readout model's config: besides ``sample_shape``,
+    ``n_classes`` (0 for regression) and ``n_outputs`` (the regression targets)."""
+
+    @property
+    def n_classes(self) -> int: ...
+
+    @property
+    def n_outputs(self) -> int: ...
+
+
+#: The config dataclass a readout model is generic over (``class ELM(ReadoutModel[ELMConfig])``).
+RC = TypeVar("RC", bound=ReadoutConfig)
 
 #: The default ridge penalties that leave-one-out chooses from.
 ALPHAS = tuple(float(a) for a in np.logspace(-6, 4, 21))
@@ -178,12 +193,22 @@ def targets(y: torch.Tensor, n_classes: int, n_outputs: int, name: str = "y") ->
     return Y
 
 
-def check_fit_data(model: Classifier, X: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+def require_targets(model_id: str, y: torch.Tensor | None) -> torch.Tensor:
+    """``y`` itself, once it is known not to be ``None``.
+
+    :raises InputError: when ``y`` is ``None`` (the readout models are supervised).
+    """
+    if y is None:
+        raise InputError(f"{model_id} is supervised: fit needs targets y")
+    return y
+
+
+def check_fit_data(model: ReadoutModel[Any], X: torch.Tensor, y: torch.Tensor | None
+                   ) -> torch.Tensor:
     """Checks shared by the closed-form fits: shape, finite values, matching lengths, and at
     least two classes; returns the target matrix."""
     model.check(X, finite=True)
-    if y is None:
-        raise InputError(f"{model.model_id} is supervised: fit needs targets y")
+    y = require_targets(model.model_id, y)
     if y.dim() < 1 or y.shape[0] != X.shape[0]:
         raise InputError(f"X has {X.shape[0]} samples but y has "
                          f"{y.shape[0] if y.dim() else 'no'} (they must match)")
@@ -221,10 +246,25 @@ def standardization(X: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
 
 # -- the models' base class ---------------------------------------------------------------------
 
-class ReadoutModel(Classifier):
+class ReadoutModel(Classifier[RC]):
     """What the ridge-readout models (the ELM, the RBF network) share: they classify
     (``n_classes >= 2``, ``predict`` gives class indices) or regress (``n_classes == 0``,
-    ``predict`` gives the target values), and report :func:`output_metrics`."""
+    ``predict`` gives the target values), and report :func:`output_metrics`.
+
+    A subclass registers the buffers declared here and implements :meth:`fit`."""
+
+    x_mean: torch.Tensor      # (D,) input standardisation
+    x_scale: torch.Tensor     # (D,)
+    out_weight: torch.Tensor  # W (L, K)
+    out_bias: torch.Tensor    # b (K,)
+    alpha_: torch.Tensor      # () float64, the ridge penalty used
+    fitted: torch.Tensor      # () bool, True once fitted
+
+    def fit(self, X: torch.Tensor, y: torch.Tensor | None = None,
+            generator: torch.Generator | None = None) -> Self:
+        """Closed-form fit on all of ``X`` and the targets ``y``; ``generator`` draws what the
+        fit samples (torch's global generator if None)."""
+        raise NotImplementedError
 
     @property
     def regression(self) -> bool:
@@ -261,6 +301,7 @@ def plot_predicted_vs_true(pred: torch.Tensor, y: torch.Tensor, path: Path, name
     return plots.save(fig, path)
 
 
-__all__ = ["ALPHAS", "GRAM_RATIO", "ReadoutModel", "check_alpha", "check_fit_data",
-           "check_sample_shape", "fit_readout", "fit_readout_gcv", "gram", "output_metrics",
-           "plot_predicted_vs_true", "select_alpha", "standardization", "targets"]
+__all__ = ["ALPHAS", "GRAM_RATIO", "ReadoutConfig", "ReadoutModel", "check_alpha",
+           "check_fit_data", "check_sample_shape", "fit_readout", "fit_readout_gcv", "gram",
+           "output_metrics", "plot_predicted_vs_true", "require_targets", "select_alpha",
+           "standardization", "targets"]

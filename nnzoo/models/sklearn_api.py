@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import dataclasses
 from collections.abc import Callable
-from typing import Any, ClassVar
+from typing import Any, ClassVar, TypeVar
 
 import numpy as np
 import torch
@@ -48,9 +48,27 @@ from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order, optimize
 from nnzoo.core.seed import fresh_seed, isolated_rng, sampling_rng
 from nnzoo.core.validation import as_tensor, check_input
+from nnzoo.models.base import ZooModule
+from nnzoo.models.readout import ReadoutModel
 from nnzoo.models.registry import create, get_spec
 
 _TRAIN_FIELDS = {f.name for f in dataclasses.fields(TrainConfig)}
+
+#: A model class an estimator is built on.
+M = TypeVar("M", bound=ZooModule[Any])
+
+
+def create_as(cls: type[M], model_id: str, **hp: Any) -> M:
+    """:func:`~nnzoo.models.registry.create` of model ``model_id``, checked to be a ``cls``
+    (the model class the estimator calling it is written for).
+
+    :raises ConfigError: when the registered model is of another class.
+    """
+    model = create(model_id, **hp)
+    if not isinstance(model, cls):
+        raise ConfigError(f"model {model_id!r} is a {type(model).__name__}, not the "
+                          f"{cls.__name__} this estimator is built on")
+    return model
 
 
 class EstimatorNotFittedError(NotFittedError, SklearnNotFittedError):
@@ -257,6 +275,9 @@ class ReadoutEstimator(BaseEstimator):
 
     model_id: ClassVar[str] = ""
     _classification: ClassVar[bool] = True
+    #: The class of model ``model_id`` (a subclass narrows it, and the type of ``model_``).
+    _model_class: ClassVar[type[ReadoutModel[Any]]] = ReadoutModel
+    model_: ReadoutModel[Any]
 
     def _model_kwargs(self) -> dict[str, Any]:
         """The model's config fields from the estimator's hyperparameters."""
@@ -289,8 +310,9 @@ class ReadoutEstimator(BaseEstimator):
         device = resolve_device(getattr(self, "device", "cpu"))
         seed = estimator_seed(self)
         with isolated_rng(seed, device):                  # the caller's generators are kept
-            model = create(self.model_id, sample_shape=(X.shape[1],), n_classes=n_classes,
-                           n_outputs=n_outputs, **self._model_kwargs()).to(device, dtype)
+            model = create_as(self._model_class, self.model_id, sample_shape=(X.shape[1],),
+                              n_classes=n_classes, n_outputs=n_outputs,
+                              **self._model_kwargs()).to(device, dtype)
             gen = torch.Generator().manual_seed(seed)
             if yt.is_floating_point():
                 yt = yt.to(dtype)
@@ -349,5 +371,5 @@ class ReadoutRegressor(RegressorMixin, TransformerMixin, ReadoutEstimator):
 
 
 __all__ = ["EstimatorNotFittedError", "InputTypeError", "ReadoutClassifier", "ReadoutEstimator",
-           "ReadoutRegressor", "TorchClassifier", "binary_scores", "estimator_seed",
+           "ReadoutRegressor", "TorchClassifier", "binary_scores", "create_as", "estimator_seed",
            "fit_classes", "require_fitted", "softmax", "validate_X", "validate_Xy"]

@@ -26,6 +26,7 @@ Both sides run single-threaded (torch and NumPy's BLAS limited to one thread).
 
 from __future__ import annotations
 
+import functools
 import statistics
 from collections import Counter
 from typing import Any
@@ -33,6 +34,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from nnzoo.bench.arrays import numpy_splits
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 from nnzoo.core.config import build_config
 from nnzoo.models.classic.som import SelfOrganizingMap, SOMConfig
@@ -41,11 +43,7 @@ SEED = 0
 
 
 def _digits() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-    from nnzoo.data import load_dataset
-
-    s = load_dataset("digits")
-    flat = lambda t: t.reshape(len(t), -1).double().numpy()  # noqa: E731
-    return flat(s.train.X), s.train.y.numpy(), flat(s.test.X), s.test.y.numpy()
+    return numpy_splits("digits", np.float64)
 
 
 def minisom_initial_weights(seed: int, shape: tuple[int, int, int]) -> np.ndarray:
@@ -105,9 +103,9 @@ def _compare(task: str, tier: str, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.nda
             peer = MiniSom(X, Y, D, sigma=sigma, learning_rate=0.5, topology=topology,
                            random_seed=SEED)
             if training == "online":
-                times.append(timed(lambda p=peer: p.train(Xtr, T, random_order=True))[1])
+                times.append(timed(functools.partial(peer.train, Xtr, T, random_order=True))[1])
             else:
-                times.append(timed(lambda p=peer: p.train_batch_offline(Xtr, T))[1])
+                times.append(timed(functools.partial(peer.train_batch_offline, Xtr, T))[1])
         return {"version": version("minisom"), "times": times,
                 "qe_test": float(peer.quantization_error(Xte)),
                 "te_test": float(peer.topographic_error(Xte)),
@@ -181,10 +179,6 @@ def digits_batch(quiet: bool) -> BenchResult:
 
 @bench_task("som", "full", "mnist-online-20x20")
 def mnist_online(quiet: bool) -> BenchResult:
-    from nnzoo.data import load_dataset
-
-    s = load_dataset("mnist")
-    flat = lambda t: t.reshape(len(t), -1).double().numpy()  # noqa: E731
-    return _compare("mnist-online-20x20", "full", flat(s.train.X), s.train.y.numpy(),
-                    flat(s.test.X), s.test.y.numpy(), map_size=(20, 20),
+    Xtr, ytr, Xte, yte = numpy_splits("mnist", np.float64)
+    return _compare("mnist-online-20x20", "full", Xtr, ytr, Xte, yte, map_size=(20, 20),
                     topology="rectangular", sigma=3.0, training="online", T=50000, repeats=1)

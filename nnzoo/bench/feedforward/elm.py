@@ -23,20 +23,19 @@ selection included and hpelm's accuracy with its default penalty (50 machine eps
 
 from __future__ import annotations
 
+import functools
 import statistics
 from typing import Any
 
 import numpy as np
 import torch
 
+from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 from nnzoo.core.seed import isolated_rng
 
 PEER = "hpelm"
 
-
-def _flat(t: torch.Tensor) -> np.ndarray:
-    return t.reshape(len(t), -1).numpy().astype(np.float32)
 
 
 def compare_elm(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray, *,
@@ -85,7 +84,7 @@ def compare_elm(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
             out: dict[str, list[float]] = {"acc": [], "time": [], "acc_default_norm": []}
             with isolated_rng(None):   # hpelm draws from NumPy's global generator
                 for seed, alpha in zip(seeds, alphas):
-                    m, tp = timed(lambda s=seed, a=alpha: fit(a, s))
+                    m, tp = timed(functools.partial(fit, alpha, seed))
                     out["acc"].append(float((m.predict(Zte).argmax(1) == yte).mean()))
                     out["time"].append(tp)
                     m0 = fit(None, seed)
@@ -122,7 +121,8 @@ def elm_digits(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
 
     s = load_dataset("digits")
-    return compare_elm(_flat(s.train.X), s.train.y.numpy(), _flat(s.test.X), s.test.y.numpy(),
+    return compare_elm(flat(s.train.X, np.float32), targets(s).numpy(), flat(s.test.X, np.float32),
+                       targets(s, "test").numpy(),
                        neurons=1000, kind="sigm", seeds=(0, 1, 2, 3, 4), tier="quick",
                        task="digits")
 
@@ -132,5 +132,6 @@ def elm_mnist(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
 
     s = load_dataset("mnist")
-    return compare_elm(_flat(s.train.X), s.train.y.numpy(), _flat(s.test.X), s.test.y.numpy(),
+    return compare_elm(flat(s.train.X, np.float32), targets(s).numpy(), flat(s.test.X, np.float32),
+                       targets(s, "test").numpy(),
                        neurons=2000, kind="sigm", seeds=(0, 1, 2), tier="full", task="mnist")

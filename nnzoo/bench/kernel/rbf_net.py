@@ -23,11 +23,13 @@ centres and those default widths.
 
 from __future__ import annotations
 
+import functools
 from typing import Any
 
 import numpy as np
 import torch
 
+from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 from nnzoo.core.seed import isolated_rng
 
@@ -86,7 +88,7 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
             out = {}
             with isolated_rng(None):   # hpelm draws from NumPy's global generator
                 for variant in ("nnzoo-centres", "default", "data-centres"):
-                    m, t = timed(lambda v=variant: fit(v))
+                    m, t = timed(functools.partial(fit, variant))
                     out[variant] = (quality(m.predict(Zte) + offset), t)
             return out
 
@@ -108,18 +110,15 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
         status=run.status)
 
 
-def _flat(t: torch.Tensor) -> np.ndarray:
-    return t.reshape(len(t), -1).numpy().astype(np.float32)
-
 
 @bench_task("rbf-net", "quick", "friedman1")
 def rbf_friedman1(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
 
     s = load_dataset("friedman1")
-    return compare_rbf(_flat(s.train.X), s.train.y.numpy()[:, 0], _flat(s.test.X),
-                       s.test.y.numpy()[:, 0], classification=False, tier="quick",
-                       task="friedman1", n_centres=200)
+    return compare_rbf(flat(s.train.X, np.float32), targets(s).numpy()[:, 0],
+                       flat(s.test.X, np.float32), targets(s, "test").numpy()[:, 0],
+                       classification=False, tier="quick", task="friedman1", n_centres=200)
 
 
 @bench_task("rbf-net", "quick", "digits")
@@ -127,6 +126,7 @@ def rbf_digits(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset
 
     s = load_dataset("digits")
-    return compare_rbf(_flat(s.train.X), s.train.y.numpy(), _flat(s.test.X), s.test.y.numpy(),
+    return compare_rbf(flat(s.train.X, np.float32), targets(s).numpy(),
+                       flat(s.test.X, np.float32), targets(s, "test").numpy(),
                        classification=True, tier="quick", task="digits", n_centres=200,
                        width_scale=2.0)

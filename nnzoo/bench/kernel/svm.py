@@ -26,11 +26,8 @@ import math
 
 import numpy as np
 
+from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
-
-
-def _flat(t: object) -> np.ndarray:
-    return t.reshape(len(t), -1).numpy().astype(np.float64)  # type: ignore[attr-defined]
 
 
 def whole_kernel_cache_mb(n: int) -> int:
@@ -80,8 +77,9 @@ def svm_digits(quiet: bool) -> BenchResult:
 
     s = load_dataset("digits")
     hp, _ = get_recipe("svm", "digits").resolve()
-    return _vs_svc("digits", "quick", _flat(s.train.X), s.train.y.numpy(), _flat(s.test.X),
-                   s.test.y.numpy(), hp["C"], hp["gamma"], "float64")
+    return _vs_svc("digits", "quick", flat(s.train.X, np.float64), targets(s).numpy(),
+                   flat(s.test.X, np.float64), targets(s, "test").numpy(), hp["C"],
+                   hp["gamma"], "float64")
 
 
 @bench_task("svm", "quick", "digits-linear-primal")
@@ -90,7 +88,8 @@ def svm_digits_primal(quiet: bool) -> BenchResult:
     from nnzoo.models.kernel.svm_estimator import SVMClassifier
 
     s = load_dataset("digits")
-    Xtr, ytr, Xte, yte = _flat(s.train.X), s.train.y.numpy(), _flat(s.test.X), s.test.y.numpy()
+    Xtr, ytr = flat(s.train.X, np.float64), targets(s).numpy()
+    Xte, yte = flat(s.test.X, np.float64), targets(s, "test").numpy()
     ours = SVMClassifier(C=1.0, kernel="linear", solver="primal", multiclass="ovr", tol=1e-4)
 
     def peer_side() -> tuple[float, float, float]:
@@ -121,5 +120,6 @@ def svm_mnist_10k(quiet: bool) -> BenchResult:
 
     s = load_dataset("mnist-10k")
     hp, _ = get_recipe("svm", "mnist-10k").resolve()
-    return _vs_svc("mnist-10k", "full", _flat(s.train.X), s.train.y.numpy(), _flat(s.test.X),
-                   s.test.y.numpy(), hp["C"], hp["gamma"], hp["kernel_dtype"])
+    return _vs_svc("mnist-10k", "full", flat(s.train.X, np.float64), targets(s).numpy(),
+                   flat(s.test.X, np.float64), targets(s, "test").numpy(), hp["C"],
+                   hp["gamma"], hp["kernel_dtype"])

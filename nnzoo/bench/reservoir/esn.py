@@ -38,6 +38,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 
 PEER = "reservoirpy"
@@ -57,7 +58,7 @@ def _rpy_esn(hp: dict[str, Any], seed: int, shared: Any = None) -> Any:
         res = Reservoir(units=hp["n_units"], lr=hp["leak_rate"], W=sparse.csr_matrix(W),
                         Win=W_in, bias=bias)
     else:
-        bias: Any = bernoulli(input_scaling=hp["bias_scaling"]) if hp["bias_scaling"] else 0.0
+        bias = bernoulli(input_scaling=hp["bias_scaling"]) if hp["bias_scaling"] else 0.0
         res = Reservoir(units=hp["n_units"], lr=hp["leak_rate"], sr=hp["spectral_radius"],
                         input_scaling=hp["input_scaling"], rc_connectivity=hp["connectivity"],
                         input_connectivity=hp["input_connectivity"], bias=bias, seed=seed)
@@ -76,7 +77,8 @@ def compare(hp: dict[str, Any], Xtr: torch.Tensor, ytr: torch.Tensor, Xte: torch
     """Fit both sides on the training series, run both on the series that follows and score
     its steps from ``score_from`` on (see the module docstring); returns per-seed errors
     and times (the peer's lists empty when it is missing or failed) and the peer's status."""
-    from nnzoo.models import create
+    from nnzoo.core.config import build_config
+    from nnzoo.models.reservoir.esn import EchoStateNetwork, ESNConfig
 
     D, K = Xtr.shape[1], ytr.shape[1]
     xtr, y_tr, xte, y_te = (a.double().numpy() for a in (Xtr, ytr, Xte, yte))
@@ -85,9 +87,10 @@ def compare(hp: dict[str, Any], Xtr: torch.Tensor, ytr: torch.Tensor, Xte: torch
         "nnzoo_own", "peer_own", "nnzoo_shared", "peer_shared", "t_nnzoo", "t_peer",
         "t_nnzoo_fit", "t_peer_fit")}
 
-    def ours(seed: int) -> Any:
+    def ours(seed: int) -> EchoStateNetwork:
         torch.manual_seed(seed)
-        return create("esn", sample_shape=(D,), n_outputs=K, **hp).double().fit(Xtr, ytr)
+        cfg = build_config(ESNConfig, {"sample_shape": (D,), "n_outputs": K, **hp}, what="esn")
+        return EchoStateNetwork(cfg).double().fit(Xtr, ytr)
 
     def err(pred: Any) -> float:
         pred = pred.double().numpy() if isinstance(pred, torch.Tensor) else pred
@@ -157,7 +160,8 @@ def esn_mackey_glass(quiet: bool) -> BenchResult:
     hp = {"n_units": 100, "spectral_radius": 1.25, "leak_rate": 0.3, "ridge": 1e-5,
           "washout": 100, "connectivity": 0.1, "input_connectivity": 0.1,
           "input_scaling": 1.0, "bias_scaling": 0.0}
-    r, status = compare(hp, sp.train.X, sp.train.y, sp.test.X, sp.test.y, normalised=False)
+    r, status = compare(hp, sp.train.X, targets(sp), sp.test.X, targets(sp, "test"),
+                        normalised=False)
     return _result("mackey-glass", "rmse", r, status,
                    "reservoirpy README: 2000 steps, 1599 train / 400 test, 100 units, sr 1.25, "
                    "leak 0.3, ridge 1e-5, warm-up 100; each library draws its own reservoir "
@@ -174,8 +178,8 @@ def esn_narma10(quiet: bool) -> BenchResult:
           "washout": 100, "connectivity": 0.1, "input_connectivity": 1.0,
           "input_scaling": 0.2, "bias_scaling": 0.5}
     Xte = torch.cat([sp.val.X, sp.test.X])           # the test follows the validation part
-    yte = torch.cat([sp.val.y, sp.test.y])
-    r, status = compare(hp, sp.train.X, sp.train.y, Xte, yte, normalised=True, seeds=5,
+    yte = torch.cat([targets(sp, "val"), targets(sp, "test")])
+    r, status = compare(hp, sp.train.X, targets(sp), Xte, yte, normalised=True, seeds=5,
                         score_from=len(sp.val))
     return _result("narma10", "nrmse", r, status, "NARMA10, 7000 train steps, scored on the "
                    "last 2000 (after the 1000 validation steps), 200 units, sr 0.9, no leak, "

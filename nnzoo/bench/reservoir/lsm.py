@@ -42,7 +42,11 @@ from typing import Any
 
 import torch
 
+from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
+from nnzoo.core.config import build_config
+from nnzoo.models.reservoir.esn import EchoStateNetwork, ESNConfig
+from nnzoo.models.reservoir.lsm import LSM, LSMConfig
 
 #: Settings under which the LSM's step is exactly snnTorch's ``Leaky`` step.
 SNNTORCH_COMPATIBLE: dict[str, Any] = {
@@ -88,15 +92,11 @@ def simulate_snntorch(model: Any, x: torch.Tensor) -> torch.Tensor:
     return out.transpose(0, 1)
 
 
-def _esn_or_none(T: int, D: int, K: int, n_units: int) -> tuple[Any, str]:
-    from nnzoo.core.errors import UnknownNameError
-    from nnzoo.models import create
-
-    try:
-        return create("esn", sample_shape=(T, D), n_classes=K, n_units=n_units,
-                      input_connectivity=0.3), ""
-    except UnknownNameError as e:
-        return None, f"esn not available: {e}"
+def _esn(T: int, D: int, K: int, n_units: int) -> EchoStateNetwork:
+    """The ESN the LSM is compared with: as many units, sparse input."""
+    cfg = build_config(ESNConfig, {"sample_shape": (T, D), "n_classes": K, "n_units": n_units,
+                                   "input_connectivity": 0.3}, what="esn")
+    return EchoStateNetwork(cfg)
 
 
 def _readout_accuracy(Str: torch.Tensor, ytr: torch.Tensor, Ste: torch.Tensor,
@@ -116,54 +116,51 @@ def _readout_accuracy(Str: torch.Tensor, ytr: torch.Tensor, Ste: torch.Tensor,
 
 def _templates_row(tier: str, n: int, repeats: int) -> BenchResult:
     from nnzoo.data import load_dataset
-    from nnzoo.models import create
     from nnzoo.models.reservoir.lsm_blocks import filtered_states, fit_ridge_readout, readout_steps
     from nnzoo.recipes import get_recipe
 
     s = load_dataset("spike-templates", n=n)
     (T, D), K = s.sample_shape, int(s.n_classes or 0)
-    Xtr, ytr, Xte, yte = s.train.X, s.train.y, s.test.X, s.test.y
+    Xtr, ytr, Xte, yte = s.train.X, targets(s), s.test.X, targets(s, "test")
     hp, _ = get_recipe("lsm").resolve()
     torch.manual_seed(0)
-    lsm = create("lsm", **hp, sample_shape=(T, D), n_classes=K)
+    lsm = LSM(build_config(LSMConfig, {**hp, "sample_shape": (T, D), "n_classes": K},
+                           what="lsm"))
     cfg = lsm.config
     steps = readout_steps(T, cfg.readout_times)
     decay = math.exp(-cfg.dt / cfg.tau_readout)
     torch.manual_seed(0)
-    esn, missing = _esn_or_none(T, D, K, lsm.n_neurons)
+    esn = _esn(T, D, K, lsm.n_neurons)
     extra: dict[str, Any] = {}
     with one_thread():
         t_lsm, t_esn = [], []
         for _ in range(repeats):
             t_lsm.append(timed(lambda: lsm.fit(Xtr, ytr))[1])
-            if esn is not None:                      # the same work: states + readout
-                t_esn.append(timed(lambda: fit_ridge_readout(filtered_states(
-                    esn.states(Xtr), steps, decay), ytr, K, cfg.alphas))[1])
+            # the ESN doing the same work: states, then the LSM's readout
+            t_esn.append(timed(lambda: fit_ridge_readout(filtered_states(
+                esn.states(Xtr), steps, decay), ytr, K, cfg.alphas))[1])
         acc_lsm = float((lsm(Xte).argmax(1) == yte).float().mean())
         extra["lsm_alpha"] = float(lsm.alpha)
         extra["lsm_rate_hz"] = float(lsm.simulate(Xte[:100]).mean()) * 1000 / cfg.dt
         acc_in, _ = _readout_accuracy(Xtr, ytr, Xte, yte, K, steps, decay, cfg.alphas)
         extra["input_only_accuracy"] = acc_in
-        acc_esn = None
-        if esn is not None:
-            Str, Ste = esn.states(Xtr), esn.states(Xte)
-            acc_esn, extra["esn_alpha"] = _readout_accuracy(Str, ytr, Ste, yte, K, steps,
-                                                            decay, cfg.alphas)
-            extra["esn_unfiltered_accuracy"] = _readout_accuracy(
-                Str, ytr, Ste, yte, K, steps, None, cfg.alphas)[0]
-            esn.fit(Xtr, ytr)
-            extra["esn_own_readout_accuracy"] = float((esn.predict(Xte) == yte).float().mean())
+        Str, Ste = esn.states(Xtr), esn.states(Xte)
+        acc_esn, extra["esn_alpha"] = _readout_accuracy(Str, ytr, Ste, yte, K, steps,
+                                                        decay, cfg.alphas)
+        extra["esn_unfiltered_accuracy"] = _readout_accuracy(
+            Str, ytr, Ste, yte, K, steps, None, cfg.alphas)[0]
+        esn.fit(Xtr, ytr)
+        extra["esn_own_readout_accuracy"] = float((esn.predict(Xte) == yte).float().mean())
     return BenchResult(
         "lsm", tier, "spike-templates", "accuracy", True,
         "nnzoo ESN (same size, same readout)", acc_lsm, acc_esn,
-        statistics.median(t_lsm), statistics.median(t_esn) if t_esn else None,
+        statistics.median(t_lsm), statistics.median(t_esn),
         f"fit time: simulate {len(Xtr)} samples + ridge readout (median of {repeats})",
         f"{lsm.n_neurons} neurons / units, {K} classes, T={T} steps, D={D} channels; readout: "
         f"30 ms exponential filter, {cfg.readout_times} read-out steps, LOO ridge over "
         f"{len(cfg.alphas)} penalties; both single-threaded",
-        notes=missing or ("test accuracy; both reservoirs read by the identical readout; "
-                          "extra: input-only readout, ESN without the filter, ESN's own "
-                          "mean-pooled readout"),
+        notes=("test accuracy; both reservoirs read by the identical readout; extra: "
+               "input-only readout, ESN without the filter, ESN's own mean-pooled readout"),
         extra=extra)
 
 
@@ -171,13 +168,13 @@ def _throughput_row(tier: str, grid: tuple[int, int, int], B: int, T: int, repea
                     full_lsm: bool = False) -> BenchResult:
     """Neuron updates per second: nnzoo's plain LIF network (``full_lsm=False``) or its full
     LSM step (``True``) beside snnTorch simulating the plain LIF network (see above)."""
-    from nnzoo.models import create
-
     D = 4
     torch.manual_seed(0)
-    plain = create("lsm", sample_shape=(T, D), n_classes=2, grid=grid, **SNNTORCH_COMPATIBLE)
+    plain = LSM(build_config(LSMConfig, {"sample_shape": (T, D), "n_classes": 2, "grid": grid,
+                                         **SNNTORCH_COMPATIBLE}, what="lsm"))
     torch.manual_seed(0)
-    model = create("lsm", sample_shape=(T, D), n_classes=2, grid=grid) if full_lsm else plain
+    model = LSM(build_config(LSMConfig, {"sample_shape": (T, D), "n_classes": 2, "grid": grid},
+                             what="lsm")) if full_lsm else plain
     g = torch.Generator().manual_seed(0)
     x = (torch.rand(B, T, D, generator=g) < 0.02).float()               # 20 Hz Poisson input
     n = model.n_neurons

@@ -10,10 +10,11 @@ import statistics
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
-import torch
 import torch.nn.functional as F
 
+from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task
 from nnzoo.core.config import build_optimizer, build_scheduler
 from nnzoo.core.loop import batch_slices, epoch_order
@@ -21,6 +22,7 @@ from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.models import create
+from nnzoo.models.base import ZooModule
 from nnzoo.recipes import get_recipe
 from nnzoo.train.engine import Trainer, evaluate
 
@@ -31,13 +33,13 @@ def _cnn(task: str, tier: str, recipe: str, epochs: int, quiet: bool) -> BenchRe
     splits = load_dataset(task)
     seed = 0
 
-    def build() -> torch.nn.Module:
+    def build() -> ZooModule[Any]:
         seed_everything(seed)
         return create("cnn", **hp, sample_shape=splits.sample_shape, n_classes=splits.n_classes)
 
     # warm-up: one batch forward and backward (allocator, kernels), timed by neither side
     warm = build()
-    F.cross_entropy(warm(splits.train.X[:cfg.batch_size]), splits.train.y[:cfg.batch_size]
+    F.cross_entropy(warm(splits.train.X[:cfg.batch_size]), targets(splits)[:cfg.batch_size]
                     ).backward()
 
     # the hand-written loop: same model, init, optimizer, scheduler, batches
@@ -45,7 +47,7 @@ def _cnn(task: str, tier: str, recipe: str, epochs: int, quiet: bool) -> BenchRe
     opt = build_optimizer(hand.parameters(), cfg)
     slices = batch_slices(len(splits.train), cfg.batch_size)
     sched, unit = build_scheduler(opt, cfg, len(slices))
-    X, y = splits.train.X, splits.train.y
+    X, y = splits.train.X, targets(splits)
 
     def hand_epoch(epoch: int) -> float:
         hand.train()

@@ -96,8 +96,8 @@ def check_states(x: torch.Tensor, n: int, name: str) -> None:
                          f"{int(x.min())} to {int(x.max())}")
 
 
-def transition_counts(sequences: torch.Tensor | Sequence[Sequence[int]], n_states: int
-                      ) -> torch.Tensor:
+def transition_counts(sequences: torch.Tensor | Sequence[torch.Tensor | Sequence[int]],
+                      n_states: int) -> torch.Tensor:
     """Counts ``c_ij`` of transitions ``i -> j`` in ``sequences`` (a (B, T) tensor, or a list
     of 1-D sequences of any lengths); float64 (n, n)."""
     seqs = [sequences] if isinstance(sequences, torch.Tensor) and sequences.dim() == 2 \
@@ -135,8 +135,8 @@ class MarkovChain:
     # -- construction --------------------------------------------------------------------------
 
     @classmethod
-    def fit(cls, sequences: torch.Tensor | Sequence[Sequence[int]], n_states: int | None = None,
-            smoothing: float = 0.0) -> MarkovChain:
+    def fit(cls, sequences: torch.Tensor | Sequence[torch.Tensor | Sequence[int]],
+            n_states: int | None = None, smoothing: float = 0.0) -> MarkovChain:
         """The maximum-likelihood chain of observed ``sequences`` (see
         :func:`counts_to_probabilities`).
 

@@ -69,7 +69,7 @@ class MarkovChainConfig:
           rule="maximum-likelihood transition counts (additive over batches)",
           peer="PyDTMC (analysis), markovify (text)",
           reference="https://github.com/jsvine/markovify")
-class MarkovChainModel(ZooModule):
+class MarkovChainModel(ZooModule[MarkovChainConfig]):
     """A first-order Markov chain over ``n_states`` states learnt from state sequences.
 
     ``training_step((x, None))`` adds the transitions of ``x`` (B, T) to the counts buffer;
@@ -82,6 +82,8 @@ class MarkovChainModel(ZooModule):
 
     automatic_optimization = False
     integer_input = True
+
+    counts: torch.Tensor  # c_ij (n, n) float64, transitions counted
 
     def __init__(self, config: MarkovChainConfig) -> None:
         super().__init__(config)

@@ -190,7 +190,7 @@ class SOMConfig:
 @register("som", config=SOMConfig, learning="closed-form",
           rule="Kohonen's competitive rule (online) or the batch map",
           peer="MiniSom", reference="https://github.com/JustGlowing/minisom")
-class SelfOrganizingMap(ZooModule):
+class SelfOrganizingMap(ZooModule[SOMConfig]):
     """Kohonen self-organising map with a BMU-label classifier.
 
     ``forward(x)`` returns the Euclidean distance of each sample to every unit (B, U);
@@ -205,6 +205,16 @@ class SelfOrganizingMap(ZooModule):
     """
 
     automatic_optimization = False
+
+    weight: torch.Tensor       # (U, D) codebook
+    unit_labels: torch.Tensor  # (U,) int64, -1: not labelled yet
+    unit_hits: torch.Tensor    # (U,) int64, training samples each unit won
+    iteration: torch.Tensor    # () int64, updates done
+    # geometry tables (not saved; rebuilt from the config by grid_tables)
+    d2: torch.Tensor           # (U, U) squared plane distance
+    di: torch.Tensor           # (U, U) grid index distance along the first axis
+    dj: torch.Tensor           # (U, U) grid index distance along the second axis
+    adjacent: torch.Tensor     # (U, U) bool, the neighbours of each unit
 
     def __init__(self, config: SOMConfig) -> None:
         super().__init__(config)
@@ -453,7 +463,7 @@ class SelfOrganizingMap(ZooModule):
 
     def _image_shape(self) -> tuple[int, int] | None:
         s = tuple(d for d in self.sample_shape if d != 1)
-        return s if len(s) == 2 else None  # type: ignore[return-value]
+        return s if len(s) == 2 else None
 
     def visualize(self, out_dir: Path) -> list[Path]:
         """The U-matrix with each labelled unit's class as a marker, the component planes and,

@@ -4,7 +4,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, Literal
 
 import numpy as np
 import torch
@@ -12,7 +12,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin, TransformerMixin
 
 from nnzoo.core.config import build_config
 from nnzoo.core.device import resolve_device
-from nnzoo.core.errors import ConfigError
+from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.core.seed import isolated_rng
 from nnzoo.core.validation import as_tensor
 from nnzoo.models.classic.som import SelfOrganizingMap, SOMConfig
@@ -150,10 +150,10 @@ class SOM(TransformerMixin, BaseEstimator):
         """Share of samples whose two best-matching units are not adjacent."""
         return float(self.model_.topographic_error(self._v(X)))
 
-    def distance_map(self, scaling: str = "sum") -> np.ndarray:
+    def distance_map(self, scaling: Literal["sum", "mean"] = "sum") -> np.ndarray:
         """The U-matrix (X, Y), normalised to a maximum of 1."""
         self._require_fitted()
-        return self.model_.distance_map(scaling).cpu().numpy()  # type: ignore[arg-type]
+        return self.model_.distance_map(scaling).cpu().numpy()
 
     def score(self, X: Any, y: Any = None) -> float:
         """Minus the quantisation error (higher is better, as scikit-learn expects)."""
@@ -169,7 +169,7 @@ class SOMClassifier(ClassifierMixin, SOM):
     unit; ``score`` is the accuracy. The parameters are :class:`SOM`'s.
     """
 
-    def fit(self, X: Any, y: Any = None) -> SOMClassifier:  # type: ignore[override]
+    def fit(self, X: Any, y: Any = None) -> SOMClassifier:
         """Train on ``X`` (n_samples, n_features) and label the units with ``y``."""
         X, y = validate_Xy(self, X, y, classifier=True)
         self.classes_, yi = np.unique(y, return_inverse=True)   # one class is a valid map
@@ -182,8 +182,13 @@ class SOMClassifier(ClassifierMixin, SOM):
         v = self._v(X)                                   # checks that it is fitted first
         return self.classes_[self.model_.predict(v).cpu().numpy()]
 
-    def score(self, X: Any, y: Any) -> float:  # type: ignore[override]
-        """Accuracy of :meth:`predict` on ``(X, y)``."""
+    def score(self, X: Any, y: Any = None) -> float:
+        """Accuracy of :meth:`predict` on ``(X, y)``.
+
+        :raises InputError: without the labels ``y``.
+        """
+        if y is None:
+            raise InputError("SOMClassifier.score needs the labels y of X (its accuracy)")
         return float(np.mean(self.predict(X) == np.asarray(y)))
 
 

@@ -83,6 +83,7 @@ from nnzoo.models.readout import (
     fit_readout_gcv,
     output_metrics,
     plot_predicted_vs_true,
+    require_targets,
     select_alpha,
     standardization,
 )
@@ -183,7 +184,7 @@ class ELMConfig:
 @register("elm", config=ELMConfig, learning="closed-form",
           rule="random hidden layer, ridge least-squares readout (leave-one-out penalty)",
           peer="hpelm", reference="https://github.com/akusok/hpelm")
-class ELM(ReadoutModel):
+class ELM(ReadoutModel[ELMConfig]):
     """Extreme learning machine for classification (``n_classes >= 2``) or regression
     (``n_classes == 0``).
 
@@ -195,6 +196,11 @@ class ELM(ReadoutModel):
     """
 
     automatic_optimization = False
+
+    weight: torch.Tensor      # (P, D) projection weights
+    bias: torch.Tensor        # (P,)
+    centres: torch.Tensor     # (R, D) radial centres
+    widths: torch.Tensor      # (R,)
 
     def __init__(self, config: ELMConfig) -> None:
         super().__init__(config)
@@ -236,7 +242,7 @@ class ELM(ReadoutModel):
     def hidden(self, x: torch.Tensor) -> torch.Tensor:
         """Hidden-layer outputs ``h`` (B, L) of a batch ``x`` (B, *sample_shape), unchecked."""
         z = (x.reshape(len(x), -1) - self.x_mean) / self.x_scale          # (B, D) standardised
-        a = torch.addmm(self.bias, z, self.weight.T) if len(self.weight) else None  # (B, P)
+        a = torch.addmm(self.bias, z, self.weight.T)                      # (B, P), P may be 0
         cols = []
         for kind, s, e in self.layout:
             if kind in RADIAL_KINDS:
@@ -251,7 +257,7 @@ class ELM(ReadoutModel):
             elif kind == "relu":
                 aj.relu_()                                                # max(a, 0)
             cols.append(aj)                                               # lin: a itself
-        if a is not None and len(cols) == len(self.layout) and len(self.layout) > 0 \
+        if len(cols) == len(self.layout) and len(self.layout) > 0 \
                 and all(k not in RADIAL_KINDS for k, _, _ in self.layout):
             return a                                      # projection groups only: in order
         return cols[0] if len(cols) == 1 else torch.cat(cols, 1)         # (B, L)
@@ -272,6 +278,7 @@ class ELM(ReadoutModel):
         :raises InputError: for mismatched lengths, a single class, non-finite values.
         """
         Y = check_fit_data(self, X, y)
+        y = require_targets(self.model_id, y)
         cfg = self.config
         if cfg.standardize:
             mean, scale = standardization(X.reshape(len(X), -1).to(self.x_mean.dtype))
@@ -300,6 +307,7 @@ class ELM(ReadoutModel):
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """The rule applied to one batch: a closed-form fit on it; its training metrics."""
         x, y = batch
+        y = require_targets(self.model_id, y)
         self.fit(x, y)
         with torch.no_grad():
             return output_metrics(self(x), y, self.config.n_classes, self.config.n_outputs)

@@ -11,7 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
-from nnzoo.models.feedforward.elm import parse_neurons
+from nnzoo.models.feedforward.elm import ELM, parse_neurons
 from nnzoo.models.registry import register_estimator
 from nnzoo.models.sklearn_api import ReadoutClassifier, ReadoutEstimator, ReadoutRegressor
 
@@ -20,6 +20,8 @@ class _ELMParams(ReadoutEstimator):
     """The hyperparameters of both ELM estimators, and their hidden-layer ``transform``."""
 
     model_id = "elm"
+    _model_class = ELM
+    model_: ELM
 
     def __init__(self, neurons: str | Sequence[tuple[str, int]] = "sigm:500",
                  alpha: float | str = "loo", alphas: Sequence[float] | None = None,

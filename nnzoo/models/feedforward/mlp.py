@@ -75,7 +75,7 @@ class MLPConfig:
 
 @register("mlp", config=MLPConfig, rule="backpropagation",
           peer="scikit-learn MLPClassifier", reference="https://github.com/danijar/layered")
-class MLP(Classifier):
+class MLP(Classifier[MLPConfig]):
     """Feed-forward classifier: ``Flatten -> [Linear -> (BN) -> act -> (Dropout)]* -> Linear``.
 
     :param config: an :class:`MLPConfig`.

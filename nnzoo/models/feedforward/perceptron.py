@@ -37,6 +37,7 @@ import torch.nn.functional as F
 
 from nnzoo.core import plots
 from nnzoo.core.config import require
+from nnzoo.core.errors import InputError
 from nnzoo.models.base import Batch, Classifier, first_layer_images
 from nnzoo.models.registry import register
 
@@ -69,7 +70,7 @@ class PerceptronConfig:
 @register("perceptron", config=PerceptronConfig, rule="Rosenblatt's error-correcting rule",
           peer="scikit-learn Perceptron",
           reference="https://scikit-learn.org/stable/modules/linear_model.html#perceptron")
-class Perceptron(Classifier):
+class Perceptron(Classifier[PerceptronConfig]):
     """Multiclass (averaged) perceptron trained by Rosenblatt's rule.
 
     The weights are buffers, not parameters: no gradient is involved.
@@ -79,6 +80,12 @@ class Perceptron(Classifier):
 
     automatic_optimization = False
     WINDOW = 64  # samples scored at once by the online rule
+
+    weight: torch.Tensor       # (K, D)
+    bias: torch.Tensor         # (K,)
+    weight_sum: torch.Tensor   # (K, D)
+    bias_sum: torch.Tensor     # (K,)
+    seen: torch.Tensor         # () float64, samples seen
 
     def __init__(self, config: PerceptronConfig) -> None:
         super().__init__(config)
@@ -106,6 +113,8 @@ class Perceptron(Classifier):
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         x, y = batch
         self.check(x)
+        if y is None:
+            raise InputError("perceptron is a classifier and needs labels; the batch has none")
         x = x.flatten(1)                                    # (B, D)
         crit, wrong = self._online(x, y) if self.config.online else self._minibatch(x, y)
         self.seen += x.shape[0]
@@ -161,6 +170,8 @@ class Perceptron(Classifier):
     @torch.no_grad()
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         x, y = batch
+        if y is None:
+            raise InputError("perceptron is a classifier and needs labels; the batch has none")
         s = self(x)
         return {"loss": self._criterion(s, y).mean(),
                 "accuracy": (s.argmax(1) == y).float().mean()}

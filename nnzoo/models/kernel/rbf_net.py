@@ -79,6 +79,7 @@ from nnzoo.models.readout import (
     fit_readout,
     output_metrics,
     plot_predicted_vs_true,
+    require_targets,
     select_alpha,
     standardization,
 )
@@ -198,7 +199,7 @@ def rbf_basis(z: torch.Tensor, centres: torch.Tensor, sigma: torch.Tensor, kind:
           peer="hpelm rbf_l2 neurons",
           reference="https://github.com/scikit-learn/scikit-learn/blob/main/sklearn/cluster/"
                     "_kmeans.py")
-class RBFNet(ReadoutModel):
+class RBFNet(ReadoutModel[RBFNetConfig]):
     """Radial basis function network for classification (``n_classes >= 2``) or regression
     (``n_classes == 0``).
 
@@ -209,6 +210,10 @@ class RBFNet(ReadoutModel):
     """
 
     automatic_optimization = False
+
+    centres: torch.Tensor  # c_j (K, D)
+    sigma: torch.Tensor    # sigma_j (K,)
+    counts: torch.Tensor   # N_j (K,), online k-means
 
     def __init__(self, config: RBFNetConfig) -> None:
         super().__init__(config)
@@ -273,6 +278,7 @@ class RBFNet(ReadoutModel):
             centres than samples.
         """
         Y = check_fit_data(self, X, y)
+        y = require_targets(self.model_id, y)
         cfg = self.config
         self._check_centres(len(X))
         Xf = X.reshape(len(X), -1).to(self.centres.dtype)              # the model's precision
@@ -330,10 +336,10 @@ class RBFNet(ReadoutModel):
         with torch.no_grad():
             Z = self.standardized(X.to(self.centres.dtype))
         n = len(Z)
-        params = [self.centres.detach().clone().requires_grad_(True),
+        params = (self.centres.detach().clone().requires_grad_(True),
                   self.sigma.detach().log().requires_grad_(True),
                   self.out_weight.detach().clone().requires_grad_(True),
-                  self.out_bias.detach().clone().requires_grad_(True)]
+                  self.out_bias.detach().clone().requires_grad_(True))
         opt = torch.optim.Adam(params, lr=lr)
 
         def full() -> float:
@@ -364,6 +370,7 @@ class RBFNet(ReadoutModel):
         """One online step of the rule on a batch (see the module docstring)."""
         x, y = batch
         Y = check_fit_data(self, x, y)
+        y = require_targets(self.model_id, y)
         cfg = self.config
         xf = x.reshape(len(x), -1).float()
         if not bool(self.counts.any()):                                   # first batch: seed

@@ -11,6 +11,7 @@ from typing import Any
 import numpy as np
 import torch
 
+from nnzoo.models.kernel.rbf_net import RBFNet
 from nnzoo.models.registry import register_estimator
 from nnzoo.models.sklearn_api import ReadoutClassifier, ReadoutEstimator, ReadoutRegressor
 
@@ -19,6 +20,8 @@ class _RBFParams(ReadoutEstimator):
     """The hyperparameters of both RBF network estimators, and their basis ``transform``."""
 
     model_id = "rbf-net"
+    _model_class = RBFNet
+    model_: RBFNet
 
     def __init__(self, n_centres: int = 100, centres: str = "kmeans", basis: str = "gaussian",
                  width: str = "nearest", width_p: int = 2, width_scale: float = 1.0,

@@ -176,7 +176,7 @@ class SVMConfig:
 @register("svm", config=SVMConfig, learning="closed-form",
           rule="dual SMO with second-order working-set selection (WSS3), or primal Newton",
           peer="scikit-learn SVC", reference="https://github.com/cjlin1/libsvm")
-class SVM(Classifier):
+class SVM(Classifier[SVMConfig]):
     """Soft-margin kernel support vector machine, multiclass by one-vs-one or one-vs-rest.
 
     ``fit(X, y)`` solves every binary problem (see the module docstring); ``forward(x)``
@@ -189,6 +189,16 @@ class SVM(Classifier):
     """
 
     automatic_optimization = False
+
+    support_vectors: torch.Tensor  # (S, D)
+    dual: torch.Tensor             # a y (P, S) float64
+    support: torch.Tensor          # (S,) training rows
+    rho: torch.Tensor              # (P,) float64
+    weight: torch.Tensor           # linear kernel: (P, D) float64
+    n_support: torch.Tensor        # (K,) support vectors per class
+    n_iter: torch.Tensor           # (P,) steps per problem
+    gamma_value: torch.Tensor      # () float64, the resolved gamma
+    fitted: torch.Tensor           # () long, fits so far
 
     def __init__(self, config: SVMConfig) -> None:
         super().__init__(config)
@@ -214,7 +224,7 @@ class SVM(Classifier):
         for name, axis in (("support_vectors", 0), ("dual", 1), ("support", 0)):
             t = state_dict.get(prefix + name)
             buf = self._buffers[name]
-            if t is None or t.dim() != buf.dim() or t.shape == buf.shape:
+            if t is None or buf is None or t.dim() != buf.dim() or t.shape == buf.shape:
                 continue
             other = [s for i, s in enumerate(buf.shape) if i != axis]
             if other == [s for i, s in enumerate(t.shape) if i != axis]:

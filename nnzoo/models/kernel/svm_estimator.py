@@ -12,9 +12,16 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from nnzoo.core.device import resolve_device
 from nnzoo.core.errors import ConfigError
 from nnzoo.core.validation import as_tensor
+from nnzoo.models.kernel.svm import SVM
 from nnzoo.models.kernel.svm_solvers import pair_index
-from nnzoo.models.registry import create, register_estimator
-from nnzoo.models.sklearn_api import fit_classes, require_fitted, validate_X, validate_Xy
+from nnzoo.models.registry import register_estimator
+from nnzoo.models.sklearn_api import (
+    create_as,
+    fit_classes,
+    require_fitted,
+    validate_X,
+    validate_Xy,
+)
 
 
 class SVMClassifier(ClassifierMixin, BaseEstimator):
@@ -76,11 +83,13 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
                               f"{self.decision_function_shape!r}")
         yi = torch.as_tensor(np.searchsorted(self.classes_, y), dtype=torch.long)
         device = resolve_device(self.device)
-        model = create("svm", sample_shape=(X.shape[1],), n_classes=len(self.classes_),
-                       kernel=self.kernel, C=self.C, gamma=self.gamma, degree=self.degree,
-                       coef0=self.coef0, tol=self.tol, max_iter=max(0, int(self.max_iter)),
-                       multiclass=self.multiclass, solver=self.solver,
-                       kernel_dtype=self.kernel_dtype, break_ties=self.break_ties).to(device)
+        model = create_as(SVM, "svm", sample_shape=(X.shape[1],),
+                          n_classes=len(self.classes_),
+                          kernel=self.kernel, C=self.C, gamma=self.gamma, degree=self.degree,
+                          coef0=self.coef0, tol=self.tol,
+                          max_iter=max(0, int(self.max_iter)), multiclass=self.multiclass,
+                          solver=self.solver, kernel_dtype=self.kernel_dtype,
+                          break_ties=self.break_ties).to(device)
         model.support_vectors = model.support_vectors.to(X.dtype)
         model.fit(X.to(device), yi.to(device))
         self.model_ = model.eval()

@@ -154,7 +154,7 @@ class ESNConfig:
 @register("esn", config=ESNConfig, learning="closed-form",
           rule="ridge regression readout on teacher-forced reservoir states",
           peer="reservoirpy", reference="https://github.com/reservoirpy/reservoirpy")
-class EchoStateNetwork(ZooModule):
+class EchoStateNetwork(ZooModule[ESNConfig]):
     """Echo state network (Jaeger 2001) with leaky-integrator units (Jaeger et al. 2007).
 
     The reservoir (``W``, ``W_in``, ``bias``) is drawn once at construction from the global
@@ -166,6 +166,14 @@ class EchoStateNetwork(ZooModule):
     """
 
     automatic_optimization = False
+
+    W: torch.Tensor           # (N, N) recurrent weights
+    W_in: torch.Tensor        # (N, D) input weights
+    bias: torch.Tensor        # (N,)
+    w_out: torch.Tensor       # (F, K) readout
+    b_out: torch.Tensor       # (K,)
+    last_state: torch.Tensor  # (N,) the state where the fitted series ended
+    fitted: torch.Tensor      # () bool
 
     def __init__(self, config: ESNConfig) -> None:
         super().__init__(config)
@@ -377,7 +385,7 @@ class EchoStateNetwork(ZooModule):
         if _start is not None:
             self._last_eval = (x.detach().cpu(), None if y is None else y.detach().cpu())
         if self.config.n_classes:
-            return {"loss": mse, "accuracy": (out.argmax(1) == y).float().mean()}
+            return {"loss": mse, "accuracy": (out.argmax(1) == Y.argmax(1)).float().mean()}
         rmse = mse.sqrt()
         return {"loss": mse, "rmse": rmse, "nrmse": rmse / Y.std(correction=0).clamp_min(1e-12)}
 

@@ -55,7 +55,7 @@ def plot_evaluation(model: EchoStateNetwork, x: torch.Tensor, y: torch.Tensor | 
         w = max(1, min(model.config.washout or 100, len(x) // 2))
         forecasting = (y is not None and y.shape == x.shape
                        and bool(torch.allclose(y[:-1].to(x), x[1:])))   # y[t] = x[t+1]
-        if forecasting and len(x) > w + 10:
+        if forecasting and y is not None and len(x) > w + 10:
             m = min(len(x) - w, 400)
             gen = model.generate(m, warmup=x[:w]).cpu()      # gen[k] ~ y[w - 1 + k]
             truth = y[w - 1: w - 1 + m, 0]

@@ -68,6 +68,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal, overload
 
 import torch
 import torch.nn.functional as F
@@ -230,7 +231,7 @@ class LSMConfig:
           peer="snnTorch (simulation throughput, same network); nnzoo ESN (accuracy, same "
                "readout)",
           reference="https://igi-web.tugraz.at/csim/")
-class LSM(Classifier):
+class LSM(Classifier[LSMConfig]):
     """Liquid state machine: a fixed random liquid of LIF neurons and a ridge readout.
 
     ``forward(x)`` simulates the liquid on ``x`` (B, T, D) and returns the readout's class
@@ -249,6 +250,19 @@ class LSM(Classifier):
     """
 
     automatic_optimization = False
+
+    position: torch.Tensor        # (N, 3)
+    inhibitory: torch.Tensor      # (N,) bool
+    weight: torch.Tensor          # (N, N) signed amplitudes (nA), pre = row
+    delay: torch.Tensor           # (N, N) steps
+    input_weight: torch.Tensor    # (D, N)
+    i_background: torch.Tensor    # (N,)
+    v_init: torch.Tensor          # (N,)
+    readout_weight: torch.Tensor  # (readout_times * N, K)
+    readout_bias: torch.Tensor    # (K,)
+    alpha: torch.Tensor           # () the ridge penalty chosen
+    fitted: torch.Tensor          # () bool
+    example: torch.Tensor         # (T, D) the first training sample
 
     def __init__(self, config: LSMConfig) -> None:
         super().__init__(config)
@@ -294,6 +308,16 @@ class LSM(Classifier):
         return x
 
     # -- the liquid -----------------------------------------------------------------------------
+
+    @overload
+    def simulate(self, x: torch.Tensor, *, record: Literal[False] = False) -> torch.Tensor: ...
+
+    @overload
+    def simulate(self, x: torch.Tensor, *, record: Literal[True]) -> dict[str, torch.Tensor]: ...
+
+    @overload
+    def simulate(self, x: torch.Tensor, *, record: bool
+                 ) -> torch.Tensor | dict[str, torch.Tensor]: ...
 
     @torch.no_grad()
     def simulate(self, x: torch.Tensor, *, record: bool = False
@@ -417,12 +441,13 @@ class LSM(Classifier):
     @torch.no_grad()
     def fit(self, X: torch.Tensor, y: torch.Tensor) -> LSM:
         """Simulate the liquid on ``X`` (B, T, D) and fit the ridge readout to labels ``y``."""
-        self._check_fit(X, y)
+        y = self._check_fit(X, y)
         self._fit_readout(self.features(X), y)
         self.example.copy_(X[0])
         return self
 
-    def _check_fit(self, X: torch.Tensor, y: torch.Tensor | None) -> None:
+    def _check_fit(self, X: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
+        """Check ``X`` and its labels ``y`` for a fit; return ``y``."""
         self._checked(X)
         if y is None:
             raise InputError("lsm needs class labels y to fit its readout, got None")
@@ -430,6 +455,7 @@ class LSM(Classifier):
         if len(X) < 2 or len(torch.unique(y)) < 2:
             raise InputError(f"fitting a classifier needs at least two classes in y, got "
                              f"{len(torch.unique(y))} class(es) in {len(X)} samples")
+        return y
 
     def _fit_readout(self, H: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """Solve the ridge readout on features ``H`` (n, F); return the fitted scores."""
@@ -450,7 +476,7 @@ class LSM(Classifier):
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """The closed-form rule on one batch: fit the readout to it; metrics on the batch."""
         x, y = batch
-        self._check_fit(x, y)
+        y = self._check_fit(x, y)
         scores = self._fit_readout(self.features(x), y)
         self.example.copy_(x[0])
         return self._metrics(scores, y)
@@ -468,7 +494,6 @@ class LSM(Classifier):
         """The spike raster of the liquid (E blue, I red) under the first training sample,
         above that sample's input raster."""
         res = self.simulate(self.example[None])
-        assert isinstance(res, torch.Tensor)
         return [plot_raster(self.example.cpu(), res[0].cpu(), self.inhibitory.cpu(),
                             self.config.dt, Path(out_dir) / "liquid_raster.png")]
 

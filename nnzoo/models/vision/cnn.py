@@ -132,7 +132,7 @@ class LeNet5(nn.Module):
 @register("cnn", config=CNNConfig, rule="backpropagation",
           peer="a hand-written PyTorch training loop (engine overhead)",
           reference="http://yann.lecun.com/exdb/lenet/")
-class CNN(Classifier):
+class CNN(Classifier[CNNConfig]):
     """Image classifier: the ``convnet`` or ``lenet5`` architecture of :class:`CNNConfig`.
 
     :param config: a :class:`CNNConfig`.
