@@ -3,7 +3,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
@@ -119,13 +119,13 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
 
     def _train(self, X: torch.Tensor, seed: int, device: torch.device) -> RBM:
         """Build the RBM and run the epochs (inside :meth:`fit`'s RNG guard)."""
-        model = create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
+        model = cast(RBM, create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
                        visible=self.visible, k=self.k, persistent=self.persistent,
                        n_chains=self.batch_size, learning_rate=self.learning_rate,
                        momentum_coef=self.momentum, l2=self.weight_decay,
                        mean_field_visible=self.mean_field_visible, vbias_init=self.vbias_init,
                        momentum_warmup=int(self.momentum_warmup) * -(-len(X) // int(
-                           self.batch_size))).to(device)
+                           self.batch_size))).to(device))
         X = X.to(device)
         model.on_fit_start(X, seed)
         slices = batch_slices(len(X), int(self.batch_size), 1)
