@@ -119,6 +119,24 @@ def test_log_likelihood_and_decode_equal_pytorch_crf(dtype: torch.dtype, tol: fl
                                atol=1e3 * tol, rtol=100 * tol)
 
 
+def test_bench_quick_tasks_build_the_same_crf_on_every_run() -> None:
+    """The quick bench rows (``nnzoo bench crf --tier quick``) repeat: their CRF's scores are
+    drawn from a fixed seed, not from wherever torch's global generator stands, and the
+    caller's generator is left as it was."""
+    from nnzoo.bench.text.crf import _crf
+
+    torch.manual_seed(123)
+    before = torch.get_rng_state()
+    a = _crf(20)
+    assert torch.equal(torch.get_rng_state(), before)
+    torch.rand(5)                                              # the global stream moves on
+    b = _crf(20)
+    for name, p in a.named_parameters():
+        assert torch.equal(p, b.get_parameter(name)), name
+    assert not torch.equal(_crf(20, seed=1).transitions, a.transitions)
+    assert float(a.transitions.abs().max()) <= 0.1             # uniform in [-0.1, 0.1]
+
+
 def test_gradient_matches_finite_differences() -> None:
     e, lengths, layer = _random(B=4, T=5, K=3, seed=2)
     params = [p.detach().clone().requires_grad_() for p in layer.scores()]

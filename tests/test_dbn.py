@@ -132,7 +132,7 @@ def test_classifier_matches_the_same_network_built_from_scikit_learn() -> None:
     with one_thread():  # small products: thread barriers dominate on a loaded machine
         for seed in (0, 1):
             ours = DBNClassifier(hidden=(128, 64), activation="sigmoid", dropout=0.0, k=1,
-                                 persistent=True, optimizer="sgd", seed=seed, **hp
+                                 persistent=True, optimizer="sgd", random_state=seed, **hp
                                  ).fit(Xtr, ytr)
             peer = SklearnDBN((128, 64), seed=seed, **hp).fit(Xtr, ytr)
             ours_acc.append(ours.score(Xte, yte))
@@ -215,7 +215,7 @@ def test_classifier_clones_and_fits_in_a_pipeline() -> None:
     from sklearn.pipeline import make_pipeline
     from sklearn.preprocessing import MinMaxScaler
 
-    est = DBNClassifier(hidden=(6,), pretrain_epochs=1, epochs=3, batch_size=8, seed=2)
+    est = DBNClassifier(hidden=(6,), pretrain_epochs=1, epochs=3, batch_size=8, random_state=2)
     c = clone(est)
     assert c.get_params() == est.get_params() and not hasattr(c, "model_")
     c.set_params(hidden=(5, 4), lr=0.05)

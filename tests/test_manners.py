@@ -193,7 +193,7 @@ def test_unseeded_fit_draws_a_fresh_seed_without_the_global_generators(
 def test_sampling_methods_draw_from_the_estimators_own_stream(user_state: Any) -> None:
     X, y = _data("class")
     rbm = RBMTransformer(n_components=8, n_iter=1, random_state=3).fit(X)
-    dbn = DBNClassifier(hidden=(8,), pretrain_epochs=1, epochs=1, seed=3).fit(X, y)
+    dbn = DBNClassifier(hidden=(8,), pretrain_epochs=1, epochs=1, random_state=3).fit(X, y)
     calls = [lambda r: r.gibbs(X), lambda r: r.sample(4, steps=3),
              lambda r: r.score_samples(X)]
     before = _snapshot()

@@ -38,10 +38,11 @@ sides run single-threaded (torch, OpenBLAS and OpenMP pools limited to one threa
 from __future__ import annotations
 
 import warnings
-from typing import Any
+from typing import Any, TypedDict
 
 import numpy as np
 
+from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 
 PEER = "scikit-learn BernoulliRBM stack + MLPClassifier initialised from it"
@@ -58,7 +59,8 @@ def reference_split() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
 
     X, y = load_digits(return_X_y=True)
     X = (X / 16).astype(np.float32)
-    return tuple(train_test_split(X, y, test_size=0.2, random_state=0))  # type: ignore
+    Xtr, Xte, ytr, yte = train_test_split(X, y, test_size=0.2, random_state=0)
+    return Xtr, Xte, ytr, yte
 
 
 class SklearnDBN:
@@ -193,6 +195,19 @@ def _compare(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray,
         status=run.status)
 
 
+class Settings(TypedDict):
+    """The settings both sides of a row share (the keyword arguments of :func:`_compare`)."""
+
+    hidden: tuple[int, ...]
+    pretrain_lr: float
+    pretrain_epochs: int
+    pretrain_batch: int
+    lr: float
+    momentum: float
+    epochs: int
+    batch_size: int
+
+
 def _budget(hidden: tuple[int, ...], pretrain_lr: float, pretrain_epochs: int,
             pretrain_batch: int, lr: float, momentum: float, epochs: int, batch: int) -> str:
     return (f"both sides: hidden {list(hidden)}, PCD-1 RBMs (lr {pretrain_lr}, "
@@ -206,7 +221,7 @@ def _budget(hidden: tuple[int, ...], pretrain_lr: float, pretrain_epochs: int,
 @bench_task("dbn", "quick", "digits-reference")
 def dbn_digits(quiet: bool) -> BenchResult:
     Xtr, Xte, ytr, yte = reference_split()
-    hp = {"hidden": (256, 256), "pretrain_lr": 0.05, "pretrain_epochs": 10,
+    hp: Settings = {"hidden": (256, 256), "pretrain_lr": 0.05, "pretrain_epochs": 10,
           "pretrain_batch": 32, "lr": 0.1, "momentum": 0.0, "epochs": 100, "batch_size": 32}
     return _compare(Xtr, ytr, Xte, yte, tier="quick", task="digits-reference", **hp,
                     budget="the reference README's split; " + _budget(
@@ -221,16 +236,15 @@ def mnist_arrays() -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
     from nnzoo.data import load_dataset
 
     s = load_dataset("mnist")
-    flat = lambda t: t.reshape(len(t), -1).numpy().astype(np.float32)  # noqa: E731
-    Xtr = np.concatenate([flat(s.train.X), flat(s.val.X)])
-    ytr = np.concatenate([s.train.y.numpy(), s.val.y.numpy()])
-    return Xtr, ytr, flat(s.test.X), s.test.y.numpy()
+    Xtr = np.concatenate([flat(s.train.X, np.float32), flat(s.val.X, np.float32)])
+    ytr = np.concatenate([targets(s).numpy(), targets(s, "val").numpy()])
+    return Xtr, ytr, flat(s.test.X, np.float32), targets(s, "test").numpy()
 
 
 @bench_task("dbn", "full", "mnist")
 def dbn_mnist(quiet: bool) -> BenchResult:
     Xtr, ytr, Xte, yte = mnist_arrays()
-    hp = {"hidden": (500, 500, 2000), "pretrain_lr": 0.05,
+    hp: Settings = {"hidden": (500, 500, 2000), "pretrain_lr": 0.05,
           "pretrain_epochs": FULL_PRETRAIN_EPOCHS, "pretrain_batch": 100, "lr": 0.1,
           "momentum": 0.9, "epochs": FULL_FINETUNE_EPOCHS, "batch_size": 100}
     return _compare(Xtr, ytr, Xte, yte, tier="full", task="mnist", **hp,

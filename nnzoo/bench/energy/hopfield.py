@@ -21,6 +21,8 @@ extras, with the smallest overlap of the modern network over loads up to 16 N.
 from __future__ import annotations
 
 import time
+from collections.abc import Sequence
+from typing import Literal
 
 from nnzoo.bench.runner import BenchResult, bench_task
 from nnzoo.core.device import one_thread
@@ -39,10 +41,12 @@ NOISE = 0.1
 def capacity_bench(tier: str, n_units: int, trials: int, quiet: bool = True) -> BenchResult:
     """Measure the Hebbian and Storkey critical loads (and the modern network's overlaps)
     of ``n_units``-unit networks; one row beside the AGS theory."""
-    def curve(**kw: object) -> tuple[list[dict[str, float]], float]:
+    def curve(rule: Literal["hebbian", "storkey"] = "hebbian",
+              variant: Literal["classic", "modern"] = "classic",
+              loads: Sequence[float] = CLASSIC_LOADS) -> tuple[list[dict[str, float]], float]:
         t0 = time.perf_counter()
-        rows = capacity_curve(n_units, kw.pop("loads", CLASSIC_LOADS),  # type: ignore[arg-type]
-                              noise=NOISE, trials=trials, **kw)  # type: ignore[arg-type]
+        rows = capacity_curve(n_units, loads, variant=variant, rule=rule, noise=NOISE,
+                              trials=trials)
         return rows, time.perf_counter() - t0
 
     # recall is a long chain of small tensor operations (a few per flip): on CPU, one

@@ -25,11 +25,12 @@ from __future__ import annotations
 
 import statistics
 import warnings
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 
+from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
 
 
@@ -124,9 +125,10 @@ def rbm_mnist(quiet: bool) -> BenchResult:
     from nnzoo.recipes import get_recipe
 
     s = load_dataset("mnist")
-    flat = lambda t: t.reshape(len(t), -1).numpy().astype(np.float32)  # noqa: E731
-    Xtr, Xva, Xte = flat(s.train.X), flat(s.val.X), flat(s.test.X)
-    ytr, yva, yte = s.train.y.numpy(), s.val.y.numpy(), s.test.y.numpy()
+    Xtr, Xva, Xte = (flat(s.train.X, np.float32), flat(s.val.X, np.float32),
+                     flat(s.test.X, np.float32))
+    ytr, yva, yte = (targets(s).numpy(), targets(s, "val").numpy(),
+                     targets(s, "test").numpy())
     hp, cfg = get_recipe("rbm", "mnist").resolve()
     steps_per_epoch = -(-len(Xtr) // cfg.batch_size)
     ours = RBMTransformer(
@@ -184,14 +186,15 @@ def bm_vs_exact(size: int = 3, n_hidden: int = 4, updates: int = 1000, seed: int
     exact-gradient ascent (same init, rate, momentum, updates); exact log-likelihoods."""
     from nnzoo.data.generated import bars_and_stripes
     from nnzoo.models import create
+    from nnzoo.models.energy.bm import BoltzmannMachine
 
     X = bars_and_stripes(size)
     hp = {"sample_shape": (size * size,), "n_hidden": n_hidden, "learning_rate": 0.05,
           "momentum_coef": 0.5, "init_std": 0.1}
     torch.manual_seed(seed)
-    sampled = create("bm", **hp)
+    sampled = cast(BoltzmannMachine, create("bm", **hp))
     torch.manual_seed(seed)
-    exact = create("bm", **hp)
+    exact = cast(BoltzmannMachine, create("bm", **hp))
     start = float(sampled.log_likelihood(X).mean())
 
     def run_sampled() -> None:

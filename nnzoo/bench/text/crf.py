@@ -4,7 +4,8 @@ BiLSTM-softmax tagger.
 - ``crf`` quick ``nll-b64-t50-k20``: the log-likelihood of a batch of 64 sequences of 25 to
   50 steps (masked), 20 tags, and its gradient, by ``nnzoo.models.text.crf_layer.CRF`` and
   ``torchcrf.CRF`` holding the same transition, start and end scores, on the same
-  emissions and tags (float32). Quality: the summed log-likelihood (the same number);
+  emissions and tags (float32; the emissions, tags, lengths and the CRF's scores drawn from
+  seed 0). Quality: the summed log-likelihood (the same number);
   time: median of forward + backward over many repetitions, interleaved. ``extra`` holds the
   largest difference per sequence and of the gradients.
 - ``crf`` quick ``viterbi-b64-t50-k20``: Viterbi decoding of the same batch. Quality: the
@@ -30,6 +31,7 @@ from typing import Any
 import torch
 
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
+from nnzoo.core.seed import isolated_rng
 from nnzoo.core.tags import PAD_TAG
 from nnzoo.models.text.crf import FeatureCRF
 from nnzoo.models.text.crf_layer import CRF, sequence_score
@@ -55,6 +57,14 @@ def _batch(B: int = 64, T: int = 50, K: int = 20, seed: int = 0
     return e, tags, mask
 
 
+def _crf(K: int, seed: int = 0) -> CRF:
+    """nnzoo's CRF layer over ``K`` tags, its scores drawn (uniform in [-0.1, 0.1]) from
+    ``seed`` inside :func:`~nnzoo.core.seed.isolated_rng`: the same layer, and so the same
+    figures, on every run, and the caller's generators are left as they were."""
+    with isolated_rng(seed):
+        return CRF(K)
+
+
 def _peer_crf(ours: CRF) -> Any:
     """pytorch-crf's CRF holding ``ours``'s transition, start and end scores."""
     import torchcrf
@@ -66,10 +76,17 @@ def _peer_crf(ours: CRF) -> Any:
     return peer
 
 
+def _grad(t: torch.Tensor) -> torch.Tensor:
+    """The gradient that the backward pass just run left in ``t``."""
+    if t.grad is None:
+        raise RuntimeError("no gradient: the backward pass did not reach this tensor")
+    return t.grad
+
+
 @bench_task("crf", "quick", "nll-b64-t50-k20")
 def crf_nll(quiet: bool, reps: int = 200) -> BenchResult:
     e, tags, mask = _batch()
-    ours = CRF(e.shape[2])
+    ours = _crf(e.shape[2])
     e1 = e.clone().requires_grad_()
 
     def run_ours() -> torch.Tensor:
@@ -98,8 +115,9 @@ def crf_nll(quiet: bool, reps: int = 200) -> BenchResult:
             e2.grad = None
             peer.zero_grad()
             b = run_peer()
-            return {"b": b, "t": t_p, "gdiff": float((e1.grad - e2.grad).abs().max()),
-                    "tdiff": float((ours.transitions.grad - peer.transitions.grad).abs().max())}
+            return {"b": b, "t": t_p, "gdiff": float((_grad(e1) - _grad(e2)).abs().max()),
+                    "tdiff": float((_grad(ours.transitions) - _grad(peer.transitions))
+                                   .abs().max())}
 
         run = peer_run(peer_side)
     p = run.value or {}
@@ -112,7 +130,8 @@ def crf_nll(quiet: bool, reps: int = 200) -> BenchResult:
         "64 sequences of 25-50 steps (masked), 20 tags, float32, same parameters, "
         "single-threaded",
         notes="same log-likelihood; nnzoo's gradient comes from forward-backward marginals",
-        extra={"max_abs_diff_per_sequence": float((a - b).abs().max()) if p else None,
+        extra={"max_abs_diff_per_sequence": float((a - b).abs().max()) if b is not None
+               else None,
                "max_abs_diff_grad_emissions": p.get("gdiff"),
                "max_abs_diff_grad_transitions": p.get("tdiff")},
         status=run.status)
@@ -121,7 +140,7 @@ def crf_nll(quiet: bool, reps: int = 200) -> BenchResult:
 @bench_task("crf", "quick", "viterbi-b64-t50-k20")
 def crf_viterbi(quiet: bool, reps: int = 100) -> BenchResult:
     e, _, mask = _batch()
-    ours = CRF(e.shape[2])
+    ours = _crf(e.shape[2])
     with one_thread(), torch.no_grad():
         ours.decode(e, mask)                                     # warm-up
         t_o = [timed(lambda: ours.decode(e, mask))[1] for _ in range(reps)]
@@ -260,7 +279,9 @@ def _bilstm(tier: str, task: str, dataset: str, recipe: str, epochs: int, max_ti
     from nnzoo.data import load_dataset
 
     splits = load_dataset(dataset)
-    res, times, extra = {}, {}, {}
+    res: dict[str, dict[str, Any]] = {}
+    times: dict[str, float] = {}
+    extra: dict[str, Any] = {}
     with one_thread():
         for dec in ("crf", "softmax"):
             model, tc = _recipe_model("bilstm-crf", recipe, splits, decoder=dec)

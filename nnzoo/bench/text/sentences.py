@@ -22,10 +22,13 @@ from __future__ import annotations
 
 import os
 import statistics
+from collections.abc import Sequence
 from pathlib import Path
 from typing import Any
 
+from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, peer_run, plots_dir, timed
+from nnzoo.core.errors import InputError
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
@@ -63,6 +66,19 @@ def train_best(model_id: str, recipe: str, splits: Splits, overrides: dict[str, 
             "train_time": trainer.progress.train_time, "epochs": trainer.progress.epoch}
 
 
+def sentences(splits: Splits) -> dict[str, Sequence[Sequence[str]]]:
+    """The token lists of each split of a sentence dataset (``meta["sentences"]``).
+
+    :raises InputError: when the dataset carries none.
+    """
+    found = splits.meta.get("sentences")
+    if not isinstance(found, dict) or not all(
+            isinstance(v, (list, tuple)) and all(isinstance(s, (list, tuple)) for s in v)
+            for v in found.values()):
+        raise InputError(f"dataset {splits.name!r} has no token lists in meta['sentences']")
+    return found
+
+
 # -- quick: the generated task beside a bag-of-n-grams logistic regression -------------------------
 
 def toy_sentiment(model_id: str, quiet: bool) -> BenchResult:
@@ -70,7 +86,7 @@ def toy_sentiment(model_id: str, quiet: bool) -> BenchResult:
     the same generated sentences."""
     splits = load_dataset("toy-sentiment")
     ours, t_ours = timed(lambda: train_best(model_id, "toy-sentiment", splits, quiet=quiet))
-    text = {k: [" ".join(s) for s in v] for k, v in splits.meta["sentences"].items()}
+    text = {k: [" ".join(s) for s in v] for k, v in sentences(splits).items()}
 
     def peer_side() -> tuple[float, float]:
         from sklearn.feature_extraction.text import CountVectorizer
@@ -79,11 +95,11 @@ def toy_sentiment(model_id: str, quiet: bool) -> BenchResult:
         def fit() -> Any:
             vec = CountVectorizer(ngram_range=(1, 2), token_pattern=r"\S+")
             clf = LogisticRegression(max_iter=1000).fit(vec.fit_transform(text["train"]),
-                                                        splits.train.y.numpy())
+                                                        targets(splits).numpy())
             return vec, clf
 
         (vec, clf), t = timed(fit)
-        return float(clf.score(vec.transform(text["test"]), splits.test.y.numpy())), t
+        return float(clf.score(vec.transform(text["test"]), targets(splits, "test").numpy())), t
 
     run = peer_run(peer_side)
     peer_acc, t_peer = run.value if run.value else (None, None)
@@ -105,7 +121,7 @@ def _attention_plot(model: Any, splits: Splits, path: Path, n: int = 8) -> Path:
     x = splits.test.X[:n].to(model.device)
     model.eval()
     weights = model.attention_weights(x)                                   # (n, T)
-    tokens = splits.meta["sentences"]["test"][:n]
+    tokens = sentences(splits)["test"][:n]
     return plot_attention(weights, tokens, path, f"{model.model_id} on MR: attention weights")
 
 

@@ -114,7 +114,7 @@ class BMConfig:
           "(persistent Gibbs sampling, optional mean-field)",
           peer="exact-gradient ascent (enumeration of all states)",
           reference="https://doi.org/10.1207/s15516709cog0901_7")
-class BoltzmannMachine(ZooModule):
+class BoltzmannMachine(ZooModule[BMConfig]):
     """A Boltzmann machine with visible and hidden units, all connected to each other.
 
     ``forward(x)`` returns the mean-field marginals of the hidden units given ``x``
@@ -124,6 +124,12 @@ class BoltzmannMachine(ZooModule):
     """
 
     automatic_optimization = False
+    weight: torch.Tensor                                                  # buffers
+    bias: torch.Tensor
+    chain: torch.Tensor
+    vel_w: torch.Tensor
+    vel_b: torch.Tensor
+    updates: torch.Tensor
 
     def __init__(self, config: BMConfig) -> None:
         super().__init__(config)

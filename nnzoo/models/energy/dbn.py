@@ -142,7 +142,7 @@ class DBNConfig:
           rule="greedy layer-wise RBM pre-training (CD-k / PCD-k), then backprop",
           peer="scikit-learn Pipeline(BernoulliRBM, BernoulliRBM, LogisticRegression)",
           reference="https://github.com/albertbup/deep-belief-network")
-class DBN(Classifier):
+class DBN(Classifier[DBNConfig]):
     """Deep belief network classifier and generator (Hinton, Osindero & Teh 2006).
 
     ``forward(x)`` returns the fine-tuned net's class scores (B, K); :meth:`sample` draws
@@ -150,6 +150,8 @@ class DBN(Classifier):
 
     :param config: a :class:`DBNConfig`.
     """
+
+    pretrained: torch.Tensor                                           # buffer
 
     def __init__(self, config: DBNConfig) -> None:
         super().__init__(config)
@@ -167,6 +169,16 @@ class DBN(Classifier):
         self.act = nn.Sigmoid() if config.activation == "sigmoid" else nn.ReLU()
         self.drop = nn.Dropout(config.dropout)
         self.register_buffer("pretrained", torch.zeros((), dtype=torch.bool))
+
+    @property
+    def stack(self) -> list[RBM]:
+        """The RBMs of :attr:`rbms`, bottom first."""
+        return [rbm for rbm in self.rbms if isinstance(rbm, RBM)]
+
+    @property
+    def recognition(self) -> list[nn.Linear]:
+        """The fine-tuned net's hidden layers of :attr:`layers`, bottom first."""
+        return [lin for lin in self.layers if isinstance(lin, nn.Linear)]
 
     # -- greedy layer-wise pre-training -----------------------------------------------------
 
@@ -186,7 +198,7 @@ class DBN(Classifier):
         check_unit_interval(x, "dbn input")
         slices = batch_slices(len(x), cfg.pretrain_batch, 1)
         errors: list[list[float]] = []
-        for li, (rbm, lin) in enumerate(zip(self.rbms, self.layers)):
+        for li, (rbm, lin) in enumerate(zip(self.stack, self.recognition)):
             work = cfg.pretrain_batch * rbm.n_visible * rbm.config.n_hidden
             curve = []
             with small_work_threads(work if x.device.type == "cpu" else 1 << 30):
@@ -250,7 +262,7 @@ class DBN(Classifier):
         """Deterministic top-down pass from the top RBM's visible layer ``x^{L-1}`` (B, H_{L-1})
         to the pixels: x^{l-1} = sigmoid(b_l + W_l^T x^l) through the lower RBMs."""
         x = top
-        for rbm in reversed(self.rbms[:-1]):
+        for rbm in reversed(self.stack[:-1]):
             x = rbm.visible_mean(x)                                      # (B, H_{l-1})
         return x.reshape(-1, *self.sample_shape)
 
@@ -260,7 +272,7 @@ class DBN(Classifier):
         sampling in the top RBM from random states, then :meth:`downward`."""
         self.require_fitted()
         require(n >= 1, f"n must be >= 1, got {n}")
-        top = self.rbms[-1]                                  # untrained with 0 epochs: raises
+        top = self.stack[-1]                                 # untrained with 0 epochs: raises
         v = top.sample(n, steps or self.config.gibbs_steps).flatten(1)  # p(x^{L-1} | h^L)
         return self.downward(v)
 
@@ -269,12 +281,12 @@ class DBN(Classifier):
     def visualize(self, out_dir: Path) -> list[Path]:
         """Each layer's filters in pixel space (the product of the RBM weights up to that
         layer, the linear view of what a unit responds to) and generated samples."""
-        shape = self.rbms[0]._image_shape()                  # (H, W), or square when flat
+        shape = self.stack[0]._image_shape()                 # (H, W), or square when flat
         if shape is None:
             return []
         out = []
-        proj = self.rbms[0].weight
-        for li, rbm in enumerate(self.rbms):
+        proj = self.stack[0].weight
+        for li, rbm in enumerate(self.stack):
             if li:
                 proj = rbm.weight @ proj                                     # (H_l, D)
             title = f"DBN layer {li + 1} filters: W_{li + 1}" + "".join(

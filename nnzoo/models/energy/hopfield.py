@@ -169,7 +169,7 @@ class HopfieldConfig:
                "softmax retrieval",
           peer="theory (Amit, Gutfreund & Sompolinsky 1985)",
           reference="https://github.com/ml-jku/hopfield-layers")
-class Hopfield(ZooModule):
+class Hopfield(ZooModule[HopfieldConfig]):
     """Hopfield network (classic or modern); see the module docstring for the math.
 
     ``training_step((x, y))`` stores patterns (no gradients: the weights are buffers);
@@ -181,6 +181,11 @@ class Hopfield(ZooModule):
     """
 
     automatic_optimization = False
+    weight: torch.Tensor                      # buffers: the classic variant's weights,
+    memory: torch.Tensor                      # the modern variant's stored patterns,
+    class_sum: torch.Tensor                   # with store='prototypes' the class sums
+    class_count: torch.Tensor                 # and counts
+    n_stored: torch.Tensor
 
     def __init__(self, config: HopfieldConfig) -> None:
         super().__init__(config)

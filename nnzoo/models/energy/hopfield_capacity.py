@@ -12,6 +12,7 @@ beside its own network (``capacity_units``).
 from __future__ import annotations
 
 from collections.abc import Sequence
+from typing import Literal
 
 import torch
 
@@ -25,8 +26,10 @@ def random_pm1(n_patterns: int, n_units: int, seed: int, device: torch.device | 
     return (torch.randint(0, 2, (n_patterns, n_units), generator=g) * 2 - 1).float().to(device)
 
 
-def capacity_curve(n_units: int, loads: Sequence[float], *, variant: str = "classic",
-                   rule: str = "hebbian", update: str = "async", noise: float = 0.1,
+def capacity_curve(n_units: int, loads: Sequence[float], *,
+                   variant: Literal["classic", "modern"] = "classic",
+                   rule: Literal["hebbian", "storkey"] = "hebbian",
+                   update: Literal["async", "sync"] = "async", noise: float = 0.1,
                    beta: float = 1.0, max_steps: int = 30, max_probes: int = 300,
                    trials: int = 1, seed: int = 0, device: torch.device | str = "cpu"
                    ) -> list[dict[str, float]]:
@@ -42,8 +45,8 @@ def capacity_curve(n_units: int, loads: Sequence[float], *, variant: str = "clas
         p = max(1, round(load * n_units))
         acc: dict[str, float] = {}
         for t in range(trials):
-            cfg = HopfieldConfig(sample_shape=(n_units,), variant=variant,  # type: ignore[arg-type]
-                                 rule=rule, update=update, beta=beta,  # type: ignore[arg-type]
+            cfg = HopfieldConfig(sample_shape=(n_units,), variant=variant,
+                                 rule=rule, update=update, beta=beta,
                                  max_steps=max_steps, noise=noise, recall_seed=seed + t)
             net = Hopfield(cfg).to(device)
             x = random_pm1(p, n_units, seed=1_000_003 * seed + 1009 * li + t, device=device)

@@ -143,11 +143,12 @@ def recall_async_reference(weight: torch.Tensor, s: torch.Tensor, max_steps: int
             new = torch.where(h > tol, 1.0, torch.where(h < -tol, -1.0, old)).to(sa.dtype)
             sa[ra, idx] = new
             changed |= new != old
-            if trace is not None and (k + 1) % trace_every == 0:
+            if (trace is not None and energies is not None and when is not None
+                    and (k + 1) % trace_every == 0):
                 s[active] = sa
                 trace.append(s.clone())
-                energies.append(classic_energy(w, s))                     # type: ignore[union-attr]
-                when.append(sweep + (k + 1) / n)                   # type: ignore[union-attr]
+                energies.append(classic_energy(w, s))
+                when.append(sweep + (k + 1) / n)
         s[active] = sa
         taken[active] += 1
         done[active] = ~changed                                     # a sweep without change

@@ -4,7 +4,7 @@ by step with its energy trace, and the capacity curve against the theory."""
 from __future__ import annotations
 
 import math
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 
 import torch
@@ -127,7 +127,7 @@ def energy_figure(steps: Sequence[float], energy: torch.Tensor, path: Path, unit
     return plots.save(fig, path)
 
 
-def plot_capacity(curves: dict[str, Sequence[dict[str, float]]], path: str | Path,
+def plot_capacity(curves: Mapping[str, Sequence[dict[str, float]]], path: str | Path,
                   n_units: int, noise: float, mark: float | None = None,
                   threshold: float = 0.9) -> Path:
     """Mean overlap after recall against the load P/N: the classic curves (with the AGS

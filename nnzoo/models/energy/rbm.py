@@ -139,7 +139,7 @@ class RBMConfig:
           peer="scikit-learn BernoulliRBM",
           reference="https://github.com/scikit-learn/scikit-learn/blob/main/sklearn/"
                     "neural_network/_rbm.py")
-class RBM(ZooModule):
+class RBM(ZooModule[RBMConfig]):
     """Restricted Boltzmann machine trained by CD-k or persistent CD.
 
     ``forward(x)`` returns the hidden probabilities ``p(h = 1 | v)`` (B, H): the features an
@@ -149,6 +149,14 @@ class RBM(ZooModule):
     """
 
     automatic_optimization = False
+    weight: torch.Tensor                                                   # buffers
+    vbias: torch.Tensor
+    hbias: torch.Tensor
+    chain: torch.Tensor
+    vel_w: torch.Tensor
+    vel_b: torch.Tensor
+    vel_c: torch.Tensor
+    updates: torch.Tensor
 
     def __init__(self, config: RBMConfig) -> None:
         super().__init__(config)
@@ -238,7 +246,7 @@ class RBM(ZooModule):
         w, b, c = self.weight, self.vbias, self.hbias
         n = v.shape[0]
         if cfg.persistent:                                 # PCD: the chains ignore the data
-            h = self._buffers["chain"]
+            h = self.chain
             for _ in range(cfg.k - 1):                     # k - 1 Gibbs steps of the chains
                 h = bernoulli(torch.addmm(c, self.sample_visible(h), w.T).sigmoid_())
             vn = self._negative_visible(h)                 # v ~ p(v|h)              (C, D)
@@ -287,7 +295,7 @@ class RBM(ZooModule):
                 self.updates += 1
             return
         w, b, c = self.weight, self.vbias, self.hbias
-        wt, rate, h = w.T, cfg.learning_rate, self._buffers["chain"]
+        wt, rate, h = w.T, cfg.learning_rate, self.chain
         rand_like, addmm, cat = torch.rand_like, torch.addmm, torch.cat
         for sl in slices:
             v = X[sl]
@@ -433,7 +441,7 @@ class RBM(ZooModule):
     def _image_shape(self) -> tuple[int, int] | None:
         s = tuple(x for x in self.sample_shape if x != 1)
         if len(s) == 2:
-            return s  # type: ignore[return-value]
+            return s
         r = math.isqrt(self.n_visible)
         return (r, r) if r * r == self.n_visible else None
 

@@ -3,24 +3,23 @@
 
 from __future__ import annotations
 
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import torch
 from sklearn.base import BaseEstimator, TransformerMixin
 from sklearn.utils import Tags
 from sklearn.utils.metaestimators import available_if
-from sklearn.utils.validation import check_array
 
 from nnzoo.core.config import require
 from nnzoo.core.device import resolve_device, small_work_threads
-from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.loop import batch_slices, epoch_order
-from nnzoo.core.seed import fresh_seed, isolated_rng, next_seed, sampling_rng
+from nnzoo.core.seed import isolated_rng, next_seed, sampling_rng
 from nnzoo.core.validation import as_tensor
 from nnzoo.models.energy.rbm import RBM
 from nnzoo.models.energy.units import check_unit_interval
 from nnzoo.models.registry import create, register_estimator
+from nnzoo.models.sklearn_api import estimator_seed, require_fitted, validate_X
 
 
 def _bernoulli_visible(est: RBMTransformer) -> bool:
@@ -89,22 +88,16 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         return tags
 
     def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
-        """``X`` checked by scikit-learn's ``check_array`` (numeric, real, dense, 2-D, finite,
-        at least one sample and one feature), its width against ``n_features_in_`` after
-        ``fit``, and its values in [0, 1] for Bernoulli visible units.
+        """``X`` checked by :func:`~nnzoo.models.sklearn_api.validate_X` (numeric, real, dense,
+        2-D, finite, at least one sample and one feature; its width against
+        ``n_features_in_`` after ``fit``), and its values in [0, 1] for Bernoulli visible
+        units.
 
         :raises InputError: naming what was expected.
         """
-        try:
-            X = check_array(X, dtype="numeric", input_name="X")
-        except (TypeError, ValueError) as e:
-            raise InputError(" ".join(str(e).split())) from None
-        if not fitting and X.shape[1] != self.n_features_in_:
-            raise InputError(f"X has {X.shape[1]} features, but {type(self).__name__} is "
-                             f"expecting {self.n_features_in_} features as input")
-        Xt = as_tensor(X, "X")
+        Xt = as_tensor(validate_X(self, X, fitting=fitting), "X")
         if self.visible == "bernoulli":
-            check_unit_interval(Xt, "X", gaussian_option=True)
+            check_unit_interval(Xt, "X", gaussian_option=True, whom=type(self).__name__)
         return Xt
 
     def fit(self, X: Any, y: Any = None) -> RBMTransformer:
@@ -112,7 +105,7 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         require(int(self.n_iter) >= 1, f"n_iter must be >= 1, got {self.n_iter}")
         require(int(self.batch_size) >= 1, f"batch_size must be >= 1, got {self.batch_size}")
         X = self._check_X(X, fitting=True)
-        seed = fresh_seed() if self.random_state is None else int(self.random_state)
+        seed = estimator_seed(self)
         device = resolve_device(self.device)
         with isolated_rng(seed, device):               # the caller's generators are kept
             model = self._train(X, seed, device)
@@ -126,13 +119,13 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
 
     def _train(self, X: torch.Tensor, seed: int, device: torch.device) -> RBM:
         """Build the RBM and run the epochs (inside :meth:`fit`'s RNG guard)."""
-        model = create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
+        model = cast(RBM, create("rbm", sample_shape=(X.shape[1],), n_hidden=self.n_components,
                        visible=self.visible, k=self.k, persistent=self.persistent,
                        n_chains=self.batch_size, learning_rate=self.learning_rate,
                        momentum_coef=self.momentum, l2=self.weight_decay,
                        mean_field_visible=self.mean_field_visible, vbias_init=self.vbias_init,
                        momentum_warmup=int(self.momentum_warmup) * -(-len(X) // int(
-                           self.batch_size))).to(device)
+                           self.batch_size))).to(device))
         X = X.to(device)
         model.on_fit_start(X, seed)
         slices = batch_slices(len(X), int(self.batch_size), 1)
@@ -144,8 +137,7 @@ class RBMTransformer(TransformerMixin, BaseEstimator):
         return model
 
     def _require_fitted(self) -> None:
-        if not hasattr(self, "model_"):
-            raise NotFittedError(f"this {type(self).__name__} is not fitted yet; call fit first")
+        require_fitted(self)
 
     @torch.no_grad()
     def transform(self, X: Any) -> np.ndarray:

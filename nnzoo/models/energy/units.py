@@ -14,20 +14,26 @@ from nnzoo.core.errors import ConfigError, InputError
 EXACT_MAX = 22
 
 
-def check_unit_interval(v: torch.Tensor, name: str, *, gaussian_option: bool = False) -> None:
+def check_unit_interval(v: torch.Tensor, name: str, *, gaussian_option: bool = False,
+                        whom: str | None = None) -> None:
     """Bernoulli visible units take values in [0, 1] (binary, or probabilities as soft data).
 
     :param v: the data.
     :param name: what the error calls it.
     :param gaussian_option: the model also offers Gaussian visible units (the RBM): the error
         then suggests them.
+    :param whom: the scikit-learn estimator the data was passed to: an error for negative
+        values then opens with scikit-learn's own words for them, "Negative values in data
+        passed to <whom>", which its tools (``check_estimator``) look for.
     :raises InputError: naming the range of the values.
     """
     if v.numel() and (bool((v < 0).any()) or bool((v > 1).any())):
         hint = ", or use visible='gaussian' on standardised data" if gaussian_option else ""
+        lo, hi = float(v.min()), float(v.max())
+        lead = f"Negative values in data passed to {whom}: " if whom and lo < 0 else ""
         raise InputError(
-            f"{name} must hold values in [0, 1] for Bernoulli visible units, got values in "
-            f"[{float(v.min()):.4g}, {float(v.max()):.4g}] (scale the data to [0, 1]{hint})")
+            f"{lead}{name} must hold values in [0, 1] for Bernoulli visible units, got values "
+            f"in [{lo:.4g}, {hi:.4g}] (scale the data to [0, 1]{hint})")
 
 
 def bernoulli(p: torch.Tensor) -> torch.Tensor:

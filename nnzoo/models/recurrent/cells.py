@@ -18,10 +18,12 @@ network uses for speed.
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 import torch
 from torch import nn
 
-from nnzoo.core.errors import ConfigError
+from nnzoo.core.errors import ConfigError, InputError
 
 State = torch.Tensor | tuple[torch.Tensor, torch.Tensor]
 
@@ -77,8 +79,11 @@ def gru_cell(x: torch.Tensor, h: torch.Tensor, w_ih: torch.Tensor, w_hh: torch.T
     return (1 - z) * n + z * h                       # h' = (1 - z) * n + z * h
 
 
-CELLS = {"rnn": elman_cell, "lstm": lstm_cell, "gru": gru_cell}
-FUSED: dict[str, type[nn.RNNBase]] = {"rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
+#: The cell of each ``cell`` name (the LSTM's takes and returns a pair ``(h, c)``).
+CELLS: dict[str, Callable[..., State]] = {"rnn": elman_cell, "lstm": lstm_cell, "gru": gru_cell}
+#: torch's fused module of each ``cell`` name.
+FUSED: dict[str, type[nn.RNN] | type[nn.LSTM] | type[nn.GRU]] = {
+    "rnn": nn.RNN, "lstm": nn.LSTM, "gru": nn.GRU}
 
 
 def _cell_name(rnn: nn.RNNBase) -> str:
@@ -105,13 +110,16 @@ def reference_unroll(rnn: nn.RNNBase, x: torch.Tensor, state: State | None = Non
     :returns: outputs ``(B, T, dirs * H)`` and the final state, laid out as torch's.
     """
     name = _cell_name(rnn)
-    cell = CELLS[name]
     B, T, _ = x.shape
     H, L = rnn.hidden_size, rnn.num_layers
     dirs = 2 if rnn.bidirectional else 1
     zeros = x.new_zeros(L * dirs, B, H)
     if state is None:
         state = (zeros, zeros.clone()) if name == "lstm" else zeros
+    if isinstance(state, tuple) != (name == "lstm"):
+        raise InputError(f"the state of an {type(rnn).__name__} must be "
+                         + ("a pair (h, c)" if name == "lstm" else "one tensor h"))
+    h0, c0 = state if isinstance(state, tuple) else (state, None)     # c: the LSTM's cells
     lengths = torch.full((B,), T, device=x.device) if lengths is None else lengths.to(x.device)
     finals_h, finals_c = [], []
     inp = x
@@ -122,21 +130,22 @@ def reference_unroll(rnn: nn.RNNBase, x: torch.Tensor, state: State | None = Non
             sfx = f"_l{layer}" + ("_reverse" if d else "")
             w = [getattr(rnn, f"{p}{sfx}") for p in ("weight_ih", "weight_hh", "bias_ih",
                                                       "bias_hh")]
-            s: State = (state[0][k], state[1][k]) if name == "lstm" else state[k]  # type: ignore[index]
+            h = h0[k]
+            c = None if c0 is None else c0[k]
             out = x.new_zeros(B, T, H)
             for t in (range(T - 1, -1, -1) if d else range(T)):
                 keep = (t < lengths)[:, None]                      # (B, 1): a real step
-                new = cell(inp[:, t], s, *w)
-                if name == "lstm":
-                    s = (torch.where(keep, new[0], s[0]), torch.where(keep, new[1], s[1]))
-                    out[:, t] = torch.where(keep, new[0], 0.0)
+                if c is not None:
+                    new, new_c = lstm_cell(inp[:, t], (h, c), *w)
+                    c = torch.where(keep, new_c, c)
                 else:
-                    s = torch.where(keep, new, s)
-                    out[:, t] = torch.where(keep, new, 0.0)
+                    new = (elman_cell if name == "rnn" else gru_cell)(inp[:, t], h, *w)
+                h = torch.where(keep, new, h)
+                out[:, t] = torch.where(keep, new, 0.0)
             outs.append(out)
-            finals_h.append(s[0] if name == "lstm" else s)
-            if name == "lstm":
-                finals_c.append(s[1])
+            finals_h.append(h)
+            if c is not None:
+                finals_c.append(c)
         inp = torch.cat(outs, dim=2)                               # (B, T, dirs * H)
     h_n = torch.stack(finals_h)                                    # (L * dirs, B, H)
     return inp, ((h_n, torch.stack(finals_c)) if name == "lstm" else h_n)

@@ -31,7 +31,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import ClassVar, Literal
+from typing import ClassVar, Literal, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -149,7 +149,11 @@ class RecurrentConfig:
                     f"got {len(self.vocab)}")
 
 
-class Recurrent(ZooModule):
+#: The config of a :class:`Recurrent` subclass (each model id has its own, fixing the cell).
+RC = TypeVar("RC", bound=RecurrentConfig)
+
+
+class Recurrent(ZooModule[RC]):
     """A recurrent network over token ids or real vectors; see the module docstring.
 
     ``forward(x, state=None)``: class scores ``(B, K)`` (``classify``), values ``(B,
@@ -158,7 +162,7 @@ class Recurrent(ZooModule):
     :param config: a :class:`RecurrentConfig` (one of the per-id subclasses).
     """
 
-    def __init__(self, config: RecurrentConfig) -> None:
+    def __init__(self, config: RC) -> None:
         super().__init__(config)
         config.validate()
         c = config

@@ -100,27 +100,27 @@ _CHAR_RNN = "https://github.com/karpathy/char-rnn"
 
 @register("rnn", config=RNNConfig, rule="backpropagation through time", peer=_PEER.format("RNN"),
           reference=_CHAR_RNN)
-class RNN(Recurrent):
+class RNN(Recurrent[RNNConfig]):
     """Elman recurrent network (Elman 1990). :param config: an :class:`RNNConfig`."""
 
 
 @register("lstm", config=LSTMConfig, rule="backpropagation through time",
           peer=_PEER.format("LSTM"), reference=_CHAR_RNN)
-class LSTM(Recurrent):
+class LSTM(Recurrent[LSTMConfig]):
     """Long short-term memory (Hochreiter & Schmidhuber 1997; forget gate, Gers et al. 2000).
     :param config: an :class:`LSTMConfig`."""
 
 
 @register("gru", config=GRUConfig, rule="backpropagation through time", peer=_PEER.format("GRU"),
           reference="https://github.com/pytorch/examples/tree/main/word_language_model")
-class GRU(Recurrent):
+class GRU(Recurrent[GRUConfig]):
     """Gated recurrent unit (Cho et al. 2014). :param config: a :class:`GRUConfig`."""
 
 
 @register("birnn", config=BiRNNConfig, rule="backpropagation through time",
           peer=_PEER.format("RNN(bidirectional=True)"),
           reference="https://doi.org/10.1109/78.650093")
-class BiRNN(Recurrent):
+class BiRNN(Recurrent[BiRNNConfig]):
     """Bidirectional Elman network (Schuster & Paliwal 1997).
     :param config: a :class:`BiRNNConfig`."""
 
@@ -128,14 +128,14 @@ class BiRNN(Recurrent):
 @register("bilstm", config=BiLSTMConfig, rule="backpropagation through time",
           peer=_PEER.format("LSTM(bidirectional=True)"),
           reference="https://github.com/pytorch/examples/tree/main/word_language_model")
-class BiLSTM(Recurrent):
+class BiLSTM(Recurrent[BiLSTMConfig]):
     """Bidirectional LSTM (Graves & Schmidhuber 2005). :param config: a :class:`BiLSTMConfig`."""
 
 
 @register("bigru", config=BiGRUConfig, rule="backpropagation through time",
           peer=_PEER.format("GRU(bidirectional=True)"),
           reference="https://github.com/pytorch/examples/tree/main/word_language_model")
-class BiGRU(Recurrent):
+class BiGRU(Recurrent[BiGRUConfig]):
     """Bidirectional GRU (Bahdanau et al. 2014 use it as their encoder).
     :param config: a :class:`BiGRUConfig`."""
 

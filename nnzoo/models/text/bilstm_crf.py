@@ -143,7 +143,7 @@ class CharLSTM(nn.Module):
 
 @register("bilstm-crf", config=BiLSTMCRFConfig, peer="BiLSTM-softmax baseline (same encoder, "
           "per-token softmax), run in the same bench", reference="https://github.com/glample/tagger")
-class BiLSTMCRF(SequenceTagger):
+class BiLSTMCRF(SequenceTagger[BiLSTMCRFConfig]):
     """BiLSTM-CRF tagger (Huang et al. 2015; Lample et al. 2016) with character features.
 
     Layout of ``x``, ``y`` and the predictions: see :mod:`nnzoo.models.text.crf`.

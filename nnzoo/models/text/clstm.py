@@ -88,7 +88,7 @@ class CLSTMConfig:
 @register("clstm", config=CLSTMConfig, rule="backpropagation through time",
           peer="none run (Zhou et al. report SST figures, not MR)",
           reference="https://github.com/zackhy/TextClassification")
-class CLSTM(SentenceClassifier):
+class CLSTM(SentenceClassifier[CLSTMConfig]):
     """C-LSTM: embeddings, one convolution of width k with ReLU, an LSTM over the window
     features, its last state classified by a softmax layer after dropout.
 

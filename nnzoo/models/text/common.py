@@ -12,6 +12,7 @@ classifiers share are in :mod:`nnzoo.models.text.sentence_plots`.
 from __future__ import annotations
 
 from pathlib import Path
+from typing import Protocol, TypeVar
 
 import torch
 from torch import nn
@@ -79,14 +80,32 @@ def trim(x: torch.Tensor, pad_index: int = PAD) -> tuple[torch.Tensor, torch.Ten
     return x[:, : max(1, int(lengths.max()))] if x.shape[0] else x, lengths
 
 
-class SentenceClassifier(Classifier):
+class SentenceConfig(Protocol):
+    """What :class:`SentenceClassifier` reads of a sentence model's config dataclass."""
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]: ...
+    @property
+    def vocab_size(self) -> int: ...
+    @property
+    def pad_index(self) -> int: ...
+
+
+#: The config dataclass of a :class:`SentenceClassifier` subclass.
+SC = TypeVar("SC", bound=SentenceConfig)
+
+
+class SentenceClassifier(Classifier[SC]):
     """A classifier of padded token-id sentences ``(B, T)`` int64: checks shape, dtype, the id
     range and empty sentences before any computation.
+
+    A subclass sets :attr:`embedding` (:func:`~nnzoo.models.text.embeddings.make_embedding`).
 
     :param config: the model's config; it has ``sample_shape``, ``vocab_size``, ``pad_index``.
     """
 
     integer_input = True
+    embedding: nn.Embedding                                    # the word vectors
 
     def check(self, x: torch.Tensor, *, finite: bool = False) -> torch.Tensor:
         super().check(x, finite=finite)
@@ -105,7 +124,7 @@ class SentenceClassifier(Classifier):
         other optimizer gets dense gradients for every parameter. :meth:`after_step` runs
         after each step of the first optimizer.
         """
-        emb: nn.Embedding = self.embedding  # type: ignore[assignment]
+        emb = self.embedding
         lazy = (cfg.optimizer in ("adam", "adamw") and cfg.weight_decay == 0
                 and emb.weight.requires_grad)
         emb.sparse = lazy
@@ -118,4 +137,5 @@ class SentenceClassifier(Classifier):
         return opts
 
 
-__all__ = ["SentenceClassifier", "check_text_config", "check_tokens", "sentence_lengths", "trim"]
+__all__ = ["SentenceClassifier", "SentenceConfig", "check_text_config", "check_tokens",
+           "sentence_lengths", "trim"]

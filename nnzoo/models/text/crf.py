@@ -79,7 +79,7 @@ SHAPE_FEATURES = ("init-cap", "all-caps", "all-lower", "mixed-case", "has-digit"
 @register("crf", config=CRFConfig, rule="gradient of the negative log-likelihood "
           "(forward-backward marginals)", peer="pytorch-crf",
           reference="https://github.com/kmkurn/pytorch-crf")
-class FeatureCRF(SequenceTagger):
+class FeatureCRF(SequenceTagger[CRFConfig]):
     """A classic feature-based linear-chain CRF tagger (Lafferty et al. 2001).
 
     The emission score of tag ``j`` at step ``t`` is a linear function of sparse features
@@ -93,6 +93,9 @@ class FeatureCRF(SequenceTagger):
 
     :param config: a :class:`CRFConfig`.
     """
+
+    char_class: torch.Tensor                     # buffers: each char id's class
+    char_lower: torch.Tensor                     # and the id of its lowercase form
 
     def __init__(self, config: CRFConfig) -> None:
         super().__init__(config)

@@ -145,7 +145,7 @@ class _LogPartition(torch.autograd.Function):
     """``log Z`` (B,) by the scaled forward recursion; gradient by forward-backward."""
 
     @staticmethod
-    def forward(ctx: Any, emissions: torch.Tensor, lengths: torch.Tensor,  # type: ignore[override]
+    def forward(ctx: Any, emissions: torch.Tensor, lengths: torch.Tensor,
                 transitions: torch.Tensor, start: torch.Tensor, end: torch.Tensor
                 ) -> torch.Tensor:
         B, T, K = emissions.shape
@@ -182,7 +182,7 @@ class _LogPartition(torch.autograd.Function):
         return log_z.to(emissions.dtype)
 
     @staticmethod
-    def backward(ctx: Any, grad: torch.Tensor  # type: ignore[override]
+    def backward(ctx: Any, grad: torch.Tensor
                  ) -> tuple[torch.Tensor | None, ...]:
         alpha, E, G, F_, lengths, mask = ctx.saved_tensors
         B, T, K = alpha.shape
@@ -274,6 +274,9 @@ class CRF(nn.Module):
     :param tags: tag names; with ``constraints`` they must be BIO tags.
     :param constraints: forbid ``I-X`` after anything but ``B-X``/``I-X`` and at the start.
     """
+
+    start_penalty: torch.Tensor                  # buffers: FORBIDDEN where the constraints
+    transition_penalty: torch.Tensor             # forbid a start or a transition, else 0
 
     def __init__(self, n_tags: int, tags: Sequence[str] | None = None,
                  constraints: bool = False) -> None:

@@ -150,7 +150,7 @@ class RowConv(nn.Module):
 @register("dynamic-cnn", config=DynamicCNNConfig, rule="backpropagation",
           peer="none run (Kalchbrenner et al. report no MR figure)",
           reference="https://github.com/FredericGodin/DynamicCNN")
-class DynamicCNN(SentenceClassifier):
+class DynamicCNN(SentenceClassifier[DynamicCNNConfig]):
     """Kalchbrenner et al.'s DCNN: stacked wide row-wise convolutions, folding and dynamic
     k-max pooling, a softmax layer on the top k_top columns.
 
@@ -177,6 +177,11 @@ class DynamicCNN(SentenceClassifier):
         self.out = nn.Linear(c.maps[-1] * self.top_rows * c.k_top, c.n_classes)
         self.act = torch.tanh if c.activation == "tanh" else F.relu
 
+    @property
+    def rows(self) -> list[RowConv]:
+        """The row-wise convolutions of :attr:`convs`, bottom first."""
+        return [conv for conv in self.convs if isinstance(conv, RowConv)]
+
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check(x)
         c = self.config
@@ -184,7 +189,7 @@ class DynamicCNN(SentenceClassifier):
         h = self.embedding(x).transpose(1, 2)[:, None]             # (B, 1, d, T)
         n = s                                                      # valid length per sample
         L = len(self.convs)
-        for layer, (conv, bias) in enumerate(zip(self.convs, self.biases), 1):
+        for layer, (conv, bias) in enumerate(zip(self.rows, self.biases), 1):
             h = conv(h)                                            # (B, C, d, n + m - 1)
             n = n + conv.width - 1
             if layer == L and c.fold:                              # fold: rows 2i + (2i+1)
@@ -199,9 +204,9 @@ class DynamicCNN(SentenceClassifier):
         return self.out(self.dropout(h.flatten(1)))                # (B, K)
 
     def visualize(self, out_dir: Path) -> list[Path]:
-        ws = [conv.conv.weight for conv in self.convs]  # (d * C_out, C_in, m) row filters
+        ws = [conv.conv.weight for conv in self.rows]  # (d * C_out, C_in, m) row filters
         return [plot_filter_norms(ws, [f"layer {i + 1} (width {conv.width})"
-                                       for i, conv in enumerate(self.convs)],
+                                       for i, conv in enumerate(self.rows)],
                                   out_dir / "filter_norms.png",
                                   "dynamic-cnn: row-filter weight norm by window offset")]
 

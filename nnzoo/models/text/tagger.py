@@ -14,7 +14,7 @@ Predictions use the same layout as ``y``.
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -52,7 +52,30 @@ def check_tagger_config(cfg: Any) -> None:
     require(0 <= cfg.unk_dropout < 1, f"unk_dropout must be in [0, 1), got {cfg.unk_dropout}")
 
 
-class SequenceTagger(ZooModule):
+class TaggerConfig(Protocol):
+    """What :class:`SequenceTagger` reads of a tagger's config dataclass (its fields)."""
+
+    @property
+    def sample_shape(self) -> tuple[int, ...]: ...
+    @property
+    def n_classes(self) -> int: ...
+    @property
+    def vocab_size(self) -> int: ...
+    @property
+    def n_chars(self) -> int: ...
+    @property
+    def tags(self) -> tuple[str, ...]: ...
+    @property
+    def constraints(self) -> bool: ...
+    @property
+    def unk_dropout(self) -> float: ...
+
+
+#: The config dataclass of a :class:`SequenceTagger` subclass.
+TC = TypeVar("TC", bound=TaggerConfig)
+
+
+class SequenceTagger(ZooModule[TC]):
     """What the CRF taggers share: input checks, the CRF (or softmax) output layer, training
     by negative log-likelihood, Viterbi prediction and entity-level evaluation.
 
@@ -69,8 +92,10 @@ class SequenceTagger(ZooModule):
     """
 
     integer_input = True
+    tag_type: torch.Tensor                                  # buffers: each tag's entity type
+    tag_is_b: torch.Tensor                                  # and whether it opens a chunk
 
-    def __init__(self, config: Any) -> None:
+    def __init__(self, config: TC) -> None:
         super().__init__(config)
         k = config.n_classes
         self.use_crf = getattr(config, "decoder", "crf") == "crf"

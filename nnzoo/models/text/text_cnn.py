@@ -103,7 +103,7 @@ def max_over_time(c: torch.Tensor, valid: torch.Tensor) -> torch.Tensor:
 @register("text-cnn", config=TextCNNConfig, rule="backpropagation (max-norm constrained)",
           peer="Kim (2014) published 10-fold MR accuracy (CNN-rand 76.1 %)",
           reference="https://github.com/yoonkim/CNN_sentence")
-class TextCNN(SentenceClassifier):
+class TextCNN(SentenceClassifier[TextCNNConfig]):
     """Kim's sentence CNN: embeddings, wide convolutions of several widths, ReLU, max-over-time
     pooling, dropout, a softmax layer with max-norm constrained weights.
 
@@ -171,7 +171,8 @@ class TextCNN(SentenceClassifier):
         last evaluation, the share of the max-pooled features that each word feeds (words
         from ``vocab_path`` when given, else token ids)."""
         out_dir = Path(out_dir)
-        paths = [plot_filter_norms([conv.weight for conv in self.convs],
+        paths = [plot_filter_norms([conv.weight for conv in self.convs
+                                    if isinstance(conv, nn.Conv1d)],
                                    [f"width {w}" for w in self.config.filter_widths],
                                    out_dir / "filter_norms.png",
                                    "text-cnn: filter weight norm by window offset")]
