@@ -55,8 +55,9 @@ class ZooModule(nn.Module, Generic[C]):
 
     model_id: ClassVar[str] = ""
     automatic_optimization: ClassVar[bool] = True
-    #: ``True`` for models whose inputs are integer indices (states, tokens), not real values.
-    integer_input: ClassVar[bool] = False
+    #: ``True`` for models whose inputs are integer indices (states, tokens), not real values
+    #: (a model that decides per instance overrides :attr:`integer_input`).
+    integer_inputs: ClassVar[bool] = False
 
     config: C
 
@@ -67,6 +68,11 @@ class ZooModule(nn.Module, Generic[C]):
     @property
     def sample_shape(self) -> tuple[int, ...]:
         return tuple(self.config.sample_shape)
+
+    @property
+    def integer_input(self) -> bool:
+        """Whether the inputs are integer indices (states, tokens) rather than real values."""
+        return self.integer_inputs
 
     @property
     def device(self) -> torch.device:

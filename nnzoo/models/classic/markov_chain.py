@@ -81,7 +81,7 @@ class MarkovChainModel(ZooModule[MarkovChainConfig]):
     """
 
     automatic_optimization = False
-    integer_input = True
+    integer_inputs = True
 
     counts: torch.Tensor  # c_ij (n, n) float64, transitions counted
 

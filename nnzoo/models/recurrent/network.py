@@ -185,7 +185,7 @@ class Recurrent(ZooModule[RC]):
         self._recent: torch.Tensor | None = None  # a few inputs of the last evaluation (plots)
 
     @property
-    def integer_input(self) -> bool:  # type: ignore[override]
+    def integer_input(self) -> bool:
         return self.config.vocab_size > 0
 
     # -- input checks ------------------------------------------------------------------------

@@ -104,7 +104,7 @@ class SentenceClassifier(Classifier[SC]):
     :param config: the model's config; it has ``sample_shape``, ``vocab_size``, ``pad_index``.
     """
 
-    integer_input = True
+    integer_inputs = True
     embedding: nn.Embedding                                    # the word vectors
 
     def check(self, x: torch.Tensor, *, finite: bool = False) -> torch.Tensor:

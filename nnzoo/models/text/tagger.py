@@ -91,7 +91,7 @@ class SequenceTagger(ZooModule[TC]):
         ``vocab_size``, ``n_chars``, ``tags``, ``constraints``, ``unk_dropout``).
     """
 
-    integer_input = True
+    integer_inputs = True
     tag_type: torch.Tensor                                  # buffers: each tag's entity type
     tag_is_b: torch.Tensor                                  # and whether it opens a chunk
 
