@@ -159,3 +159,15 @@ def test_layer_detection(tmp_path: Path) -> None:
 
 def test_layers_import_one_way() -> None:
     assert layer_violations(PACKAGE) == []
+
+
+#: The most lines a file under ``nnzoo/models/`` may have: a model file that grows past it holds
+#: something else (an estimator, plots, building blocks) that belongs in a file beside it.
+MAX_MODEL_FILE_LINES = 500
+
+
+def test_model_files_stay_readable() -> None:
+    long = {str(p.relative_to(PACKAGE)): n
+            for p in sorted((PACKAGE / "models").rglob("*.py"))
+            if (n := len(p.read_text().splitlines())) > MAX_MODEL_FILE_LINES}
+    assert not long, f"model files above {MAX_MODEL_FILE_LINES} lines: {long}"

@@ -238,13 +238,8 @@ class LSM(Classifier[LSMConfig]):
     scores (B, K); :meth:`simulate` gives the spike trains (B, T, N) and, on request, the
     membrane potentials and synaptic currents. Every random quantity of the liquid is a buffer
     drawn at construction (from torch's global generator), so a checkpoint restores the same
-    liquid; the simulation itself is deterministic.
-
-    Buffers: ``position`` (N, 3), ``inhibitory`` (N,) bool, ``weight`` (N, N) signed
-    amplitudes (nA, pre = row), ``delay`` (N, N) steps, ``input_weight`` (D, N),
-    ``i_background`` (N,), ``v_init`` (N,); the readout's ``readout_weight``
-    (readout_times * N, K), ``readout_bias`` (K,), ``alpha`` and ``fitted``; ``example``
-    (T, D), the first training sample, for the raster plot.
+    liquid (the buffers are listed below with their shapes); the simulation itself is
+    deterministic.
 
     :param config: an :class:`LSMConfig`.
     """
