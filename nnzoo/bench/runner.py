@@ -36,6 +36,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
+from nnzoo.core.device import one_thread as torch_one_thread
 from nnzoo.core.discover import import_submodules
 from nnzoo.core.errors import InputError, UnknownNameError, UsageError
 from nnzoo.core.io import atomic_write_bytes, atomic_write_json, atomic_write_text, read_json
@@ -159,17 +160,13 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
 
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
-    """Run both sides single-threaded (torch and the BLAS of NumPy/scikit-learn), then restore
-    torch's thread count: small models are dominated by thread hand-offs otherwise."""
+    """Run both sides single-threaded (torch through :func:`nnzoo.core.device.one_thread`, and
+    the BLAS of NumPy/scikit-learn), then restore both: small models are dominated by thread
+    hand-offs otherwise."""
     from threadpoolctl import threadpool_limits
 
-    before = torch.get_num_threads()
-    torch.set_num_threads(1)
-    try:
-        with threadpool_limits(1):
-            yield
-    finally:
-        torch.set_num_threads(before)
+    with torch_one_thread(), threadpool_limits(1):
+        yield
 
 
 def bench_task(model: str, tier: str, task: str) -> Callable[[Callable[[bool], BenchResult]],
