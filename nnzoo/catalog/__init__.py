@@ -45,6 +45,7 @@ from nnzoo.core.errors import UnknownNameError
 __all__ = [
     "CATEGORIES",
     "FAMILIES",
+    "Change",
     "PARADIGMS",
     "Catalog",
     "Entry",
@@ -53,6 +54,7 @@ __all__ = [
     "Reference",
     "catalog_problems",
     "load_catalog",
+    "load_changes",
     "parse_catalog",
 ]
 
@@ -682,3 +684,7 @@ def load_catalog() -> Catalog:
     """
     text = resources.files("nnzoo.catalog").joinpath("catalog.json").read_text(encoding="utf-8")
     return parse_catalog(json.loads(text))
+
+
+# After Catalog and load_catalog exist: the changes module builds on them.
+from nnzoo.catalog.changes import Change, load_changes  # noqa: E402
