@@ -772,3 +772,86 @@ def test_check_bad_files(tmp_path, capsys) -> None:
     assert main(["catalog", "check", str(tmp_path / "missing.json")]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and "no such file" in err
+
+
+# ------------------------------------------------------------------ nnzoo catalog refresh-stars
+# The GitHub REST API's answer to GET /repos/{owner}/{repo}, cut to the fields that matter,
+# in the shape GitHub documents (stargazers_count is the star count). No network here: the
+# numbers are made up for the test, never published.
+ANSWER = {"id": 1, "full_name": "owner/name", "html_url": "https://github.com/owner/name",
+          "stargazers_count": 12345, "watchers_count": 12345, "subscribers_count": 7,
+          "forks_count": 89}
+
+
+def test_refresh_stars_from_a_recorded_answer(tmp_path, capsys, monkeypatch) -> None:
+    import datetime
+    import urllib.request
+
+    from nnzoo.catalog import stars
+    from nnzoo.cli import main
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the test must not reach the network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    asked: list[str] = []
+
+    def recorded(url: str) -> dict:
+        asked.append(url)
+        return dict(ANSWER)
+
+    monkeypatch.setattr(stars, "fetch_json", recorded)
+    out = tmp_path / "new" / "catalog.json"
+    assert main(["catalog", "refresh-stars", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"wrote {out} (11 snapshot(s) refreshed)"
+    assert any(line.startswith("dqn: https://github.com/keras-rl/keras-rl: 2639 -> 12345 "
+                               "stars (") for line in printed)
+    assert len(asked) == len(set(asked)) == 10  # the shared repository is asked once
+    assert "https://api.github.com/repos/junyanz/pytorch-CycleGAN-and-pix2pix" in asked
+    new = parse_catalog(json.loads(out.read_text("utf-8")))
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    for entry in new:
+        for ref in entry.references:
+            if ref.stars is not None:
+                assert (ref.stars, ref.stars_source) == (12345, stars.STARS_SOURCE)
+                assert ref.stars_date in (today, (datetime.date.fromisoformat(today)
+                                                  - datetime.timedelta(days=1)).isoformat())
+    assert raw_catalog()["entries"][0]["id"] == "perceptron"  # the packaged file is untouched
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["catalog.json"]
+
+
+def test_refresh_stars_all_and_bad_answers() -> None:
+    import datetime
+
+    from nnzoo.catalog.stars import api_url, refresh_stars
+    from nnzoo.core.errors import UsageError
+
+    day = datetime.date(2026, 1, 2)
+    updated, lines = refresh_stars(raw_catalog(), fetch=lambda url: ANSWER, all_github=True,
+                                   today=day)
+    github = [r for e in raw_catalog()["entries"] for r in e["references"]
+              if api_url(r["repo"])]
+    assert len(lines) == len(github) > 60
+    assert all(line.endswith("-> 12345 stars (2026-01-02)") for line in lines)
+    assert api_url("https://github.com/a/b.git") == "https://api.github.com/repos/a/b"
+    assert api_url("https://gitlab.com/a/b") is None
+    for bad in ({}, {"stargazers_count": -1}, {"stargazers_count": "5"}, []):
+        with pytest.raises(UsageError, match="stargazers_count"):
+            refresh_stars(raw_catalog(), fetch=lambda url, b=bad: b, today=day)
+
+
+def test_refresh_stars_without_network_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    import urllib.error
+    import urllib.request
+
+    from nnzoo.cli import main
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    assert main(["catalog", "refresh-stars", str(tmp_path / "out.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot reach the GitHub API" in err
+    assert not list(tmp_path.iterdir())
