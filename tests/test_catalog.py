@@ -506,7 +506,7 @@ def test_validation_rejects_bad_top_level() -> None:
         parse_catalog({"version": 1, "entries": {}})
 
 
-# ------------------------------------------------------------------ additions of issue 12
+# ------------------------------------------------------------------ the featured implementations and the entries added with them
 ISSUE_12_STARS = {  # repo -> (catalog ids, framework, stars), as the issue quotes them
     "https://github.com/magenta/magenta": (("melody-rnn",), "tensorflow", 10164),
     "https://github.com/matterport/Mask_RCNN": (("mask-rcnn",), "keras", 6104),
