@@ -506,8 +506,8 @@ def test_validation_rejects_bad_top_level() -> None:
         parse_catalog({"version": 1, "entries": {}})
 
 
-# ------------------------------------------------------------------ the featured implementations and the entries added with them
-ISSUE_12_STARS = {  # repo -> (catalog ids, framework, stars), as the issue quotes them
+# -- the featured implementations and the entries added with them ------------------------------
+FEATURED_STARS = {  # repo -> (catalog ids, framework, 2018 stars)
     "https://github.com/magenta/magenta": (("melody-rnn",), "tensorflow", 10164),
     "https://github.com/matterport/Mask_RCNN": (("mask-rcnn",), "keras", 6104),
     "https://github.com/ibab/tensorflow-wavenet": (("wavenet",), "tensorflow", 3692),
@@ -543,9 +543,9 @@ def test_new_entries(cat: Catalog) -> None:
 def test_featured_implementations_carry_the_quoted_stars(cat: Catalog) -> None:
     featured = cat.featured()
     assert [f.reference.repo for f in featured] == sorted(
-        ISSUE_12_STARS, key=lambda r: -ISSUE_12_STARS[r][2])
+        FEATURED_STARS, key=lambda r: -FEATURED_STARS[r][2])
     for f in featured:
-        ids, framework, stars = ISSUE_12_STARS[f.reference.repo]
+        ids, framework, stars = FEATURED_STARS[f.reference.repo]
         assert f.ids == ids and f.reference.framework == framework
         assert (f.reference.stars, f.reference.stars_date) == (stars, "2018")
         assert "2018" in (f.reference.stars_source or "")
