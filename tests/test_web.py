@@ -410,3 +410,14 @@ def test_csp_is_restrictive() -> None:
     assert directives["default-src"] == "'self'" and directives["script-src"] == "'self'"
     assert directives["object-src"] == "'none'" and directives["frame-ancestors"] == "'none'"
     assert "unsafe" not in CSP and not re.search(r"https?:", CSP)
+
+
+def test_family_colours_are_distinct_and_readable_under_white_text() -> None:
+    families = sorted({e.family for e in load_catalog()})
+    colours = graph.family_colours(families)
+    assert len(set(colours.values())) == len(families)
+    for colour in colours.values():
+        rgb = tuple(int(colour[i:i + 2], 16) / 255 for i in (1, 3, 5))
+        lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+        luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+        assert 1.05 / (luminance + 0.05) >= 4.5, colour

@@ -111,13 +111,24 @@ def entry_layout(catalog: Catalog, ident: str) -> Layout:
     return Layout(width, height, nodes, edges)
 
 
-def family_colours(families: list[str]) -> dict[str, str]:
-    """A distinct colour per family (evenly spaced hues, two lightnesses alternating)."""
+def _luminance(rgb: tuple[float, float, float]) -> float:
+    """Relative luminance (WCAG 2) of an sRGB colour with channels in [0, 1]."""
+    lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
+    return 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
+
+
+def family_colours(families: list[str], contrast: float = 4.5) -> dict[str, str]:
+    """A distinct colour per family: evenly spaced hues, each as light as it may be while
+    white labels on it keep a WCAG contrast of at least ``contrast``."""
     out = {}
     n = max(len(families), 1)
     for k, fam in enumerate(sorted(families)):
-        r, g, b = colorsys.hls_to_rgb(k / n, 0.42 if k % 2 else 0.52, 0.62)
-        out[fam] = f"#{round(r * 255):02x}{round(g * 255):02x}{round(b * 255):02x}"
+        light = 0.5
+        rgb = colorsys.hls_to_rgb(k / n, light, 0.65)
+        while 1.05 / (_luminance(rgb) + 0.05) < contrast:
+            light -= 0.01
+            rgb = colorsys.hls_to_rgb(k / n, light, 0.65)
+        out[fam] = "#" + "".join(f"{round(c * 255):02x}" for c in rgb)
     return out
 
 
