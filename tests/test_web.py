@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 
@@ -421,3 +422,25 @@ def test_family_colours_are_distinct_and_readable_under_white_text() -> None:
         lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
         assert 1.05 / (luminance + 0.05) >= 4.5, colour
+
+
+def test_feed_entries_link_to_the_news_items(client: TestClient, built: Path) -> None:
+    feedparser = pytest.importorskip("feedparser")
+    news = parse(client.get("/news").text).ids
+    feed = feedparser.parse(client.get("/feed.xml").text)
+    assert feed.bozo == 0 and feed.entries
+    for entry in feed.entries:
+        url = urlsplit(entry.link)
+        assert url.path == "/news" and url.fragment in news, entry.link
+    static = feedparser.parse((built / "feed.xml").read_text())
+    news = parse((built / "news.html").read_text()).ids
+    assert static.bozo == 0 and len(static.entries) == len(feed.entries)
+    root = ElementTree.fromstring((built / "feed.xml").read_bytes())
+    links = [e.get("href", "") for e in root.iter("{http://www.w3.org/2005/Atom}link")
+             if e.get("rel") == "alternate"]
+    assert links[0] == (built / "news.html").resolve().as_uri()  # the feed's own page
+    for link in links[1:]:  # then one per entry
+        url = urlsplit(link)
+        assert url.scheme == "file" and Path(unquote(url.path)) == (built / "news.html").resolve()
+        assert url.fragment in news
+    assert len(links) == len(static.entries) + 1
