@@ -444,3 +444,26 @@ def test_feed_entries_link_to_the_news_items(client: TestClient, built: Path) ->
         assert url.scheme == "file" and Path(unquote(url.path)) == (built / "news.html").resolve()
         assert url.fragment in news
     assert len(links) == len(static.entries) + 1
+
+
+def test_figures_a_row_refers_to_are_copied_and_shown(tmp_path: Path, site: SiteData) -> None:
+    root = tmp_path / "checkout"
+    (root / "docs" / "plots").mkdir(parents=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    (root / "docs" / "plots" / "lstm-curve.png").write_bytes(png)
+    (root / "secret.png").write_bytes(b"not a published figure")
+    rows = [dict(r, extra={**r.get("extra", {}), "curve": "docs/plots/lstm-curve.png",
+                           "outside": "secret.png", "gone": "docs/plots/missing.png"})
+            if r["model"] == "lstm" else r for r in site.rows]
+    data = dataclasses.replace(site, rows=rows, plots_root=root, _models={})
+    out = tmp_path / "site"
+    build_site(out, site=data, quiet=True)
+    assert (out / "static" / "plots" / "lstm-curve.png").read_bytes() == png
+    assert sorted(p.name for p in (out / "static" / "plots").iterdir()) == ["lstm-curve.png"]
+    page = parse((out / "models" / "lstm.html").read_text())
+    assert ("img", "src", "../static/plots/lstm-curve.png") in page.urls
+    client = TestClient(create_app(data))
+    assert client.get("/static/plots/lstm-curve.png").content == png
+    assert client.get("/static/plots/secret.png").status_code == 404
+    assert 'src="/static/plots/lstm-curve.png"' in client.get("/models/lstm").text
+    assert dataclasses.replace(site, plots_root=None).plots(rows) == []  # a wheel: none
