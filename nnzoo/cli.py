@@ -30,6 +30,7 @@ examples:
   nnzoo sample runs/lstm-excerpt-... --prime "ROMEO:"   text from a character LM run
   nnzoo bench mlp perceptron          nnzoo beside its peer library, same data and budget
   nnzoo bench --report --check        the README's results match the published rows
+  nnzoo catalog check entry.json      validate a contributed catalog entry
 """
 
 
@@ -249,7 +250,30 @@ examples:
                         "from nnzoo/bench/results.json")
     g.add_argument("--check", action="store_true",
                    help="with --report: write nothing, exit 1 if either file differs")
+    _add_catalog_parser(sub)
     return p
+
+
+def _add_catalog_parser(sub: Any) -> None:
+    """The ``catalog`` sub-command: tools for the catalog's data."""
+    s = sub.add_parser("catalog", help="check a contributed catalog entry",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Tools for the catalog's data.",
+                       epilog="""\
+examples:
+  nnzoo catalog check my-entry.json     one entry, a list of entries or a whole catalog
+""")
+    actions = s.add_subparsers(dest="catalog_action", metavar="ACTION", parser_class=_Parser)
+    actions.required = True
+    c = actions.add_parser("check", help="validate a contributed entry against the schema",
+                           description="Validate a JSON file holding one catalog entry, a "
+                           "list of entries or a whole catalog ({\"version\": 1, \"entries\": "
+                           "[...]}) with the loader's own checks: required fields and types, "
+                           "id and alias format, ids new to the catalog, parents in the catalog "
+                           "or the file, parents' papers before their children's, https URLs. "
+                           "Prints one line per problem and exits 1 when there is any; prints "
+                           "a summary and exits 0 when the file is fine.")
+    c.add_argument("file", help="the JSON file to check")
 
 
 def _print_json(obj: Any) -> None:
@@ -621,6 +645,24 @@ def cmd_bench(a: argparse.Namespace) -> int:
     return 0
 
 
+def cmd_catalog(a: argparse.Namespace) -> int:
+    """``nnzoo catalog check FILE``: one line per problem and exit 1, or a summary and 0."""
+    from nnzoo.catalog.check import check_file
+
+    report = check_file(a.file)
+    for problem in report.problems:
+        print(f"{a.file}: {problem}")
+    if not report.ok:
+        print(f"{a.file}: {len(report.problems)} problem(s)", file=sys.stderr)
+        return 1
+    against = "checked on its own" if report.whole else "checked against the catalog"
+    shown = ", ".join(report.ids[:8]) + (f" and {len(report.ids) - 8} more"
+                                          if len(report.ids) > 8 else "")
+    print(f"{a.file}: {len(report.ids)} entr{'y' if len(report.ids) == 1 else 'ies'} fine "
+          f"({shown}), {against}")
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
@@ -628,7 +670,8 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return cmd_train(args, argv)
         return {"list": cmd_list, "info": cmd_info, "lineage": cmd_lineage, "eval": cmd_eval,
-                "data": cmd_data, "bench": cmd_bench, "sample": cmd_sample}[args.command](args)
+                "data": cmd_data, "bench": cmd_bench, "sample": cmd_sample,
+                "catalog": cmd_catalog}[args.command](args)
     except NnzooError as e:
         if args.debug:
             raise

@@ -29,10 +29,12 @@ Decisions recorded here:
 
 from __future__ import annotations
 
+import datetime
 import fnmatch
 import functools
 import json
 import re
+import urllib.parse
 from collections.abc import Iterable, Iterator, Mapping
 from dataclasses import dataclass
 from importlib import resources
@@ -43,12 +45,17 @@ from nnzoo.core.errors import UnknownNameError
 __all__ = [
     "CATEGORIES",
     "FAMILIES",
+    "Change",
     "PARADIGMS",
     "Catalog",
     "Entry",
+    "Featured",
     "Paper",
     "Reference",
+    "catalog_problems",
     "load_catalog",
+    "load_changes",
+    "parse_catalog",
 ]
 
 FAMILIES: frozenset[str] = frozenset(
@@ -128,10 +135,93 @@ class Paper:
 
 @dataclass(frozen=True)
 class Reference:
-    """A reference implementation people point to: repository URL and framework."""
+    """A reference implementation people point to: repository URL and framework.
+
+    ``stars`` is a snapshot of the repository's star count, taken on ``stars_date`` (an ISO
+    8601 calendar date, or a year or year-month where the source gives no day) and read from
+    ``stars_source``; the three are given together or not at all. ``featured`` marks the
+    implementations the home page of the web catalog features.
+    """
 
     repo: str
     framework: str
+    stars: int | None = None
+    stars_date: str | None = None
+    stars_source: str | None = None
+    featured: bool = False
+
+    def to_dict(self) -> dict[str, Any]:
+        """Return the reference as a JSON-ready dict, in the layout of ``catalog.json``."""
+        out: dict[str, Any] = {"repo": self.repo, "framework": self.framework}
+        if self.stars is not None:
+            out.update(stars=self.stars, stars_date=self.stars_date,
+                       stars_source=self.stars_source)
+        if self.featured:
+            out["featured"] = True
+        return out
+
+    @classmethod
+    def from_dict(cls, raw: Any, where: str) -> Reference:
+        """Build and check one reference of the entry ``where`` names.
+
+        :raises ValueError: naming the entry, on a missing or malformed field.
+        """
+        if (
+            not isinstance(raw, Mapping)
+            or not isinstance(raw.get("repo"), str)
+            or not isinstance(raw.get("framework"), str)
+            or not raw["framework"]
+        ):
+            raise ValueError(f"{where}: each reference needs 'repo' and 'framework' strings")
+        unknown = sorted(set(raw) - _REFERENCE_KEYS)
+        if unknown:
+            raise ValueError(f"{where}: reference {raw['repo']!r} has unknown keys {unknown}")
+        _check_url(raw["repo"], f"{where}: reference repo")
+        stars, date, source = raw.get("stars"), raw.get("stars_date"), raw.get("stars_source")
+        if (stars is None) != (date is None) or (stars is None) != (source is None):
+            raise ValueError(f"{where}: reference {raw['repo']!r} needs stars, stars_date and "
+                             "stars_source together")
+        if stars is not None:
+            if not isinstance(stars, int) or isinstance(stars, bool) or stars < 0:
+                raise ValueError(f"{where}: reference {raw['repo']!r}: stars must be an "
+                                 f"integer >= 0, got {stars!r}")
+            if not isinstance(date, str) or not _is_iso_date(date):
+                raise ValueError(f"{where}: reference {raw['repo']!r}: stars_date must be an "
+                                 f"ISO date (YYYY-MM-DD, YYYY-MM or YYYY), got {date!r}")
+            if not isinstance(source, str) or not source.strip():
+                raise ValueError(f"{where}: reference {raw['repo']!r}: stars_source must be a "
+                                 "non-empty string")
+        featured = raw.get("featured", False)
+        if not isinstance(featured, bool):
+            raise ValueError(f"{where}: reference {raw['repo']!r}: featured must be true or "
+                             "false")
+        return cls(repo=raw["repo"], framework=raw["framework"], stars=stars, stars_date=date,
+                   stars_source=source, featured=featured)
+
+
+_REFERENCE_KEYS = frozenset({"repo", "framework", "stars", "stars_date", "stars_source",
+                             "featured"})
+_ISO_DATE_RE = re.compile(r"^(\d{4})(?:-(\d{2})(?:-(\d{2}))?)?$")
+
+
+def _is_iso_date(text: str) -> bool:
+    """Whether ``text`` is an ISO 8601 calendar date at day, month or year precision."""
+    m = _ISO_DATE_RE.match(text)
+    if m is None:
+        return False
+    year, month, day = (int(g) if g else None for g in m.groups())
+    try:
+        datetime.date(year or 1, month or 1, day or 1)
+    except ValueError:
+        return False
+    return True
+
+
+def _check_url(url: str, what: str) -> None:
+    """Raise :class:`ValueError` unless ``url`` is an ``https://`` URL with a host."""
+    parts = urllib.parse.urlsplit(url)
+    if parts.scheme != "https" or not parts.netloc or any(c.isspace() for c in url):
+        raise ValueError(f"{what} must be an https:// URL with a host, got {url!r}")
 
 
 @dataclass(frozen=True)
@@ -173,7 +263,7 @@ class Entry:
             "categories": list(self.categories),
             "paradigm": self.paradigm,
             "parents": list(self.parents),
-            "references": [{"repo": r.repo, "framework": r.framework} for r in self.references],
+            "references": [r.to_dict() for r in self.references],
             "zoo_chart": self.zoo_chart,
             "summary": self.summary,
         }
@@ -234,8 +324,7 @@ class Entry:
         authors = strings("paper.authors", paper_raw.get("authors"))
         if not 1 <= len(authors) <= 3:
             raise ValueError(f"{where}: paper.authors must list 1 to 3 names")
-        if not paper_raw["url"].startswith("https://"):
-            raise ValueError(f"{where}: paper.url must start with https://")
+        _check_url(paper_raw["url"], f"{where}: paper.url")
         venue = paper_raw.get("venue")
         if venue is not None and (not isinstance(venue, str) or not venue.strip()):
             raise ValueError(f"{where}: paper.venue must be a non-empty string when given")
@@ -258,18 +347,11 @@ class Entry:
         if ident in parents:
             raise ValueError(f"{where}: lists itself as a parent")
 
-        references = []
-        for ref in need("references", list):
-            if (
-                not isinstance(ref, Mapping)
-                or not isinstance(ref.get("repo"), str)
-                or not isinstance(ref.get("framework"), str)
-                or not ref["framework"]
-            ):
-                raise ValueError(f"{where}: each reference needs 'repo' and 'framework' strings")
-            if not ref["repo"].startswith("https://"):
-                raise ValueError(f"{where}: reference repo must start with https://")
-            references.append(Reference(repo=ref["repo"], framework=ref["framework"]))
+        references = tuple(Reference.from_dict(ref, where)
+                           for ref in need("references", list))
+        repos = [r.repo for r in references]
+        if len(set(repos)) != len(repos):
+            raise ValueError(f"{where}: a reference repo is listed twice")
         zoo_chart = need("zoo_chart", bool)
         return cls(
             id=ident,
@@ -283,14 +365,101 @@ class Entry:
             categories=categories,
             paradigm=paradigm,
             parents=parents,
-            references=tuple(references),
+            references=references,
             zoo_chart=zoo_chart,
             summary=summary,
         )
 
 
+@dataclass(frozen=True)
+class Featured:
+    """A featured reference implementation and the ids of the entries it implements."""
+
+    reference: Reference
+    ids: tuple[str, ...]
+
+
 def _order(entry: Entry) -> tuple[int, str]:
     return (entry.year, entry.id)
+
+
+def catalog_problems(entries: Iterable[Entry]) -> Iterator[str]:
+    """Yield one line per problem of the lineage graph that ``entries`` form together.
+
+    The checks :class:`Catalog` makes on load (and ``nnzoo catalog check`` reports all of):
+    ids unique, aliases unique and distinct from every id, parents exist, no lineage cycle,
+    and a parent's paper never after its child's, at ``(year, month)`` precision where both
+    months are known; a parent and child of the same year both need a month. Each line
+    starts with ``catalog entry '<id>'``.
+    """
+    byid: dict[str, Entry] = {}
+    for entry in entries:
+        if entry.id in byid:
+            yield f"catalog entry {entry.id!r}: duplicate id"
+        else:
+            byid[entry.id] = entry
+    index: dict[str, str] = {ident: ident for ident in byid}
+    for entry in byid.values():
+        for alias in entry.aliases:
+            if alias in index:
+                other = index[alias]
+                yield (f"catalog entry {entry.id!r}: alias {alias!r} clashes with "
+                       f"{'id' if alias == other else 'an alias of'} {other!r}")
+            else:
+                index[alias] = entry.id
+    for entry in byid.values():
+        for pid in entry.parents:
+            if pid not in byid:
+                yield f"catalog entry {entry.id!r}: unknown parent {pid!r}"
+    yield from _cycle_problems(byid)
+    yield from _chronology_problems(byid)
+
+
+def _chronology_problems(byid: Mapping[str, Entry]) -> Iterator[str]:
+    """Yield a line for each parent whose paper came after its child's (see
+    :func:`catalog_problems`); unknown parents are skipped (reported elsewhere)."""
+    for entry in byid.values():
+        for pid in entry.parents:
+            parent = byid.get(pid)
+            if parent is None:
+                continue
+            where = f"catalog entry {entry.id!r}: parent {pid!r}"
+            if parent.year > entry.year:
+                yield f"{where} is from {parent.year}, after {entry.year}"
+            elif parent.year < entry.year:
+                continue
+            elif parent.month is None or entry.month is None:
+                yield (f"{where} shares the year {entry.year}; both need a month to show "
+                       "which came first")
+            elif parent.month > entry.month:
+                yield (f"{where} is from {parent.year}-{parent.month:02d}, after "
+                       f"{entry.year}-{entry.month:02d}")
+
+
+def _cycle_problems(byid: Mapping[str, Entry]) -> Iterator[str]:
+    """Yield a line naming an entry on a cycle of the parent graph (the first found from
+    each start); unknown parents are skipped."""
+    state: dict[str, int] = {}  # 1 = on the current path, 2 = done
+    for start in byid:
+        if start in state:
+            continue
+        stack: list[tuple[str, Iterator[str]]] = [(start, iter(byid[start].parents))]
+        state[start] = 1
+        while stack:
+            node, parents = stack[-1]
+            for parent in parents:
+                if parent not in byid:
+                    continue
+                if state.get(parent) == 1:
+                    yield f"catalog entry {node!r}: lineage cycle through parent {parent!r}"
+                    continue
+                if parent not in state:
+                    state[parent] = 1
+                    stack.append((parent, iter(byid[parent].parents)))
+                    break
+            else:
+                state[node] = 2
+                stack.pop()
 
 
 class Catalog:
@@ -302,73 +471,20 @@ class Catalog:
     """
 
     def __init__(self, entries: Iterable[Entry]) -> None:
-        self.entries: dict[str, Entry] = {}
-        for entry in entries:
-            if entry.id in self.entries:
-                raise ValueError(f"catalog entry {entry.id!r}: duplicate id")
-            self.entries[entry.id] = entry
+        listed = list(entries)
+        for problem in catalog_problems(listed):
+            raise ValueError(problem)
+        self.entries: dict[str, Entry] = {entry.id: entry for entry in listed}
         self._index: dict[str, str] = {ident: ident for ident in self.entries}
         for entry in self.entries.values():
             for alias in entry.aliases:
-                if alias in self._index:
-                    other = self._index[alias]
-                    raise ValueError(
-                        f"catalog entry {entry.id!r}: alias {alias!r} clashes with "
-                        f"{'id' if alias == other else 'an alias of'} {other!r}"
-                    )
                 self._index[alias] = entry.id
         self._children: dict[str, list[str]] = {ident: [] for ident in self.entries}
         for entry in self.entries.values():
             for parent in entry.parents:
-                if parent not in self.entries:
-                    raise ValueError(f"catalog entry {entry.id!r}: unknown parent {parent!r}")
                 self._children[parent].append(entry.id)
         for kids in self._children.values():
             kids.sort(key=lambda i: _order(self.entries[i]))
-        self._check_acyclic()
-        self._check_chronology()
-
-    def _check_chronology(self) -> None:
-        """Raise :class:`ValueError` naming an entry whose parent's paper came after its own
-        (at ``(year, month)`` precision where both months are known), or that shares its
-        year with a parent while either month is missing."""
-        for entry in self.entries.values():
-            for pid in entry.parents:
-                parent = self.entries[pid]
-                where = f"catalog entry {entry.id!r}: parent {pid!r}"
-                if parent.year > entry.year:
-                    raise ValueError(f"{where} is from {parent.year}, after {entry.year}")
-                if parent.year < entry.year:
-                    continue
-                if parent.month is None or entry.month is None:
-                    raise ValueError(f"{where} shares the year {entry.year}; both need a "
-                                     "month to show which came first")
-                if parent.month > entry.month:
-                    raise ValueError(f"{where} is from {parent.year}-{parent.month:02d}, "
-                                     f"after {entry.year}-{entry.month:02d}")
-
-    def _check_acyclic(self) -> None:
-        """Raise :class:`ValueError` naming an entry on a cycle of the parent graph."""
-        state: dict[str, int] = {}  # 1 = on the current path, 2 = done
-        for start in self.entries:
-            if start in state:
-                continue
-            stack: list[tuple[str, Iterator[str]]] = [(start, iter(self.entries[start].parents))]
-            state[start] = 1
-            while stack:
-                node, parents = stack[-1]
-                for parent in parents:
-                    if state.get(parent) == 1:
-                        raise ValueError(
-                            f"catalog entry {node!r}: lineage cycle through parent {parent!r}"
-                        )
-                    if parent not in state:
-                        state[parent] = 1
-                        stack.append((parent, iter(self.entries[parent].parents)))
-                        break
-                else:
-                    state[node] = 2
-                    stack.pop()
 
     # ----------------------------------------------------------------- lookup
     def __len__(self) -> int:
@@ -527,6 +643,20 @@ class Catalog:
 
         return render_dot(self, root, highlight)
 
+    def featured(self) -> list[Featured]:
+        """Return the featured implementations, most stars first (then by repo).
+
+        A repository featured on several entries (``pytorch-CycleGAN-and-pix2pix`` serves
+        ``pix2pix`` and ``cyclegan``) appears once, with every id in catalog order.
+        """
+        found: dict[str, tuple[Reference, list[str]]] = {}
+        for entry in self.entries.values():
+            for ref in entry.references:
+                if ref.featured:
+                    found.setdefault(ref.repo, (ref, []))[1].append(entry.id)
+        out = [Featured(reference=ref, ids=tuple(ids)) for ref, ids in found.values()]
+        return sorted(out, key=lambda f: (-(f.reference.stars or 0), f.reference.repo))
+
     def to_list(self) -> list[dict[str, Any]]:
         """Return every entry as a JSON-ready dict, in catalog order."""
         return [e.to_dict() for e in self.entries.values()]
@@ -554,3 +684,7 @@ def load_catalog() -> Catalog:
     """
     text = resources.files("nnzoo.catalog").joinpath("catalog.json").read_text(encoding="utf-8")
     return parse_catalog(json.loads(text))
+
+
+# After Catalog and load_catalog exist: the changes module builds on them.
+from nnzoo.catalog.changes import Change, load_changes  # noqa: E402
