@@ -123,6 +123,9 @@ def _wait_until_up(url: str, proc: subprocess.Popen[bytes], log: Path,
             with urllib.request.urlopen(url, timeout=2) as resp:
                 if resp.status == 200:
                     return
+        except urllib.error.HTTPError as e:  # up, but failing: no point in waiting
+            raise AssertionError(f"nnzoo serve answered {e.code} at {url}:\n"
+                                 f"{log.read_text(errors='replace')[-3000:]}") from None
         except (urllib.error.URLError, ConnectionError, TimeoutError):
             pass
         time.sleep(0.2)
