@@ -153,6 +153,19 @@ def test_no_page_logs_a_console_error(site: Site, guarded_page: Page) -> None:
     assert not errors, "\n".join(errors)
 
 
+def test_every_page_has_the_search_form_and_the_nav(site: Site, guarded_page: Page) -> None:
+    page = guarded_page
+    for name in PAGES:
+        page.goto(site.url(name, q="lstm") if name == "search" else site.url(name))
+        form = page.locator('form#search-form[role="search"]')
+        assert form.locator('input#search[type="search"][name="q"]').count() == 1, name
+        hrefs = page.eval_on_selector_all(
+            "nav a[href]", "as => as.map(a => new URL(a.getAttribute('href'), "
+            "document.baseURI).href)")
+        targets = {site.page_of(h) for h in hrefs if site.is_internal(h)}
+        assert {"", "browse", "lineage", "benchmarks", "news"} <= targets, (name, hrefs)
+
+
 def _links(page: Page) -> list[str]:
     """Every link target and resource of the page, resolved as the browser resolves it
     (``a[href]`` of HTML and SVG, stylesheets, scripts, images)."""
