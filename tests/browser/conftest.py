@@ -77,7 +77,7 @@ def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item
 @pytest.fixture(scope="session")
 def browser_type_launch_args(browser_type_launch_args: dict[str, Any]) -> dict[str, Any]:
     """Launch the system Chromium (Playwright's browser download cannot work here)."""
-    return {**browser_type_launch_args, "executable_path": chromium_path(), "headless": True}
+    return {**browser_type_launch_args, "executable_path": chromium_path()}
 
 
 @pytest.fixture(scope="session")
