@@ -31,6 +31,7 @@ examples:
   nnzoo bench mlp perceptron          nnzoo beside its peer library, same data and budget
   nnzoo bench --report --check        the README's results match the published rows
   nnzoo catalog check entry.json      validate a contributed catalog entry
+  nnzoo catalog refresh-stars new.json  star snapshots from the GitHub API (network)
 """
 
 
@@ -256,12 +257,13 @@ examples:
 
 def _add_catalog_parser(sub: Any) -> None:
     """The ``catalog`` sub-command: tools for the catalog's data."""
-    s = sub.add_parser("catalog", help="check a contributed catalog entry",
+    s = sub.add_parser("catalog", help="check a contributed entry; refresh star snapshots",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Tools for the catalog's data.",
                        epilog="""\
 examples:
   nnzoo catalog check my-entry.json     one entry, a list of entries or a whole catalog
+  nnzoo catalog refresh-stars new.json  the catalog with today's star counts (network)
 """)
     actions = s.add_subparsers(dest="catalog_action", metavar="ACTION", parser_class=_Parser)
     actions.required = True
@@ -274,6 +276,15 @@ examples:
                            "Prints one line per problem and exits 1 when there is any; prints "
                            "a summary and exits 0 when the file is fine.")
     c.add_argument("file", help="the JSON file to check")
+    r = actions.add_parser("refresh-stars", help="new star snapshots from the GitHub API",
+                           description="Ask the GitHub REST API for the star count of every "
+                           "reference implementation that carries a snapshot (--all: every "
+                           "github.com reference) and write the catalog with the new snapshots, "
+                           "dated today, to OUT (nothing else is written). Needs a network; "
+                           "$GITHUB_TOKEN, when set, raises the API's rate limit.")
+    r.add_argument("out", help="where to write the updated catalog JSON")
+    r.add_argument("--all", dest="all_github", action="store_true",
+                   help="refresh every github.com reference, not only those with a snapshot")
 
 
 def _print_json(obj: Any) -> None:
@@ -645,8 +656,26 @@ def cmd_bench(a: argparse.Namespace) -> int:
     return 0
 
 
+def _refresh_stars(a: argparse.Namespace) -> int:
+    from importlib import resources
+
+    from nnzoo.catalog.stars import refresh_stars
+    from nnzoo.core.io import atomic_write_text
+
+    text = resources.files("nnzoo.catalog").joinpath("catalog.json").read_text("utf-8")
+    updated, lines = refresh_stars(json.loads(text), all_github=a.all_github)
+    atomic_write_text(a.out, json.dumps(updated, indent=1, ensure_ascii=True) + "\n")
+    for line in lines:
+        print(line)
+    print(f"wrote {a.out} ({len(lines)} snapshot(s) refreshed)")
+    return 0
+
+
 def cmd_catalog(a: argparse.Namespace) -> int:
-    """``nnzoo catalog check FILE``: one line per problem and exit 1, or a summary and 0."""
+    """``nnzoo catalog check FILE``: one line per problem and exit 1, or a summary and 0;
+    ``nnzoo catalog refresh-stars OUT``: the catalog with new star snapshots, into OUT."""
+    if a.catalog_action == "refresh-stars":
+        return _refresh_stars(a)
     from nnzoo.catalog.check import check_file
 
     report = check_file(a.file)

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from importlib import resources
+from pathlib import Path
 
 import pytest
 
@@ -74,6 +75,8 @@ ARXIV = {
     "deconvnet-seg": "1505.04366",
     "memnet-sr": "1708.02209",
     "c51": "1707.06887",
+    "muse": "1710.04087",
+    "dtn": "1611.02200",
 }
 
 
@@ -501,3 +504,354 @@ def test_validation_rejects_bad_top_level() -> None:
         parse_catalog({"version": 2, "entries": []})
     with pytest.raises(ValueError):
         parse_catalog({"version": 1, "entries": {}})
+
+
+# ------------------------------------------------------------------ additions of issue 12
+ISSUE_12_STARS = {  # repo -> (catalog ids, framework, stars), as the issue quotes them
+    "https://github.com/magenta/magenta": (("melody-rnn",), "tensorflow", 10164),
+    "https://github.com/matterport/Mask_RCNN": (("mask-rcnn",), "keras", 6104),
+    "https://github.com/ibab/tensorflow-wavenet": (("wavenet",), "tensorflow", 3692),
+    "https://github.com/dennybritz/cnn-text-classification-tf": (("text-cnn",), "tensorflow",
+                                                                 3416),
+    "https://github.com/carpedm20/DCGAN-tensorflow": (("dcgan",), "tensorflow", 4263),
+    "https://github.com/junyanz/pytorch-CycleGAN-and-pix2pix": (("pix2pix", "cyclegan"),
+                                                                "pytorch", 4242),
+    "https://github.com/keras-rl/keras-rl": (("dqn",), "keras", 2639),
+    "https://github.com/devsisters/DQN-tensorflow": (("dqn",), "tensorflow", 1610),
+    "https://github.com/facebookresearch/MUSE": (("muse",), "pytorch", 1298),
+    "https://github.com/yunjey/domain-transfer-network": (("dtn",), "tensorflow", 654),
+}
+
+
+def test_new_entries(cat: Catalog) -> None:
+    melody, muse, dtn = cat.get("magenta"), cat.get("muse"), cat.get("domain-transfer-network")
+    assert melody.id == "melody-rnn" and (melody.year, melody.month) == (2016, 7)
+    assert melody.paper.url == "https://magenta.tensorflow.org/2016/07/15/lookback-rnn-attention-rnn"
+    assert melody.paper.authors == ("Elliot Waite",) and "lstm" in melody.parents
+    assert muse.paper.url == "https://arxiv.org/abs/1710.04087" and (muse.year, muse.month) == (
+        2017, 10)
+    assert muse.paper.title == "Word Translation Without Parallel Data"
+    assert muse.paper.authors[:2] == ("Alexis Conneau", "Guillaume Lample")
+    assert dtn.paper.url == "https://arxiv.org/abs/1611.02200" and (dtn.year, dtn.month) == (
+        2016, 11)
+    assert dtn.paper.title == "Unsupervised Cross-Domain Image Generation"
+    assert dtn.paper.authors == ("Yaniv Taigman", "Adam Polyak", "Lior Wolf")
+    assert "gan" in dtn.parents and "gan" in muse.parents and "word2vec" in muse.parents
+    assert len(cat) == 148
+
+
+def test_featured_implementations_carry_the_quoted_stars(cat: Catalog) -> None:
+    featured = cat.featured()
+    assert [f.reference.repo for f in featured] == sorted(
+        ISSUE_12_STARS, key=lambda r: -ISSUE_12_STARS[r][2])
+    for f in featured:
+        ids, framework, stars = ISSUE_12_STARS[f.reference.repo]
+        assert f.ids == ids and f.reference.framework == framework
+        assert (f.reference.stars, f.reference.stars_date) == (stars, "2018")
+        assert "2018" in (f.reference.stars_source or "")
+        for ident in ids:
+            assert f.reference in cat.get(ident).references
+    starred = [(e.id, r.repo) for e in cat for r in e.references if r.stars is not None]
+    assert len(starred) == 11  # the shared CycleGAN/pix2pix repository on both entries
+
+
+def _ref_entry(**ref: object) -> dict:
+    raw = copy.deepcopy(_entry(raw_catalog()["entries"], "dqn"))
+    raw["references"] = [{"repo": "https://github.com/a/b", "framework": "pytorch", **ref}]
+    return raw
+
+
+@pytest.mark.parametrize(
+    ("ref", "message"),
+    [
+        ({"stars": 5}, "stars, stars_date and stars_source together"),
+        ({"stars": -1, "stars_date": "2018", "stars_source": "x"}, "integer >= 0"),
+        ({"stars": True, "stars_date": "2018", "stars_source": "x"}, "integer >= 0"),
+        ({"stars": 5, "stars_date": "2018-13", "stars_source": "x"}, "ISO date"),
+        ({"stars": 5, "stars_date": "2018-02-30", "stars_source": "x"}, "ISO date"),
+        ({"stars": 5, "stars_date": "18", "stars_source": "x"}, "ISO date"),
+        ({"stars": 5, "stars_date": "2018", "stars_source": " "}, "stars_source"),
+        ({"featured": "yes"}, "featured must be true or false"),
+        ({"forks": 3}, "unknown keys"),
+        ({"repo": "http://github.com/a/b"}, "https:// URL"),
+        ({"repo": "https://"}, "https:// URL"),
+    ],
+)
+def test_reference_validation(ref: dict, message: str) -> None:
+    with pytest.raises(ValueError, match=message):
+        Entry.from_dict(_ref_entry(**ref))
+
+
+def test_reference_snapshot_round_trips() -> None:
+    for date in ("2018", "2018-06", "2018-06-30"):
+        raw = _ref_entry(stars=7, stars_date=date, stars_source="GitHub API", featured=True)
+        entry = Entry.from_dict(raw)
+        assert entry.references[0].stars == 7 and entry.references[0].featured
+        assert entry.to_dict() == raw
+    plain = _ref_entry()
+    assert Entry.from_dict(plain).to_dict() == plain  # no snapshot, not featured: no keys
+    twice = _ref_entry()
+    twice["references"] *= 2
+    with pytest.raises(ValueError, match="listed twice"):
+        Entry.from_dict(twice)
+
+
+def test_catalog_problems_lists_every_problem(cat: Catalog) -> None:
+    from nnzoo.catalog import catalog_problems
+
+    a = Entry.from_dict({**_entry(raw_catalog()["entries"], "gru"), "id": "gru-a",
+                         "aliases": [], "parents": ["nope"]})
+    b = Entry.from_dict({**_entry(raw_catalog()["entries"], "cnn"), "id": "cnn-b",
+                         "aliases": ["ff"], "parents": ["gan"]})
+    found = list(catalog_problems([*cat, a, b]))
+    assert found == [
+        "catalog entry 'cnn-b': alias 'ff' clashes with an alias of 'mlp'",
+        "catalog entry 'gru-a': unknown parent 'nope'",
+        "catalog entry 'cnn-b': parent 'gan' is from 2014, after 1998",
+    ]
+    assert list(catalog_problems(cat)) == []
+
+
+# ------------------------------------------------------------------ dated changes
+def raw_changes() -> dict:
+    text = resources.files("nnzoo.catalog").joinpath("changes.json").read_text("utf-8")
+    return json.loads(text)
+
+
+def test_changes_load_newest_first(cat: Catalog) -> None:
+    import dataclasses
+    import datetime
+
+    from nnzoo.catalog import Change, load_changes
+
+    changes = load_changes()
+    assert len(changes) == len(raw_changes()["changes"]) >= 20
+    assert all(isinstance(c, Change) and isinstance(c.date, datetime.date) for c in changes)
+    assert [c.date for c in changes] == sorted((c.date for c in changes), reverse=True)
+    assert all(c.ids and set(c.ids) <= set(cat.entries) for c in changes)
+    assert len({c.anchor for c in changes}) == len(changes)
+    assert all(re.fullmatch(r"\d{4}-\d\d-\d\d-[a-z0-9-]+", c.anchor) for c in changes)
+    implemented_somewhere = {i for c in changes for i in c.ids}
+    assert {"lstm", "svm", "melody-rnn", "muse", "dtn"} <= implemented_somewhere
+    with pytest.raises(dataclasses.FrozenInstanceError):
+        changes[0].title = "x"  # type: ignore[misc]
+    assert load_changes() == changes and load_changes() is not changes
+
+
+@pytest.mark.parametrize(
+    ("mutate", "message"),
+    [
+        (lambda c: c.update(date="2026-13-01"), "YYYY-MM-DD"),
+        (lambda c: c.update(date="2026-1-1"), "YYYY-MM-DD"),
+        (lambda c: c.update(ids=["no-such-model"]), "not in the catalog"),
+        (lambda c: c.update(ids=[]), "non-empty list"),
+        (lambda c: c.update(title=""), "'title'"),
+        (lambda c: c.pop("source"), "'source'"),
+        (lambda c: c.update(source={"added": "x", "commit": "y"}), "'source'"),
+        (lambda c: c.update(extra=1), "unknown keys"),
+    ],
+)
+def test_changes_validation(mutate, message: str) -> None:
+    from nnzoo.catalog.changes import parse_changes
+
+    raw = copy.deepcopy(raw_changes())
+    mutate(raw["changes"][3])
+    with pytest.raises(ValueError, match=message) as info:
+        parse_changes(raw)
+    assert "change #4" in str(info.value)
+    with pytest.raises(ValueError, match="version"):
+        parse_changes({"version": 2, "changes": []})
+
+
+def _git(*args: str) -> list[str]:
+    done = subprocess.run(["git", *args], capture_output=True, text=True, timeout=60,
+                          cwd=Path(__file__).resolve().parents[1])
+    assert done.returncode == 0, done.stderr
+    return done.stdout.split()
+
+
+def _full_checkout() -> bool:
+    root = Path(__file__).resolve().parents[1]
+    if shutil.which("git") is None or not (root / ".git").exists():
+        return False
+    done = subprocess.run(["git", "rev-parse", "--is-shallow-repository"], cwd=root,
+                          capture_output=True, text=True, timeout=60)
+    return done.returncode == 0 and done.stdout.strip() == "false"
+
+
+@pytest.mark.skipif(not _full_checkout(), reason="needs a full git checkout of nnzoo")
+def test_change_dates_are_those_of_the_git_history() -> None:
+    """Every date is recomputed from its source: the first commit adding a file, a commit,
+    or the oldest commit whose diff adds a text."""
+    for item in raw_changes()["changes"]:
+        src = item["source"]
+        if "added" in src:
+            dates = _git("log", "--follow", "--diff-filter=A", "--format=%as", "--",
+                         src["added"])
+        elif "commit" in src:
+            dates = _git("show", "-s", "--format=%as", src["commit"])
+        else:
+            dates = _git("log", "--format=%as", "-S", src["first"], "--", src["path"])
+        assert dates, item["title"]
+        assert item["date"] == dates[-1], item["title"]
+
+
+# ------------------------------------------------------------------ nnzoo catalog check
+GOOD = {
+    "id": "toy-net", "name": "Toy network", "abbreviation": "TN", "aliases": ["toynet"],
+    "year": 2019, "month": 3,
+    "paper": {"title": "A toy", "authors": ["A. Person"], "url": "https://example.org/toy"},
+    "family": "recurrent", "categories": ["sequence"], "paradigm": "supervised",
+    "parents": ["lstm"],
+    "references": [{"repo": "https://github.com/a/toy", "framework": "pytorch", "stars": 3,
+                    "stars_date": "2025-01-02", "stars_source": "GitHub API"}],
+    "zoo_chart": False, "summary": "A toy.",
+}
+
+
+def _check(tmp_path, capsys, data, name: str = "entry.json") -> tuple[int, list[str]]:
+    from nnzoo.cli import main
+
+    path = tmp_path / name
+    path.write_text(data if isinstance(data, str) else json.dumps(data), encoding="utf-8")
+    code = main(["catalog", "check", str(path)])
+    out = capsys.readouterr().out
+    return code, [line.removeprefix(f"{path}: ") for line in out.splitlines()]
+
+
+def test_check_accepts_good_entries(tmp_path, capsys) -> None:
+    code, lines = _check(tmp_path, capsys, GOOD)
+    assert code == 0 and lines == ["1 entry fine (toy-net), checked against the catalog"]
+    child = {**GOOD, "id": "toy-child", "aliases": [], "year": 2020, "parents": ["toy-net"]}
+    code, lines = _check(tmp_path, capsys, [GOOD, child])
+    assert code == 0 and lines[0].startswith("2 entries fine (toy-net, toy-child)")
+    code, lines = _check(tmp_path, capsys, raw_catalog())
+    assert code == 0 and lines[0].startswith("148 entries fine (perceptron, mlp,")
+    assert lines[0].endswith("and 140 more), checked on its own")
+
+
+def test_check_reports_one_line_per_problem(tmp_path, capsys) -> None:
+    bad = [
+        {**GOOD, "id": "Bad_Id"},
+        {**GOOD, "id": "lstm", "parents": ["rnn"]},                # taken
+        {**GOOD, "id": "toy-2", "aliases": ["kohonen"]},          # alias of som
+        {**GOOD, "id": "toy-3", "aliases": [], "parents": ["nope"]},
+        {**GOOD, "id": "toy-4", "aliases": [], "year": 1990, "month": None},  # before lstm
+        {**GOOD, "id": "toy-5", "aliases": [],
+         "paper": {**GOOD["paper"], "url": "ftp://example.org/x"}},
+        {k: v for k, v in GOOD.items() if k != "summary"} | {"id": "toy-6", "aliases": []},
+        {**GOOD, "id": "toy-7", "aliases": [], "year": "2019"},
+        {**GOOD, "id": "toy-8", "aliases": [], "parents": ["Bad_Id"]},  # its parent failed
+    ]
+    code, lines = _check(tmp_path, capsys, bad)
+    assert code == 1
+    assert lines == [
+        "entry #1: catalog entry 'Bad_Id': id must match [a-z0-9]+(-[a-z0-9]+)*",
+        "entry #6: catalog entry 'toy-5': paper.url must be an https:// URL with a host, got "
+        "'ftp://example.org/x'",
+        "entry #7: catalog entry 'toy-6': missing key 'summary'",
+        "entry #8: catalog entry 'toy-7': 'year' has the wrong type (str)",
+        "catalog entry 'lstm': duplicate id",
+        "catalog entry 'toy-2': alias 'kohonen' clashes with an alias of 'som'",
+        "catalog entry 'toy-3': unknown parent 'nope'",
+        "catalog entry 'toy-4': parent 'lstm' is from 1997, after 1990",
+    ]
+
+
+def test_check_bad_files(tmp_path, capsys) -> None:
+    from nnzoo.cli import main
+
+    code, lines = _check(tmp_path, capsys, "{not json")
+    assert code == 1 and lines[0].startswith("not valid JSON:")
+    code, lines = _check(tmp_path, capsys, {"version": 2, "entries": []})
+    assert code == 1 and lines == ['a whole catalog needs "version": 1']
+    code, lines = _check(tmp_path, capsys, [])
+    assert code == 1 and lines == ["the file holds no entry"]
+    code, lines = _check(tmp_path, capsys, 42)
+    assert code == 1 and lines[0].startswith("expected an entry object")
+    assert main(["catalog", "check", str(tmp_path / "missing.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "no such file" in err
+
+
+# ------------------------------------------------------------------ nnzoo catalog refresh-stars
+# The GitHub REST API's answer to GET /repos/{owner}/{repo}, cut to the fields that matter,
+# in the shape GitHub documents (stargazers_count is the star count). No network here: the
+# numbers are made up for the test, never published.
+ANSWER = {"id": 1, "full_name": "owner/name", "html_url": "https://github.com/owner/name",
+          "stargazers_count": 12345, "watchers_count": 12345, "subscribers_count": 7,
+          "forks_count": 89}
+
+
+def test_refresh_stars_from_a_recorded_answer(tmp_path, capsys, monkeypatch) -> None:
+    import datetime
+    import urllib.request
+
+    from nnzoo.catalog import stars
+    from nnzoo.cli import main
+
+    def no_network(*args: object, **kwargs: object) -> None:
+        raise AssertionError("the test must not reach the network")
+
+    monkeypatch.setattr(urllib.request, "urlopen", no_network)
+    asked: list[str] = []
+
+    def recorded(url: str) -> dict:
+        asked.append(url)
+        return dict(ANSWER)
+
+    monkeypatch.setattr(stars, "fetch_json", recorded)
+    out = tmp_path / "new" / "catalog.json"
+    assert main(["catalog", "refresh-stars", str(out)]) == 0
+    printed = capsys.readouterr().out.splitlines()
+    assert printed[-1] == f"wrote {out} (11 snapshot(s) refreshed)"
+    assert any(line.startswith("dqn: https://github.com/keras-rl/keras-rl: 2639 -> 12345 "
+                               "stars (") for line in printed)
+    assert len(asked) == len(set(asked)) == 10  # the shared repository is asked once
+    assert "https://api.github.com/repos/junyanz/pytorch-CycleGAN-and-pix2pix" in asked
+    new = parse_catalog(json.loads(out.read_text("utf-8")))
+    today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+    for entry in new:
+        for ref in entry.references:
+            if ref.stars is not None:
+                assert (ref.stars, ref.stars_source) == (12345, stars.STARS_SOURCE)
+                assert ref.stars_date in (today, (datetime.date.fromisoformat(today)
+                                                  - datetime.timedelta(days=1)).isoformat())
+    assert raw_catalog()["entries"][0]["id"] == "perceptron"  # the packaged file is untouched
+    assert [p.name for p in tmp_path.rglob("*") if p.is_file()] == ["catalog.json"]
+
+
+def test_refresh_stars_all_and_bad_answers() -> None:
+    import datetime
+
+    from nnzoo.catalog.stars import api_url, refresh_stars
+    from nnzoo.core.errors import UsageError
+
+    day = datetime.date(2026, 1, 2)
+    updated, lines = refresh_stars(raw_catalog(), fetch=lambda url: ANSWER, all_github=True,
+                                   today=day)
+    github = [r for e in raw_catalog()["entries"] for r in e["references"]
+              if api_url(r["repo"])]
+    assert len(lines) == len(github) > 60
+    assert all(line.endswith("-> 12345 stars (2026-01-02)") for line in lines)
+    assert api_url("https://github.com/a/b.git") == "https://api.github.com/repos/a/b"
+    assert api_url("https://gitlab.com/a/b") is None
+    for bad in ({}, {"stargazers_count": -1}, {"stargazers_count": "5"}, []):
+        with pytest.raises(UsageError, match="stargazers_count"):
+            refresh_stars(raw_catalog(), fetch=lambda url, b=bad: b, today=day)
+
+
+def test_refresh_stars_without_network_is_one_line(tmp_path, capsys, monkeypatch) -> None:
+    import urllib.error
+    import urllib.request
+
+    from nnzoo.cli import main
+
+    def offline(*args: object, **kwargs: object) -> None:
+        raise urllib.error.URLError("no route to host")
+
+    monkeypatch.setattr(urllib.request, "urlopen", offline)
+    assert main(["catalog", "refresh-stars", str(tmp_path / "out.json")]) == 2
+    err = capsys.readouterr().err
+    assert err.count("\n") == 1 and "cannot reach the GitHub API" in err
+    assert not list(tmp_path.iterdir())

@@ -2,8 +2,12 @@
 
 The data lives in ``catalog.json`` next to this file (one object per architecture: id,
 name, abbreviation, aliases, year and, where known, month of its paper, the paper, family,
-categories, learning paradigm, lineage parents, reference implementations, whether it is on
-the Asimov Institute's Neural Network Zoo chart, and a one-line summary). This module loads
+categories, learning paradigm, lineage parents, reference implementations (each with its
+framework and, where known, a dated stars snapshot and whether the web catalog features it),
+whether it is on the Asimov Institute's Neural Network Zoo chart, and a one-line summary);
+the zoo's dated changes, for the news page and the feed, are in ``changes.json``
+(:mod:`nnzoo.catalog.changes`), and ``nnzoo catalog check`` validates a contributed entry
+with the loader's own checks (:mod:`nnzoo.catalog.check`). This module loads
 and validates it and answers the questions the CLI asks: look a name up
 (``get``/``resolve``, aliases and case-insensitive, closest-name suggestions on a typo),
 search (glob or substring, family, category, framework), and walk the lineage
@@ -22,6 +26,10 @@ Decisions recorded here:
   wherever both months are known, and requires both months when the two papers share a
   year. ``month`` (1-12) is the month of the arXiv identifier (the month arXiv first
   listed the paper) for arXiv papers of the entry's year, else the venue's month.
+- Every check of the lineage graph is a line yielded by :func:`catalog_problems`: the
+  loader raises the first, ``nnzoo catalog check`` prints them all.
+- A stars snapshot's date may be a year or a year-month (ISO 8601 reduced precision) where
+  the source gives no day: the counts the model-zoo sites published in 2018 carry ``2018``.
 - Errors in ``catalog.json`` raise a plain :class:`ValueError` naming the bad entry: that is
   a packaging bug, not something a user typed. A name the user typed that is not known
   raises :class:`~nnzoo.core.errors.UnknownNameError` with the closest names.
