@@ -111,6 +111,39 @@ class _Parser(argparse.ArgumentParser):
         raise SystemExit(2)
 
 
+def _web_parsers(sub: Any) -> None:
+    """The ``serve`` and ``site`` sub-commands (they need the ``web`` extra)."""
+    s = sub.add_parser("serve", help="the zoo on the web: a local server",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Serve the catalog's pages (home, browse, search, a page "
+                       "per entry, the genealogy, benchmarks, what's new, the Atom feed) and "
+                       "the JSON API (/api/models, /api/models/ID, /api/results). Binds "
+                       "127.0.0.1 unless --host names another interface.",
+                       epilog="examples:\n  nnzoo serve                    http://127.0.0.1:8000/\n"
+                       "  nnzoo serve --port 8080\n"
+                       "  nnzoo serve --host 0.0.0.0     every interface (reachable by others)\n")
+    s.add_argument("--host", default=None,
+                   help="interface to bind (default: 127.0.0.1, this machine only)")
+    s.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+
+    s = sub.add_parser("site", help="the zoo on the web: a static site",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Write the same pages as a static site: relative links "
+                       "only, works from file:// and from any static host. Writes only under "
+                       "OUT; OUT must be absent, empty or a previous build (else --force).",
+                       epilog="examples:\n  nnzoo site build /tmp/site      then open "
+                       "/tmp/site/index.html\n  nnzoo site build public/ --base-url "
+                       "https://example.org/zoo/\n")
+    s.add_argument("action", choices=("build",), help="build: write the site")
+    s.add_argument("out", metavar="OUT", help="output folder")
+    s.add_argument("--force", action="store_true",
+                   help="write into a non-empty folder that holds no previous build")
+    s.add_argument("--base-url", metavar="URL",
+                   help="where the site will be published (absolute links of the Atom "
+                        "feed; default: the file:// URL of OUT)")
+    s.add_argument("--quiet", action="store_true", help="no progress bar")
+
+
 def _parser() -> argparse.ArgumentParser:
     p = _Parser(prog="nnzoo", description="The Neural Network Zoo, runnable: classic neural "
                 "architectures, trained on real data with one command and measured against "
@@ -119,6 +152,7 @@ def _parser() -> argparse.ArgumentParser:
     p.add_argument("--debug", action="store_true", help="show tracebacks")
     sub = p.add_subparsers(dest="command", metavar="COMMAND", parser_class=_Parser)
     sub.required = True
+    _web_parsers(sub)
 
     s = sub.add_parser("list", help="list catalog architectures",
                        description="List the architectures of the catalog (implemented or not).")
@@ -615,6 +649,39 @@ def cmd_data(a: argparse.Namespace) -> int:
     return 1 if a.action == "verify" and bad else 0
 
 
+def _need_web() -> None:
+    """Raise a one-line error when the ``web`` extra is not installed."""
+    import importlib.util
+
+    missing = [m for m in ("jinja2", "starlette", "uvicorn") if importlib.util.find_spec(m) is None]
+    if missing:
+        raise UsageError(f"this command needs the web extra ({', '.join(missing)} missing): "
+                         "pip install 'nnzoo[web]'")
+
+
+def cmd_serve(a: argparse.Namespace) -> int:
+    _need_web()
+    from nnzoo.web.app import serve
+
+    if not 0 <= a.port <= 65535:
+        raise UsageError(f"--port must be between 0 and 65535, got {a.port}")
+    serve(a.host, a.port)
+    return 0
+
+
+def cmd_site(a: argparse.Namespace) -> int:
+    _need_web()
+    from nnzoo.web.build import build_site
+
+    if a.base_url is not None and not a.base_url.startswith(("https://", "http://")):
+        raise UsageError(f"--base-url must be an http(s) URL, got {a.base_url!r}")
+    files = build_site(Path(a.out), force=a.force, base_url=a.base_url, quiet=a.quiet)
+    pages = sum(1 for f in files if f.parent.name == "models" and f.suffix == ".html")
+    print(f"wrote {len(files)} files ({pages} model pages) under {Path(a.out).resolve()}; "
+          f"open {Path(a.out).resolve() / 'index.html'}")
+    return 0
+
+
 def cmd_bench(a: argparse.Namespace) -> int:
     from nnzoo.bench import runner
 
@@ -696,6 +763,8 @@ def main(argv: list[str] | None = None) -> int:
     argv = list(sys.argv[1:] if argv is None else argv)
     args = _parser().parse_args(argv)
     try:
+        if args.command in ("serve", "site"):
+            return cmd_serve(args) if args.command == "serve" else cmd_site(args)
         if args.command == "train":
             return cmd_train(args, argv)
         return {"list": cmd_list, "info": cmd_info, "lineage": cmd_lineage, "eval": cmd_eval,

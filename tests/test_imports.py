@@ -74,8 +74,13 @@ def test_every_third_party_import_is_declared() -> None:
     required, optional = _declared()
     dists = packages_distributions()
     problems = []
+    web = {_name(r) for r in tomllib.loads((REPO / "pyproject.toml").read_text())
+           ["project"]["optional-dependencies"]["web"]}
     for path in sorted((REPO / "nnzoo").rglob("*.py")):
         rel = path.relative_to(REPO)
+        # nnzoo.web is the web extra's own layer: only the CLI imports it, inside its
+        # serve and site commands (test_web_layer_is_imported_only_inside_functions)
+        in_web = rel.parts[:2] == ("nnzoo", "web")
         for module, line, guarded in _imports(ast.parse(path.read_text(), str(path))):
             if module in sys.stdlib_module_names or module in ("nnzoo", "__future__"):
                 continue
@@ -84,12 +89,28 @@ def test_every_third_party_import_is_declared() -> None:
             if names & required:
                 continue
             if names & optional:
-                if not guarded:
+                if not guarded and not (in_web and names & web):
                     problems.append(f"{rel}:{line}: optional peer {module} imported at "
                                     "module level (import it inside the function using it)")
                 continue
             problems.append(f"{rel}:{line}: {module} ({', '.join(sorted(names))}) is not "
                             "declared in pyproject.toml")
+    assert not problems, "\n".join(problems)
+
+
+def test_web_layer_is_imported_only_inside_functions() -> None:
+    """nnzoo imports without the web extra: no module outside nnzoo/web imports nnzoo.web at
+    module level."""
+    problems = []
+    for path in sorted((REPO / "nnzoo").rglob("*.py")):
+        rel = path.relative_to(REPO)
+        if rel.parts[:2] == ("nnzoo", "web"):
+            continue
+        for node in ast.parse(path.read_text(), str(path)).body:
+            names = ([a.name for a in node.names] if isinstance(node, ast.Import) else
+                     [node.module or ""] if isinstance(node, ast.ImportFrom) else [])
+            problems += [f"{rel}:{node.lineno}: {n}" for n in names
+                         if n == "nnzoo.web" or n.startswith("nnzoo.web.")]
     assert not problems, "\n".join(problems)
 
 

@@ -1,5 +1,5 @@
 """The layout: one family name finds a model, its recipes and its benchmarks, and the layers
-import one way only (core <- data, catalog <- models <- train <- recipes <- bench, cli)."""
+import one way only (core <- data, catalog <- models <- train <- recipes <- bench <- web, cli)."""
 
 from __future__ import annotations
 
@@ -31,7 +31,8 @@ ALLOWED: dict[str, set[str]] = {
     "train": {"core", "data", "catalog", "models", "train"},
     "recipes": {"core", "data", "catalog", "models", "train", "recipes"},
     "bench": {"core", "data", "catalog", "models", "train", "recipes", "bench"},
-    "cli": {"core", "data", "catalog", "models", "train", "recipes", "bench", "cli"},
+    "web": {"core", "data", "catalog", "models", "recipes", "bench", "web"},
+    "cli": {"core", "data", "catalog", "models", "train", "recipes", "bench", "web", "cli"},
 }
 
 
