@@ -62,14 +62,21 @@ def _missing() -> str | None:
 
 
 def pytest_collection_modifyitems(config: pytest.Config, items: list[pytest.Item]) -> None:
-    """Mark every test of this folder ``browser``; skip them all, with one reason, when
-    Playwright or Chromium is missing."""
+    """Mark every test of this folder ``browser`` and run them last; skip them all, with one
+    reason, when Playwright or Chromium is missing.
+
+    Last, because Playwright's sync API keeps an asyncio event loop running in the main
+    thread from its first use to the end of the session, and ``asyncio.run`` (Starlette's
+    raw ASGI calls in ``tests/test_web.py``) refuses to start inside a running loop.
+    """
     reason = _missing()
-    for item in items:
-        if HERE in item.path.parents:
-            item.add_marker(pytest.mark.browser)
-            if reason:
-                item.add_marker(pytest.mark.skip(reason=reason))
+    ours = [item for item in items if HERE in item.path.parents]
+    for item in ours:
+        item.add_marker(pytest.mark.browser)
+        if reason:
+            item.add_marker(pytest.mark.skip(reason=reason))
+    mine = set(map(id, ours))
+    items[:] = [item for item in items if id(item) not in mine] + ours
 
 
 # -- pytest-playwright's knobs ---------------------------------------------------------------
