@@ -11,6 +11,7 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 from urllib.parse import unquote, urlsplit
+from xml.etree import ElementTree
 
 import pytest
 
@@ -421,3 +422,48 @@ def test_family_colours_are_distinct_and_readable_under_white_text() -> None:
         lin = [c / 12.92 if c <= 0.03928 else ((c + 0.055) / 1.055) ** 2.4 for c in rgb]
         luminance = 0.2126 * lin[0] + 0.7152 * lin[1] + 0.0722 * lin[2]
         assert 1.05 / (luminance + 0.05) >= 4.5, colour
+
+
+def test_feed_entries_link_to_the_news_items(client: TestClient, built: Path) -> None:
+    feedparser = pytest.importorskip("feedparser")
+    news = parse(client.get("/news").text).ids
+    feed = feedparser.parse(client.get("/feed.xml").text)
+    assert feed.bozo == 0 and feed.entries
+    for entry in feed.entries:
+        url = urlsplit(entry.link)
+        assert url.path == "/news" and url.fragment in news, entry.link
+    static = feedparser.parse((built / "feed.xml").read_text())
+    news = parse((built / "news.html").read_text()).ids
+    assert static.bozo == 0 and len(static.entries) == len(feed.entries)
+    root = ElementTree.fromstring((built / "feed.xml").read_bytes())
+    links = [e.get("href", "") for e in root.iter("{http://www.w3.org/2005/Atom}link")
+             if e.get("rel") == "alternate"]
+    assert links[0] == (built / "news.html").resolve().as_uri()  # the feed's own page
+    for link in links[1:]:  # then one per entry
+        url = urlsplit(link)
+        assert url.scheme == "file" and Path(unquote(url.path)) == (built / "news.html").resolve()
+        assert url.fragment in news
+    assert len(links) == len(static.entries) + 1
+
+
+def test_figures_a_row_refers_to_are_copied_and_shown(tmp_path: Path, site: SiteData) -> None:
+    root = tmp_path / "checkout"
+    (root / "docs" / "plots").mkdir(parents=True)
+    png = b"\x89PNG\r\n\x1a\n" + b"\0" * 16
+    (root / "docs" / "plots" / "lstm-curve.png").write_bytes(png)
+    (root / "secret.png").write_bytes(b"not a published figure")
+    rows = [dict(r, extra={**r.get("extra", {}), "curve": "docs/plots/lstm-curve.png",
+                           "outside": "secret.png", "gone": "docs/plots/missing.png"})
+            if r["model"] == "lstm" else r for r in site.rows]
+    data = dataclasses.replace(site, rows=rows, plots_root=root, _models={})
+    out = tmp_path / "site"
+    build_site(out, site=data, quiet=True)
+    assert (out / "static" / "plots" / "lstm-curve.png").read_bytes() == png
+    assert sorted(p.name for p in (out / "static" / "plots").iterdir()) == ["lstm-curve.png"]
+    page = parse((out / "models" / "lstm.html").read_text())
+    assert ("img", "src", "../static/plots/lstm-curve.png") in page.urls
+    client = TestClient(create_app(data))
+    assert client.get("/static/plots/lstm-curve.png").content == png
+    assert client.get("/static/plots/secret.png").status_code == 404
+    assert 'src="/static/plots/lstm-curve.png"' in client.get("/models/lstm").text
+    assert dataclasses.replace(site, plots_root=None).plots(rows) == []  # a wheel: none

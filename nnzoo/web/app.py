@@ -121,7 +121,7 @@ def create_app(site: SiteData | None = None) -> Starlette:
     async def feed(request: Request) -> Response:
         from nnzoo.web.feed import atom_feed
 
-        return Response(atom_feed(load_news(), str(request.base_url)),
+        return Response(atom_feed(load_news(), str(request.base_url), news_path="news"),
                         media_type="application/atom+xml")
 
     async def api_models(request: Request) -> Response:

@@ -179,11 +179,12 @@ class SiteData:
         if self.plots_root is None:
             return []
         found = []
+        docs = (self.plots_root / "docs").resolve()
         for r in rows:
             for v in r.get("extra", {}).values():
                 if isinstance(v, str) and v.lower().endswith((".png", ".svg")):
                     path = (self.plots_root / v).resolve()
-                    if path.is_file() and path.is_relative_to(self.plots_root / "docs"):
+                    if path.is_file() and path.is_relative_to(docs):
                         found.append((path.name, path))
         return found
 
