@@ -3,7 +3,11 @@
 #   make test   the same venv, the whole test suite (slow real-data checks excluded)
 #   make lint   ruff over nnzoo and tests, then mypy over what [tool.mypy] in pyproject.toml names
 #   make bench  the quick benchmark tier into bench-results/ (exit 0 even when a peer is missing)
-# Overridable: PYTHON, VENV, TORCH (e.g. make run TORCH=torch==2.13.0), MODEL, ARGS.
+#   make browser  Debian's chromium and fonts (apt-get) when $(NNZOO_CHROMIUM) is missing: the
+#               browser of tests/browser (skipped without it), which .ci/run installs first
+#   make screenshots  docs/screenshots/: the site's main pages at desktop and phone widths
+# Overridable: PYTHON, VENV, TORCH (e.g. make run TORCH=torch==2.13.0), MODEL, ARGS,
+# NNZOO_CHROMIUM (the Chromium binary the browser tests and screenshots launch).
 # APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml;
 # APART= installs none):
 # PyDTMC pins matplotlib<=3.7.3 but runs on today's; its other runtime needs (numpy, scipy,
@@ -15,11 +19,13 @@ TORCH  ?= torch==2.13.0
 MODEL  ?= cnn
 ARGS   ?=
 APART  ?= PyDTMC==8.7.0
+NNZOO_CHROMIUM ?= /usr/bin/chromium
+export NNZOO_CHROMIUM
 
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(subst /,_,$(subst =,_,$(subst <,_,$(subst >,_,$(TORCH)))))
 
-.PHONY: install run test lint bench bench-full report clean
+.PHONY: install run test lint bench bench-full report browser screenshots clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -51,6 +57,25 @@ bench-full: install
 
 report: install
 	$(BIN)/nnzoo bench --report
+
+# Playwright's own browser download cannot work offline: the tests use Debian's chromium.
+# As root (CI) apt-get runs directly, otherwise through sudo when there is one.
+browser:
+	@if [ -x "$(NNZOO_CHROMIUM)" ]; then echo "browser: $(NNZOO_CHROMIUM)"; else \
+	  if [ "$$(id -u)" = 0 ]; then SUDO=; \
+	  elif command -v sudo >/dev/null; then SUDO=sudo; \
+	  else echo "browser: $(NNZOO_CHROMIUM) is missing and apt-get needs root (or sudo)" >&2; \
+	    exit 1; fi; \
+	  $$SUDO apt-get update -qq && \
+	  $$SUDO env DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+	    fonts-dejavu-core && \
+	  if [ -x "$(NNZOO_CHROMIUM)" ]; then echo "browser: $(NNZOO_CHROMIUM)"; else \
+	    echo "browser: chromium installed, but NNZOO_CHROMIUM=$(NNZOO_CHROMIUM) is not it" >&2; \
+	    exit 1; fi; \
+	fi
+
+screenshots: install browser
+	$(BIN)/python tools/screenshots.py docs/screenshots
 
 clean:
 	rm -rf $(VENV) runs bench-results .pytest_cache .mypy_cache

@@ -1,0 +1,1 @@
+"""Real-browser tests of the web catalog (Playwright + Chromium)."""
