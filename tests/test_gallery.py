@@ -96,6 +96,12 @@ def test_bad_requests_are_one_clear_error(tmp_path: Path, capsys: pytest.Capture
     with pytest.raises(UsageError, match="previous gallery"):
         record_gallery(foreign, ["perceptron"], quiet=True)
     assert [p.name for p in foreign.iterdir()] == ["notes.txt"]
+    import nnzoo
+
+    inside = Path(nnzoo.__file__).parent / "web" / "gallery-out"
+    with pytest.raises(UsageError, match="inside the nnzoo package"):
+        record_gallery(inside, ["perceptron"], quiet=True)
+    assert not inside.exists()
     with pytest.raises(InputError, match="gallery.json"):
         load_site(gallery=tmp_path / "empty")
     assert main(["site", "gallery", str(tmp_path / "b"), "--id", "gan"]) == 2

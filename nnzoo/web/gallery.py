@@ -149,13 +149,18 @@ def record_gallery(out: str | Path, ids: Iterable[str] | None = None, *,
         removed).
     :param ids: model ids or aliases; each must be implemented.
     :param quiet: no progress bar.
-    :raises UsageError: ``out`` is a file or holds something other than a gallery.
+    :raises UsageError: ``out`` is a file, holds something other than a gallery, or is
+        inside the package.
     :raises UnknownNameError: an id that nnzoo does not implement.
     """
     from nnzoo.models import get_spec
 
     given = Path(out)
     out = given.resolve()
+    package = Path(__file__).resolve().parent.parent
+    if out.is_relative_to(package):
+        raise UsageError(f"site gallery: {out} is inside the nnzoo package ({package}); "
+                         "give a folder outside it, such as docs/gallery")
     previous = read_manifest(out)
     if previous is None:
         raise UsageError(f"site gallery: {out} is not empty and holds no {MANIFEST} of a "
