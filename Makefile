@@ -6,6 +6,8 @@
 #   make browser  Debian's chromium and fonts (apt-get) when $(NNZOO_CHROMIUM) is missing: the
 #               browser of tests/browser (skipped without it), which .ci/run installs first
 #   make screenshots  docs/screenshots/: the site's main pages at desktop and phone widths
+#   make gallery  docs/gallery/: every implemented model's default recipe trained (seed 0, one
+#               thread) and its plots and text samples recorded for the model pages
 # Overridable: PYTHON, VENV, TORCH (e.g. make run TORCH=torch==2.13.0), MODEL, ARGS,
 # NNZOO_CHROMIUM (the Chromium binary the browser tests and screenshots launch).
 # APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml;
@@ -25,7 +27,7 @@ export NNZOO_CHROMIUM
 BIN   := $(VENV)/bin
 STAMP := $(VENV)/.installed-$(subst /,_,$(subst =,_,$(subst <,_,$(subst >,_,$(TORCH)))))
 
-.PHONY: install run test lint bench bench-full report browser screenshots clean
+.PHONY: install run test lint bench bench-full report browser screenshots gallery clean
 
 $(BIN)/python:
 	$(PYTHON) -m venv $(VENV)
@@ -76,6 +78,9 @@ browser:
 
 screenshots: install browser
 	$(BIN)/python tools/screenshots.py docs/screenshots
+
+gallery: install
+	OMP_NUM_THREADS=1 $(BIN)/nnzoo site gallery docs/gallery
 
 clean:
 	rm -rf $(VENV) runs bench-results .pytest_cache .mypy_cache

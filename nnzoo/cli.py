@@ -11,6 +11,7 @@ import json
 import os
 import sys
 import textwrap
+import time
 from pathlib import Path
 from typing import Any, NoReturn
 
@@ -125,17 +126,32 @@ def _web_parsers(sub: Any) -> None:
     s.add_argument("--host", default=None,
                    help="interface to bind (default: 127.0.0.1, this machine only)")
     s.add_argument("--port", type=int, default=8000, help="port (default: 8000)")
+    s.add_argument("--gallery", metavar="DIR",
+                   help="the recorded gallery to show on the model pages (default: "
+                        "docs/gallery of a source checkout)")
 
     s = sub.add_parser("site", help="the zoo on the web: a static site",
                        formatter_class=argparse.RawDescriptionHelpFormatter,
                        description="Write the same pages as a static site: relative links "
                        "only, works from file:// and from any static host. Writes only under "
-                       "OUT; OUT must be absent, empty or a previous build (else --force).",
+                       "OUT; OUT must be absent, empty or a previous build (else --force). "
+                       "'site gallery OUT' trains each implemented model's default recipe "
+                       "(seed 0, one thread) and records its plots and text samples in OUT "
+                       "for the model pages.",
                        epilog="examples:\n  nnzoo site build /tmp/site      then open "
                        "/tmp/site/index.html\n  nnzoo site build public/ --base-url "
-                       "https://example.org/zoo/\n")
-    s.add_argument("action", choices=("build",), help="build: write the site")
+                       "https://example.org/zoo/\n"
+                       "  nnzoo site gallery docs/gallery  record every implemented model\n"
+                       "  nnzoo site gallery docs/gallery --id lstm --id som\n")
+    s.add_argument("action", choices=("build", "gallery"),
+                   help="build: write the site; gallery: record the models' plots and samples")
     s.add_argument("out", metavar="OUT", help="output folder")
+    s.add_argument("--gallery", metavar="DIR",
+                   help="build: the recorded gallery to show (default: docs/gallery of a "
+                        "source checkout)")
+    s.add_argument("--id", action="append", dest="ids", metavar="ID",
+                   help="gallery: record this model only (repeatable; default: every "
+                        "implemented model)")
     s.add_argument("--force", action="store_true",
                    help="write into a non-empty folder that holds no previous build")
     s.add_argument("--base-url", metavar="URL",
@@ -665,17 +681,38 @@ def cmd_serve(a: argparse.Namespace) -> int:
 
     if not 0 <= a.port <= 65535:
         raise UsageError(f"--port must be between 0 and 65535, got {a.port}")
-    serve(a.host, a.port)
+    serve(a.host, a.port, gallery=a.gallery)
+    return 0
+
+
+def cmd_gallery(a: argparse.Namespace) -> int:
+    from nnzoo.web.gallery import record_gallery
+
+    if a.force or a.base_url is not None or a.gallery is not None:
+        raise UsageError("site gallery takes OUT, --id and --quiet only (--force, --base-url "
+                         "and --gallery go with site build)")
+    t0 = time.perf_counter()
+    manifest = record_gallery(Path(a.out), a.ids, quiet=a.quiet)
+    done = a.ids or list(manifest["models"])
+    print(f"recorded {len(done)} model(s) in {time.perf_counter() - t0:.0f} s under "
+          f"{Path(a.out).resolve()} ({len(manifest['models'])} in its gallery.json)")
     return 0
 
 
 def cmd_site(a: argparse.Namespace) -> int:
+    if a.action == "gallery":
+        return cmd_gallery(a)
     _need_web()
     from nnzoo.web.build import build_site
+    from nnzoo.web.site import load_site
 
+    if a.ids:
+        raise UsageError("--id goes with site gallery, not site build")
     if a.base_url is not None and not a.base_url.startswith(("https://", "http://")):
         raise UsageError(f"--base-url must be an http(s) URL, got {a.base_url!r}")
-    files = build_site(Path(a.out), force=a.force, base_url=a.base_url, quiet=a.quiet)
+    site = load_site(gallery=a.gallery) if a.gallery is not None else None
+    files = build_site(Path(a.out), force=a.force, base_url=a.base_url, quiet=a.quiet,
+                       site=site)
     pages = sum(1 for f in files if f.parent.name == "models" and f.suffix == ".html")
     print(f"wrote {len(files)} files ({pages} model pages) under {Path(a.out).resolve()}; "
           f"open {Path(a.out).resolve() / 'index.html'}")

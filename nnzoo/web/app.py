@@ -2,8 +2,9 @@
 
 Every response carries the security headers of :data:`SECURITY_HEADERS`. Assets are
 served from an allow-list of the files of the package's ``static/`` folder made at start-up
-(plus the generated search index and the published figures), so no URL, however encoded,
-reads any other file; model ids are checked against the catalog.
+(plus the generated search index, the published figures and the files the recorded
+gallery's manifest lists), so no URL, however encoded, reads any other file; model ids are
+checked against the catalog.
 """
 
 from __future__ import annotations
@@ -72,6 +73,7 @@ def create_app(site: SiteData | None = None) -> Starlette:
     renderer = Renderer(data, "server")
     assets = static_files()
     plots = {name: path for name, path in data.plots(data.rows)}
+    gallery = {rel.removeprefix("gallery/"): path for rel, path in data.gallery_files().items()}
     index_js = script_data("NNZOO_SEARCH", data.search_index())
 
     def not_found(what: str = "page") -> Response:
@@ -144,6 +146,10 @@ def create_app(site: SiteData | None = None) -> Starlette:
         path = plots.get(request.path_params["name"])
         return FileResponse(path) if path else not_found("figure")
 
+    async def gallery_file(request: Request) -> Response:
+        path = gallery.get(request.path_params["path"])
+        return FileResponse(path) if path else not_found("figure")
+
     async def static(request: Request) -> Response:
         path = assets.get(request.path_params["path"])
         if path is None:
@@ -164,6 +170,7 @@ def create_app(site: SiteData | None = None) -> Starlette:
         Route("/api/results", api_results),
         Route("/static/search-index.js", search_index),
         Route("/static/plots/{name}", plot),
+        Route("/static/gallery/{path:path}", gallery_file),
         Route("/static/{path:path}", static),
     ]
     app = Starlette(routes=routes, exception_handlers={404: missing, 405: missing})
@@ -178,11 +185,13 @@ def model_record(site: SiteData, ident: str) -> dict[str, Any]:
             "recipes": site.recipes(ident), "results": site.model_rows(ident)}
 
 
-def serve(host: str | None = None, port: int = 8000) -> None:
-    """Run the site with uvicorn on ``host`` (default :data:`DEFAULT_HOST`) and ``port``."""
+def serve(host: str | None = None, port: int = 8000, gallery: str | None = None) -> None:
+    """Run the site with uvicorn on ``host`` (default :data:`DEFAULT_HOST`) and ``port``,
+    showing the recorded gallery of folder ``gallery`` (default: a source checkout's
+    ``docs/gallery``)."""
     import uvicorn
 
-    app = create_app()
+    app = create_app(load_site(gallery=gallery) if gallery is not None else None)
     host = host or DEFAULT_HOST
     print(f"nnzoo: serving the zoo on http://{host}:{port}/ (Ctrl-C stops)", flush=True)
     uvicorn.run(app, host=host, port=port, log_level="warning")

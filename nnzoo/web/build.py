@@ -87,6 +87,8 @@ def build_site(out: str | Path, *, force: bool = False, base_url: str | None = N
     put("static/search-index.js", script_data("NNZOO_SEARCH", data.search_index()))
     for name, path in data.plots(data.rows):
         put(f"static/plots/{name}", path.read_bytes())
+    for rel, path in data.gallery_files().items():
+        put(f"static/{rel}", path.read_bytes())
     api = [model_record(data, i) for i in data.ids()]
     put(static_path("api_models"), json.dumps(to_jsonable(api), indent=1, sort_keys=True))
     put(static_path("api_results"), json.dumps(

@@ -167,14 +167,16 @@ class Renderer:
         return self.page("news", static_path("news"), changes=changes)
 
     def model(self, ident: str, plots: list[str]) -> str:
-        """The page of one entry; ``plots`` are the file names of its figures under
-        ``static/plots/``."""
+        """The page of one entry; ``plots`` are the file names of its benchmark rows'
+        figures under ``static/plots/``; its recorded gallery comes from
+        :meth:`SiteData.gallery_view`."""
         site = self.site
         doc = site.docstring(ident)
         return self.page(
             "model", static_path("model", id=ident), m=site.model(ident),
             layout=graph.entry_layout(site.catalog, ident), recipes=site.recipes(ident),
             rows=site.model_rows(ident), plots=plots, implementation=site.defaults(ident),
+            gallery=site.gallery_view(ident),
             math=self.render_docstring(doc) if doc else None,
             parents=[site.model(p) for p in site.model(ident)["parents"]],
             children=[site.model(c) for c in site.model(ident)["children"]])

@@ -50,6 +50,8 @@ class SiteData:
     :param updated: when the rows were last merged (the results file's ``updated``).
     :param plots_root: the folder figure paths of the rows are relative to (a source
         checkout's root), or None when there is none (a wheel install: no plots shown).
+    :param gallery: the recorded gallery (:func:`nnzoo.web.gallery.load_gallery`): per id,
+        its record, its figures' paths and its text sample; {} when there is none.
     """
 
     catalog: Catalog
@@ -57,6 +59,7 @@ class SiteData:
     rows: list[dict[str, Any]]
     updated: str = ""
     plots_root: Path | None = None
+    gallery: dict[str, dict[str, Any]] = field(default_factory=dict)
     _models: dict[str, dict[str, Any]] = field(default_factory=dict, repr=False)
 
     # ------------------------------------------------------------------ entries
@@ -188,6 +191,35 @@ class SiteData:
                         found.append((path.name, path))
         return found
 
+    def gallery_view(self, ident: str) -> dict[str, Any] | None:
+        """What the page of implemented model ``ident`` shows of the recorded gallery: the
+        record (recipe, command, date, test metric), ``figures`` (each with its ``path``
+        under ``static/`` and its ``title``) and ``sample_text``; None when it has none."""
+        rec = self.gallery.get(ident)
+        if ident not in self.implemented or rec is None:
+            return None
+        from nnzoo.web.gallery import figure_title
+
+        figures = [{"name": n, "path": f"gallery/{ident}/{n}", "title": figure_title(n)}
+                   for n in sorted(rec["figure_paths"])]
+        text = {k: str(rec.get(k) or "") for k in ("recipe", "command", "train_command",
+                                                   "date", "metric")}
+        metric = rec.get("test_metric")
+        return {**text, "seed": rec.get("seed", ""), "figures": figures,
+                "test_metric": metric if isinstance(metric, (int, float)) else None,
+                "sample_text": rec.get("sample_text")}
+
+    def gallery_files(self) -> dict[str, Path]:
+        """Every file of the gallery the pages show, by its path under ``static/``
+        (``gallery/<id>/<name>``): the only gallery files the server answers or a static
+        build copies."""
+        out: dict[str, Path] = {}
+        for ident, rec in self.gallery.items():
+            if ident in self.implemented:
+                for name, path in rec["figure_paths"].items():
+                    out[f"gallery/{ident}/{name}"] = path
+        return out
+
     def docstring(self, ident: str) -> str:
         """The docstring of the module implementing ``ident`` ("" when not implemented)."""
         if ident not in self.implemented:
@@ -226,15 +258,31 @@ def row_view(r: dict[str, Any]) -> dict[str, Any]:
             "ratio": float(ratio) if isinstance(ratio, (int, float)) else None}
 
 
-def load_site(results: Path | None = None, catalog: Catalog | None = None) -> SiteData:
-    """Gather the site's data: the packaged catalog, the implemented models and the
-    published benchmark rows (or those of ``results``, a results.json)."""
+def default_gallery() -> Path | None:
+    """``docs/gallery`` of a source checkout when it holds a recorded gallery, else None."""
+    root = source_root()
+    folder = root / "docs" / "gallery" if root else None
+    return folder if folder is not None and (folder / "gallery.json").is_file() else None
+
+
+def load_site(results: Path | None = None, catalog: Catalog | None = None,
+              gallery: str | Path | None = None) -> SiteData:
+    """Gather the site's data: the packaged catalog, the implemented models, the published
+    benchmark rows (or those of ``results``, a results.json) and the recorded gallery
+    (``gallery``, a folder written by ``nnzoo site gallery``; default
+    :func:`default_gallery`, or none).
+
+    :raises InputError: ``gallery`` is given and holds no readable ``gallery.json``.
+    """
     from nnzoo.models import implemented_ids
+    from nnzoo.web.gallery import load_gallery
 
     data = load_results(results or _RESULTS)
+    folder = Path(gallery) if gallery is not None else default_gallery()
     return SiteData(catalog=catalog or load_catalog(), implemented=frozenset(implemented_ids()),
                     rows=[row_view(r) for r in data["results"]],
-                    updated=str(data.get("updated", "")), plots_root=source_root())
+                    updated=str(data.get("updated", "")), plots_root=source_root(),
+                    gallery=load_gallery(folder) if folder is not None else {})
 
 
 def load_news() -> list[Any]:
