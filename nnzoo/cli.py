@@ -815,6 +815,13 @@ def main(argv: list[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("nnzoo: interrupted", file=sys.stderr)
         return 130
+    except BrokenPipeError:
+        # the reader went away (`nnzoo list | head`): stop quietly, as a Unix tool killed by
+        # SIGPIPE would, and point stdout at /dev/null so the final flush does not raise again
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        os.close(devnull)
+        return 141
     except Exception as e:  # a bug: one line unless --debug
         if args.debug or os.environ.get("NNZOO_DEBUG"):
             raise

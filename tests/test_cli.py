@@ -253,3 +253,20 @@ def test_damaged_dataset_file_is_one_line(cli: Cli, tmp_path: Path,
     monkeypatch.setenv("NNZOO_DATA", str(root))
     code, _, err = cli("train", "mlp", "--recipe", "mnist", "--out", str(tmp_path / "runs"))
     _one_line_error(code, err, "wrong size", "train-images-idx3-ubyte.gz", str(d))
+
+
+def test_a_reader_that_goes_away_stops_the_output_quietly() -> None:
+    """``nnzoo list | head -1``: a closed pipe ends the command with 141 (a Unix tool's
+    SIGPIPE status) and nothing on stderr, not an internal error."""
+    import os
+    import subprocess
+    import sys
+
+    proc = subprocess.Popen([sys.executable, "-m", "nnzoo.cli", "list"],
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE,
+                            env={**os.environ, "PYTHONPATH": str(Path(__file__).parents[1])})
+    assert proc.stdout is not None and proc.stderr is not None
+    proc.stdout.close()  # the reader is gone before the first line (the child still imports)
+    err = proc.stderr.read().decode()
+    assert proc.wait(timeout=120) == 141, err
+    assert err == ""
