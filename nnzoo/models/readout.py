@@ -42,13 +42,28 @@ from nnzoo.models.base import Batch, Classifier, ModelConfig
 
 class ReadoutConfig(ModelConfig, Protocol):
     """What the readout code needs of a readout model's config: besides ``sample_shape``,
-    ``n_classes`` (0 for regression) and ``n_outputs`` (the regression targets)."""
+    ``n_classes`` (0 for regression) and ``n_outputs`` (the regression targets), and the
+    ridge penalty: ``alpha`` (a number, or ``"loo"``), its candidates ``alphas``, the rows
+    ``loo_samples`` the leave-one-out choice sees, and whether the readout has an
+    ``intercept``."""
 
     @property
     def n_classes(self) -> int: ...
 
     @property
     def n_outputs(self) -> int: ...
+
+    @property
+    def alpha(self) -> float | str: ...
+
+    @property
+    def alphas(self) -> tuple[float, ...]: ...
+
+    @property
+    def loo_samples(self) -> int: ...
+
+    @property
+    def intercept(self) -> bool: ...
 
 
 #: The config dataclass a readout model is generic over (``class ELM(ReadoutModel[ELMConfig])``).
@@ -269,6 +284,38 @@ class ReadoutModel(Classifier[RC]):
     @property
     def regression(self) -> bool:
         return self.config.n_classes == 0
+
+    def solve_readout(self, H: torch.Tensor, Y: torch.Tensor,
+                      generator: torch.Generator | None, *, gcv_on_all_rows: bool = False
+                      ) -> None:
+        """Fit the ridge readout ``H W + b ~ Y`` and store ``W``, ``b``, the penalty and
+        ``fitted`` in the buffers.
+
+        With ``alpha = "loo"`` the penalty is the one of ``alphas`` with the least exact
+        leave-one-out error on at most ``loo_samples`` rows (:func:`select_alpha`), or, with
+        ``gcv_on_all_rows`` when there are more rows than that and ``n > GRAM_RATIO * L``,
+        the least generalised cross-validation error on every row (:func:`fit_readout_gcv`).
+
+        :param H: hidden or basis outputs (n, L).
+        :param Y: targets (n, K): one-hot classes or regression values.
+        :param generator: draws the leave-one-out subset (torch's global generator if None).
+        """
+        cfg = self.config
+        n, L = H.shape
+        if (gcv_on_all_rows and cfg.alpha == "loo" and n > cfg.loo_samples
+                and n > GRAM_RATIO * L):
+            W, b, alpha = fit_readout_gcv(H, Y.to(H.dtype), cfg.alphas, cfg.intercept)
+        else:
+            if cfg.alpha == "loo":
+                alpha, _ = select_alpha(H, Y, cfg.alphas, cfg.loo_samples, generator,
+                                        cfg.intercept)
+            else:
+                alpha = float(cfg.alpha)
+            W, b = fit_readout(H, Y.to(H.dtype), alpha, cfg.intercept)
+        self.out_weight.copy_(W)
+        self.out_bias.copy_(b)
+        self.alpha_.fill_(alpha)
+        self.fitted.fill_(True)
 
     @torch.no_grad()
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:

@@ -74,17 +74,13 @@ from nnzoo.models.base import Batch
 from nnzoo.models.feedforward.elm_plots import plot_hidden_activations
 from nnzoo.models.readout import (
     ALPHAS,
-    GRAM_RATIO,
     ReadoutModel,
     check_alpha,
     check_fit_data,
     check_sample_shape,
-    fit_readout,
-    fit_readout_gcv,
     output_metrics,
     plot_predicted_vs_true,
     require_targets,
-    select_alpha,
     standardization,
 )
 from nnzoo.models.registry import register
@@ -284,22 +280,7 @@ class ELM(ReadoutModel[ELMConfig]):
             mean, scale = standardization(X.reshape(len(X), -1).to(self.x_mean.dtype))
             self.x_mean.copy_(mean)
             self.x_scale.copy_(scale)
-        H = self.hidden(X)                                                # (n, L)
-        n, L = H.shape
-        if cfg.alpha == "loo" and n > cfg.loo_samples and n > GRAM_RATIO * L:
-            W, b, alpha = fit_readout_gcv(H, Y.to(H.dtype), cfg.alphas,   # GCV on all rows
-                                          cfg.intercept)
-        else:
-            if cfg.alpha == "loo":
-                alpha, _ = select_alpha(H, Y, cfg.alphas, cfg.loo_samples, generator,
-                                        cfg.intercept)
-            else:
-                alpha = float(cfg.alpha)
-            W, b = fit_readout(H, Y.to(H.dtype), alpha, cfg.intercept)
-        self.out_weight.copy_(W)
-        self.out_bias.copy_(b)
-        self.alpha_.fill_(alpha)
-        self.fitted.fill_(True)
+        self.solve_readout(self.hidden(X), Y, generator, gcv_on_all_rows=True)   # H (n, L)
         keep = torch.randperm(len(X), generator=generator)[:500].to(X.device)
         self._plot_data = (X[keep].detach(), y[keep].detach())
         return self

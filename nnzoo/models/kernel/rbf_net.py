@@ -76,11 +76,9 @@ from nnzoo.models.readout import (
     check_alpha,
     check_fit_data,
     check_sample_shape,
-    fit_readout,
     output_metrics,
     plot_predicted_vs_true,
     require_targets,
-    select_alpha,
     standardization,
 )
 from nnzoo.models.registry import register
@@ -247,20 +245,6 @@ class RBFNet(ReadoutModel[RBFNetConfig]):
 
     # -- the learning rule ------------------------------------------------------------------
 
-    def _readout(self, phi: torch.Tensor, Y: torch.Tensor,
-                 generator: torch.Generator | None) -> None:
-        cfg = self.config
-        if cfg.alpha == "loo":
-            alpha, _ = select_alpha(phi, Y, cfg.alphas, cfg.loo_samples, generator,
-                                    cfg.intercept)
-        else:
-            alpha = float(cfg.alpha)
-        W, b = fit_readout(phi, Y.to(phi.dtype), alpha, cfg.intercept)
-        self.out_weight.copy_(W)
-        self.out_bias.copy_(b)
-        self.alpha_.fill_(alpha)
-        self.fitted.fill_(True)
-
     def _check_centres(self, n: int) -> None:
         if self.config.n_centres > n:
             raise InputError(f"rbf-net has {self.config.n_centres} centres but got only {n} "
@@ -297,7 +281,7 @@ class RBFNet(ReadoutModel[RBFNetConfig]):
             self.counts.fill_(1.0)
         self.centres.copy_(C)
         self.sigma.copy_(centre_widths(C, cfg.width, cfg.width_p, cfg.width_scale))
-        self._readout(self.basis(Xf), Y, generator)
+        self.solve_readout(self.basis(Xf), Y, generator)
         if cfg.finetune_epochs > 0:
             self.finetune(X, y, cfg.finetune_epochs, cfg.finetune_lr, cfg.finetune_batch,
                           generator)
@@ -388,7 +372,7 @@ class RBFNet(ReadoutModel[RBFNetConfig]):
         mean = sums / n_j.clamp_min(1)[:, None]
         self.centres += torch.where(n_j[:, None] > 0, rate * (mean - self.centres), 0.0)
         self.sigma.copy_(centre_widths(self.centres, cfg.width, cfg.width_p, cfg.width_scale))
-        self._readout(self.basis(xf), Y, None)
+        self.solve_readout(self.basis(xf), Y, None)
         return output_metrics(self(x), y, cfg.n_classes, cfg.n_outputs)
 
     # -- pictures ---------------------------------------------------------------------------
