@@ -158,6 +158,41 @@ def timed(fn: Callable[[], Any]) -> tuple[Any, float]:
     return out, time.perf_counter() - t0
 
 
+def race_epochs(model: Any, splits: Any, cfg: Any, hand_epoch: Callable[[int], float], *,
+                seed: int, quiet: bool, **trainer_kw: Any) -> tuple[list[float], list[float]]:
+    """Train ``model`` with the engine beside a hand-written loop, epoch by epoch, interleaved
+    in ABBA order (hand then engine on even epochs, engine then hand on odd ones) so that a
+    slow spell of the machine falls on both alike.
+
+    :param model: the nnzoo model the engine trains (a ``ZooModule``).
+    :param splits: the dataset's :class:`~nnzoo.data.Splits`.
+    :param cfg: the engine's ``TrainConfig`` (``cfg.epochs`` epochs).
+    :param hand_epoch: runs epoch ``e`` of the hand-written loop and returns its seconds.
+    :param trainer_kw: further arguments of :class:`~nnzoo.train.engine.Trainer`
+        (``metric``, ``higher_is_better``).
+    :return: the engine's epoch times (from its metrics log) and the hand loop's.
+    """
+    import tempfile
+
+    from nnzoo.core.rundir import RunDir
+    from nnzoo.train.engine import Trainer
+
+    hand_times: list[float] = []
+    with tempfile.TemporaryDirectory() as tmp:
+        run = RunDir.create(Path(tmp), "bench")
+        trainer = Trainer(model, splits.train, splits.val, cfg, seed=seed, run=run, quiet=quiet,
+                          **trainer_kw)
+        for epoch in range(cfg.epochs):
+            if epoch % 2:
+                trainer.fit(until_epoch=epoch + 1)
+                hand_times.append(hand_epoch(epoch))
+            else:
+                hand_times.append(hand_epoch(epoch))
+                trainer.fit(until_epoch=epoch + 1)
+        engine_times = [float(r["epoch_time"]) for r in run.read_metrics("epoch")]
+    return engine_times, hand_times
+
+
 @contextlib.contextmanager
 def one_thread() -> Iterator[None]:
     """Run both sides single-threaded (torch through :func:`nnzoo.core.device.one_thread`, and

@@ -17,27 +17,24 @@ engine costs per epoch. Single-threaded.
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
 from collections.abc import Callable
-from pathlib import Path
 from typing import cast
 
 import torch
 import torch.nn.functional as F
 
 from nnzoo.bench.arrays import targets
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, race_epochs
 from nnzoo.core.config import build_optimizer
 from nnzoo.core.loop import batch_slices, epoch_order
-from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.models import create
 from nnzoo.models.recurrent.network import Recurrent, n_parameters
 from nnzoo.recipes import get_recipe
-from nnzoo.train.engine import Trainer, evaluate
+from nnzoo.train.engine import evaluate
 
 #: The bidirectional ids, each benchmarked on its ``adding`` recipe.
 BIDIRECTIONAL = ("birnn", "bilstm", "bigru")
@@ -89,19 +86,8 @@ def adding_quick(model_id: str, quiet: bool) -> BenchResult:
             return time.perf_counter() - t0
 
         model = _build(model_id, hp, splits, seed)
-        hand_times = []
-        with tempfile.TemporaryDirectory() as tmp:
-            run = RunDir.create(Path(tmp), "bench")
-            trainer = Trainer(model, splits.train, splits.val, cfg, seed=seed, run=run,
-                              quiet=quiet, metric="loss", higher_is_better=False)
-            for epoch in range(cfg.epochs):
-                if epoch % 2:
-                    trainer.fit(until_epoch=epoch + 1)
-                    hand_times.append(hand_epoch(epoch))
-                else:
-                    hand_times.append(hand_epoch(epoch))
-                    trainer.fit(until_epoch=epoch + 1)
-            engine_times = [r["epoch_time"] for r in run.read_metrics("epoch")]
+        engine_times, hand_times = race_epochs(model, splits, cfg, hand_epoch, seed=seed,
+                                               quiet=quiet, metric="loss", higher_is_better=False)
         ours = evaluate(model, splits.test, batch_size=cfg.eval_batch_size)["loss"]
         peer = evaluate(hand, splits.test, batch_size=cfg.eval_batch_size)["loss"]
     T = int(splits.sample_shape[0])

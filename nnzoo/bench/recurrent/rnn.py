@@ -37,7 +37,7 @@ import torch
 import torch.nn.functional as F
 
 from nnzoo.bench.arrays import targets
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread
+from nnzoo.bench.runner import BenchResult, bench_task, one_thread, race_epochs
 from nnzoo.bench.text.sentences import mr_cross_validation
 from nnzoo.core.config import build_optimizer
 from nnzoo.core.device import resolve_device
@@ -99,19 +99,8 @@ def _quick(cell: str, quiet: bool) -> BenchResult:
             return time.perf_counter() - t0
 
         model = _build(cell, hp, splits, seed, device)
-        hand_times = []
-        with tempfile.TemporaryDirectory() as tmp:
-            run = RunDir.create(Path(tmp), "bench")
-            trainer = Trainer(model, splits.train, splits.val, cfg, seed=seed, run=run,
-                              quiet=quiet, metric="loss", higher_is_better=False)
-            for epoch in range(cfg.epochs):
-                if epoch % 2:
-                    trainer.fit(until_epoch=epoch + 1)
-                    hand_times.append(hand_epoch(epoch))
-                else:
-                    hand_times.append(hand_epoch(epoch))
-                    trainer.fit(until_epoch=epoch + 1)
-            engine_times = [r["epoch_time"] for r in run.read_metrics("epoch")]
+        engine_times, hand_times = race_epochs(model, splits, cfg, hand_epoch, seed=seed,
+                                               quiet=quiet, metric="loss", higher_is_better=False)
         ours = evaluate(model, splits.test, batch_size=cfg.eval_batch_size)["loss"]
         peer = evaluate(hand, splits.test, batch_size=cfg.eval_batch_size)["loss"]
     return BenchResult(

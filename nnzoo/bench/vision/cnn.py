@@ -7,24 +7,21 @@ scheduler and batches, to measure what the engine costs per epoch (training phas
 from __future__ import annotations
 
 import statistics
-import tempfile
 import time
-from pathlib import Path
 from typing import Any
 
 import torch.nn.functional as F
 
 from nnzoo.bench.arrays import targets
-from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.runner import BenchResult, bench_task, race_epochs
 from nnzoo.core.config import build_optimizer, build_scheduler
 from nnzoo.core.loop import batch_slices, epoch_order
-from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.models import create
 from nnzoo.models.base import ZooModule
 from nnzoo.recipes import get_recipe
-from nnzoo.train.engine import Trainer, evaluate
+from nnzoo.train.engine import evaluate
 
 
 def _cnn(task: str, tier: str, recipe: str, epochs: int, quiet: bool) -> BenchResult:
@@ -70,18 +67,8 @@ def _cnn(task: str, tier: str, recipe: str, epochs: int, quiet: bool) -> BenchRe
     # time, interleaved with the hand-written loop (ABBA order) so that a slow spell of the
     # machine falls on both alike
     model = build()
-    hand_times = []
-    with tempfile.TemporaryDirectory() as tmp:
-        run = RunDir.create(Path(tmp), "bench")
-        trainer = Trainer(model, splits.train, splits.val, cfg, seed=seed, run=run, quiet=quiet)
-        for epoch in range(cfg.epochs):
-            if epoch % 2:
-                trainer.fit(until_epoch=epoch + 1)
-                hand_times.append(hand_epoch(epoch))
-            else:
-                hand_times.append(hand_epoch(epoch))
-                trainer.fit(until_epoch=epoch + 1)
-        engine_times = [r["epoch_time"] for r in run.read_metrics("epoch")]
+    engine_times, hand_times = race_epochs(model, splits, cfg, hand_epoch, seed=seed,
+                                           quiet=quiet)
     hand_acc = evaluate(hand, splits.test)["accuracy"]
     engine_acc = evaluate(model, splits.test)["accuracy"]
     return BenchResult(
