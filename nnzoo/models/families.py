@@ -52,6 +52,9 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
            summary="sentence classifiers and sequence taggers (from the catalog's classic, "
                    "recurrent and convolutional families)"),
     Family("vision", ("convolutional",), summary="image convolutional networks"),
+    Family("generative", ("autoencoder", "latent-variable", "generative-adversarial"),
+           takes=("deconvnet",),
+           summary="autoencoders, variational autoencoders, deconvolutional nets, GANs"),
 )}
 
 

@@ -1,0 +1,3 @@
+"""Generative models: the benchmarks of the autoencoders, variational autoencoders,
+deconvolutional nets and GANs (the family :mod:`nnzoo.models.generative`).
+"""
