@@ -45,6 +45,40 @@ def test_leaky_update_equals_numpy_loop(leak: float) -> None:
     np.testing.assert_allclose(m.states(u).numpy(), ref, atol=1e-12)
 
 
+@pytest.mark.parametrize("leak", [0.3, 1.0])
+@pytest.mark.parametrize("batch", [1, 3, 40])
+def test_numpy_and_torch_reservoir_paths_agree(leak: float, batch: int,
+                                               monkeypatch: pytest.MonkeyPatch) -> None:
+    """The NumPy loop (small batches on the CPU) and the torch loop run the same recurrence,
+    from the zero state and from a given x0, in float64 and float32; ``auto`` takes NumPy
+    up to NUMPY_MAX_BATCH sequences and torch above it or under autograd."""
+    from nnzoo.models.reservoir import esn_reservoir as er
+
+    g = torch.Generator().manual_seed(1)
+    N, T = 30, 50
+    W = torch.randn(N, N, generator=g, dtype=torch.float64) * 0.25
+    drive = torch.randn(batch, T, N, generator=g, dtype=torch.float64)
+    x0 = torch.randn(batch, N, generator=g, dtype=torch.float64).tanh()
+    for start in (None, x0):
+        ref = er.leaky_reservoir(drive, W, leak, start, path="torch")
+        got = er.leaky_reservoir(drive, W, leak, start, path="numpy")
+        np.testing.assert_allclose(got.numpy(), ref.numpy(), rtol=0, atol=1e-12)
+        x, ref_loop = torch.zeros(batch, N, dtype=torch.float64) if start is None else start, []
+        for t in range(T):                                   # the recurrence written out
+            x = (1 - leak) * x + leak * torch.tanh(drive[:, t] + x @ W.T)
+            ref_loop.append(x)
+        np.testing.assert_allclose(got.numpy(), torch.stack(ref_loop, 1).numpy(), atol=1e-12)
+    got32 = er.leaky_reservoir(drive.float(), W.float(), leak, path="numpy")
+    assert got32.dtype == torch.float32
+    ref64 = er.leaky_reservoir(drive, W, leak, path="torch")
+    np.testing.assert_allclose(got32.numpy(), ref64.numpy(), atol=1e-4)
+    calls: list[str] = []
+    real = er._numpy_reservoir
+    monkeypatch.setattr(er, "_numpy_reservoir", lambda *a: calls.append("numpy") or real(*a))
+    er.leaky_reservoir(drive, W, leak)
+    assert calls == (["numpy"] if batch <= er.NUMPY_MAX_BATCH else [])
+
+
 def test_spectral_radius_after_scaling_is_the_requested_one() -> None:
     for sr, conn in ((1.25, 0.1), (0.8, 0.5), (2.0, 1.0)):
         m = create("esn", n_units=60, spectral_radius=sr, connectivity=conn)
