@@ -165,5 +165,5 @@ def draw_input(c: ESNConfig, N: int, D: int) -> torch.Tensor:
     return W_in.view(N, D) * c.input_scaling
 
 
-__all__ = ["MIN_RADIUS", "NUMPY_MAX_BATCH", "REDRAWS", "draw_input", "draw_recurrent", "leaky_reservoir",
-           "scale_to_radius"]
+__all__ = ["MIN_RADIUS", "NUMPY_MAX_BATCH", "REDRAWS", "draw_input", "draw_recurrent",
+           "leaky_reservoir", "scale_to_radius"]
