@@ -20,6 +20,8 @@ from nnzoo.models.reservoir.lsm_blocks import (
     stp_step,
 )
 
+#: The two simulation paths of LSM.simulate (torch ops; the compiled, event-driven loop).
+PATHS = ["torch", "numba"]
 QUIET: dict[str, Any] = {"input_connectivity": 0.0, "i_background": (0.0, 0.0),
                          "v_init": (0.0, 0.0), "weight_cv": 0.0}
 
@@ -29,24 +31,27 @@ def _lsm(T: int = 20, D: int = 1, seed: int = 0, **hp: Any) -> Any:
     return create("lsm", sample_shape=(T, D), **{"n_classes": 2, **hp})
 
 
-def test_lif_membrane_equals_the_closed_form_of_the_leaky_ode() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_lif_membrane_equals_the_closed_form_of_the_leaky_ode(path: str) -> None:
     """A lone neuron under a constant current I: V(t) = R I + (V0 - R I) exp(-t / tau_m)."""
     m = _lsm(T=50, grid=(1, 1, 1), v_thresh=100.0, v_reset=0.0, dt=0.5, tau_m=20.0,
              r_in=2.0, **{**QUIET, "v_init": (3.0, 3.0), "i_background": (7.0, 7.0)}).double()
-    v = m.simulate(torch.zeros(1, 50, 1, dtype=torch.float64), record=True)["v"][0, :, 0]
+    v = m.simulate(torch.zeros(1, 50, 1, dtype=torch.float64), record=True,
+                   path=path)["v"][0, :, 0]
     t = 0.5 * torch.arange(1, 51, dtype=torch.float64)                  # after each step
     ref = 14.0 + (3.0 - 14.0) * torch.exp(-t / 20.0)                    # R I = 2 * 7 mV
     torch.testing.assert_close(v, ref, rtol=0, atol=1e-12)
 
 
-def test_lif_threshold_reset_and_refractory_period() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_lif_threshold_reset_and_refractory_period(path: str) -> None:
     """Above threshold the neuron fires, resets, is held for the refractory steps, and its
     inter-spike interval is the closed-form time to threshold plus the refractory period."""
     dt, tau, ri, th, vr, ref = 1.0, 30.0, 20.0, 15.0, 13.5, 3.0
     m = _lsm(T=200, grid=(1, 1, 1), dt=dt, tau_m=tau, v_thresh=th, v_reset=vr,
              refractory=(ref, ref), **{**QUIET, "v_init": (vr, vr),
                                        "i_background": (ri, ri)}).double()
-    out = m.simulate(torch.zeros(1, 200, 1, dtype=torch.float64), record=True)
+    out = m.simulate(torch.zeros(1, 200, 1, dtype=torch.float64), record=True, path=path)
     times = out["spikes"][0, :, 0].nonzero().flatten()
     # from V_reset, V_k = RI + (vr - RI) beta^k first exceeds th at the k below
     beta = math.exp(-dt / tau)
@@ -118,12 +123,13 @@ def _chain(delay: int, **hp: Any) -> Any:
     return m
 
 
+@pytest.mark.parametrize("path", PATHS)
 @pytest.mark.parametrize("d", [1, 2, 5])
-def test_delays_shift_a_spike_by_exactly_d_steps(d: int) -> None:
+def test_delays_shift_a_spike_by_exactly_d_steps(d: int, path: str) -> None:
     m = _chain(d)
     x = torch.zeros(1, 30, 1, dtype=torch.float64)
     x[0, 7, 0] = 1.0
-    out = m.simulate(x, record=True)
+    out = m.simulate(x, record=True, path=path)
     s = out["spikes"][0]
     assert s[:, 0].nonzero().flatten().tolist() == [7]
     assert s[:, 1].nonzero().flatten().tolist() == [7 + d]
@@ -156,7 +162,8 @@ def test_dynamic_synapse_follows_the_tsodyks_markram_recursion() -> None:
     assert float(ref[1][1]) > float(ref[0][1])                          # EI facilitates
 
 
-def test_dynamic_synapse_in_the_liquid_scales_each_arriving_current() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_dynamic_synapse_in_the_liquid_scales_each_arriving_current(path: str) -> None:
     """In the simulation, the current that a regular presynaptic train delivers equals
     A u_n R_n of the recursion (EE synapse)."""
     m = _chain(1, dynamic_synapses=True)
@@ -164,7 +171,7 @@ def test_dynamic_synapse_in_the_liquid_scales_each_arriving_current() -> None:
     x = torch.zeros(1, 30, 1, dtype=torch.float64)
     spikes_at = [2, 7, 12, 17, 22]
     x[0, spikes_at, 0] = 1.0
-    cur = m.simulate(x, record=True)["i_exc"][0, :, 1]
+    cur = m.simulate(x, record=True, path=path)["i_exc"][0, :, 1]
     U, D, F_ = 0.5, 1100.0, 50.0
     un, Rn = U, 1.0
     for k, t in enumerate(spikes_at):
@@ -175,17 +182,60 @@ def test_dynamic_synapse_in_the_liquid_scales_each_arriving_current() -> None:
                       1 + (Rn - Rn * un - 1) * math.exp(-delta / D))
 
 
-def test_same_spikes_as_snntorch_without_delays_and_dynamic_synapses() -> None:
+@pytest.mark.parametrize("path", PATHS)
+def test_same_spikes_as_snntorch_without_delays_and_dynamic_synapses(path: str) -> None:
     pytest.importorskip("snntorch")
     from nnzoo.bench.reservoir.lsm import SNNTORCH_COMPATIBLE, simulate_snntorch
 
     torch.manual_seed(1)
     m = create("lsm", sample_shape=(200, 4), n_classes=2, **SNNTORCH_COMPATIBLE).double()
     x = (torch.rand(6, 200, 4) < 0.03).double()
-    ours = m.simulate(x)
+    ours = m.simulate(x, path=path)
     peer = simulate_snntorch(m, x)
     assert float(ours.sum()) > 100                                       # the liquid is active
     assert torch.equal(ours, peer)
+
+
+@pytest.mark.parametrize("hp", [
+    {},                                                                 # the full LSM step
+    {"tau_syn_exc": 0.0, "refractory": (0.0, 4.0), "delay_ms": (3.0, 1.0, 2.0, 5.0)},
+    {"dynamic_synapses": False, "delays": False, "weight_cv": 0.0},
+])
+def test_compiled_loop_gives_the_torch_paths_spikes_and_traces(hp: dict[str, Any]) -> None:
+    """The event-driven Numba loop and the torch loop simulate the same liquid: identical
+    spikes and potentials and currents equal to rounding in float64 (input spike counts of
+    up to 2 per bin, a liquid active enough to exercise every mechanism); in float32, where
+    sums in another order can flip a spike within an ulp of the threshold, the same spikes
+    almost everywhere."""
+    m = _lsm(T=150, D=3, seed=2, grid=(5, 3, 3), **hp).double()
+    g = torch.Generator().manual_seed(0)
+    x = torch.randint(0, 3, (5, 150, 3), generator=g).double() * (
+        torch.rand(5, 150, 3, generator=g) < 0.05)
+    ref = m.simulate(x, record=True, path="torch")
+    got = m.simulate(x, record=True, path="numba")
+    assert 0.005 < float(ref["spikes"].mean()) < 0.5                     # active, not saturated
+    assert torch.equal(got["spikes"], ref["spikes"])
+    for k in ("v", "i_exc", "i_inh"):
+        torch.testing.assert_close(got[k], ref[k], rtol=0, atol=1e-10)
+    m32 = m.float()
+    same = (m32.simulate(x, path="numba") == m32.simulate(x, path="torch")).float().mean()
+    assert float(same) > 0.99
+
+
+def test_auto_path_takes_the_compiled_loop_for_large_simulations(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnzoo.models.reservoir import lsm as lsm_module
+    from nnzoo.models.reservoir import lsm_kernel
+
+    calls: list[int] = []
+    real = lsm_kernel.simulate_numba
+    monkeypatch.setattr(lsm_kernel, "simulate_numba",
+                        lambda m, x, record: calls.append(len(x)) or real(m, x, record))
+    m = _lsm(T=20, D=1, grid=(2, 2, 2))
+    m.simulate(torch.zeros(3, 20, 1))                                   # 480 updates: torch
+    monkeypatch.setattr(lsm_module, "NUMBA_MIN_UPDATES", 480)
+    m.simulate(torch.zeros(3, 20, 1))                                   # now: the loop
+    assert calls == [3]
 
 
 def test_readout_filter_and_steps() -> None:

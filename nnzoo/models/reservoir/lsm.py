@@ -86,10 +86,17 @@ from nnzoo.models.reservoir.lsm_blocks import (
     grid_positions,
     pair_matrix,
     readout_steps,
+    step_constants,
     stp_step,
 )
 from nnzoo.models.reservoir.lsm_plots import plot_raster
 
+#: The simulation paths of :meth:`LSM.simulate`.
+Path_ = Literal["auto", "torch", "numba"]
+#: Neuron updates (B T N) from which ``simulate(path="auto")`` takes the compiled loop on the
+#: CPU: it is compiled once per process (seconds), so a small simulation (a raster, a test)
+#: stays on the torch path.
+NUMBA_MIN_UPDATES = 1_000_000
 #: Order of the per-type-pair tuples of the config: presynaptic -> postsynaptic type.
 PAIRS = ("EE", "EI", "IE", "II")
 
@@ -305,39 +312,44 @@ class LSM(Classifier[LSMConfig]):
     # -- the liquid -----------------------------------------------------------------------------
 
     @overload
-    def simulate(self, x: torch.Tensor, *, record: Literal[False] = False) -> torch.Tensor: ...
+    def simulate(self, x: torch.Tensor, *, record: Literal[False] = False,
+                 path: Path_ = "auto") -> torch.Tensor: ...
 
     @overload
-    def simulate(self, x: torch.Tensor, *, record: Literal[True]) -> dict[str, torch.Tensor]: ...
+    def simulate(self, x: torch.Tensor, *, record: Literal[True],
+                 path: Path_ = "auto") -> dict[str, torch.Tensor]: ...
 
     @overload
-    def simulate(self, x: torch.Tensor, *, record: bool
+    def simulate(self, x: torch.Tensor, *, record: bool, path: Path_ = "auto"
                  ) -> torch.Tensor | dict[str, torch.Tensor]: ...
 
     @torch.no_grad()
-    def simulate(self, x: torch.Tensor, *, record: bool = False
+    def simulate(self, x: torch.Tensor, *, record: bool = False, path: Path_ = "auto"
                  ) -> torch.Tensor | dict[str, torch.Tensor]:
         """Run the liquid on input spike trains ``x`` (B, T, D), unchecked.
 
         :param x: input spike counts per step.
         :param record: also return the membrane potentials ``v`` and the synaptic currents
             ``i_exc``, ``i_inh`` (each (B, T, N)).
+        :param path: ``torch`` (the loop below, any device), ``numba`` (the compiled,
+            event-driven loop of :mod:`~nnzoo.models.reservoir.lsm_kernel`, CPU) or ``auto``
+            (numba on the CPU for at least ``NUMBA_MIN_UPDATES`` neuron updates, torch else).
         :returns: the spike trains (B, T, N) (float 0/1), or a dict with ``spikes`` and the
             recorded traces.
         """
+        big = x.shape[0] * x.shape[1] * self.n_neurons >= NUMBA_MIN_UPDATES
+        if path == "numba" or (path == "auto" and big and self.weight.device.type == "cpu"):
+            from nnzoo.models.reservoir.lsm_kernel import simulate_numba
+            return simulate_numba(self, x, record)
         cfg = self.config
         B, T, _ = x.shape
         n, ne = self.n_neurons, cfg.n_excitatory
         w = self.weight
         dev, dt_ = w.device, w.dtype
         x = x.to(dev, dt_)
-        beta = math.exp(-cfg.dt / cfg.tau_m)                             # membrane decay
-        gain = (1 - beta) * cfg.r_in                                     # (1 - beta) R
-        a_e = math.exp(-cfg.dt / cfg.tau_syn_exc) if cfg.tau_syn_exc > 0 else 0.0
-        a_i = math.exp(-cfg.dt / cfg.tau_syn_inh) if cfg.tau_syn_inh > 0 else 0.0
+        k = step_constants(cfg, self.inhibitory, dt_, dev)
+        beta, gain, a_e, a_i, ref_steps = k.beta, k.gain, k.a_e, k.a_i, k.ref_steps
         i_b = self.i_background                                          # (N,)
-        ref = torch.where(self.inhibitory, cfg.refractory[1], cfg.refractory[0])
-        ref_steps = (ref / cfg.dt).round().to(dt_)                       # (N,)
         i_in = x.transpose(0, 1) @ self.input_weight                    # W_in^T x_t (T, B, N)
 
         # W masked to each delay value, outgoing columns (n_d, N): rows split by presynaptic
@@ -357,15 +369,7 @@ class LSM(Classifier[LSMConfig]):
         pend_i = torch.zeros_like(pend_e)
 
         if cfg.dynamic_synapses:                                         # per (pre, post type)
-            post = torch.arange(2, device=dev)[:, None]                  # (2, 1) post type
-            t_pre = self.inhibitory.long()[None, :]                      # (1, N) pre type
-
-            def per_pair(vals: tuple[float, ...]) -> torch.Tensor:
-                return torch.tensor(vals, device=dev, dtype=dt_).view(2, 2)[t_pre, post]
-
-            U = per_pair(cfg.stp_u)                                      # (2, N)
-            dec_f = torch.exp(-cfg.dt / (1000 * per_pair(cfg.stp_f)))    # F, D in seconds
-            dec_d = torch.exp(-cfg.dt / (1000 * per_pair(cfg.stp_d)))
+            U, dec_f, dec_d = k.U, k.dec_f, k.dec_d                      # (2, N)
             u = U.expand(B, 2, n).clone()                                # u_1 = U  (B, 2, N)
             r = torch.ones(B, 2, n, device=dev, dtype=dt_)               # R_1 = 1
 

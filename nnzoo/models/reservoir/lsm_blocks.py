@@ -5,10 +5,17 @@ step, and the readout (read-out steps, filtered states, the ridge fit). The math
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
+from typing import TYPE_CHECKING
+
 import torch
 import torch.nn.functional as F
 
 from nnzoo.core.linalg import ridge, ridge_loo
+
+if TYPE_CHECKING:
+    from nnzoo.models.reservoir.lsm import LSMConfig
 
 # -- the liquid's construction ------------------------------------------------------------------
 
@@ -44,6 +51,40 @@ def gamma_amplitudes(mean: torch.Tensor, cv: float) -> torch.Tensor:
     shape = torch.full_like(mean, 1.0 / cv**2)
     mag = torch.distributions.Gamma(shape, torch.ones_like(mean)).sample() * cv**2
     return mag * mean                                                   # E[mag] = 1
+
+
+@dataclass(frozen=True)
+class StepConstants:
+    """The constants of one simulation step, shared by the torch and the compiled paths."""
+
+    beta: float              #: membrane decay exp(-dt / tau_m)
+    gain: float              #: (1 - beta) R
+    a_e: float               #: excitatory current decay (0: one-step pulse)
+    a_i: float               #: inhibitory current decay
+    ref_steps: torch.Tensor  #: refractory period of each neuron in steps (N,)
+    U: torch.Tensor          #: utilisation at rest (2, N) [post type, pre neuron]
+    dec_f: torch.Tensor      #: exp(-dt / F) (2, N)
+    dec_d: torch.Tensor      #: exp(-dt / D) (2, N)
+
+
+def step_constants(cfg: LSMConfig, inhibitory: torch.Tensor, dtype: torch.dtype,
+                   device: torch.device) -> StepConstants:
+    """The step's constants for a liquid with these inhibitory flags (N,)."""
+    beta = math.exp(-cfg.dt / cfg.tau_m)                               # membrane decay
+    a_e = math.exp(-cfg.dt / cfg.tau_syn_exc) if cfg.tau_syn_exc > 0 else 0.0
+    a_i = math.exp(-cfg.dt / cfg.tau_syn_inh) if cfg.tau_syn_inh > 0 else 0.0
+    ref = torch.where(inhibitory, cfg.refractory[1], cfg.refractory[0])
+    post = torch.arange(2, device=device)[:, None]                      # (2, 1) post type
+    t_pre = inhibitory.long()[None, :]                                  # (1, N) pre type
+
+    def per_pair(vals: tuple[float, ...]) -> torch.Tensor:
+        return torch.tensor(vals, device=device, dtype=dtype).view(2, 2)[t_pre, post]
+
+    return StepConstants(beta, (1 - beta) * cfg.r_in, a_e, a_i,
+                         (ref / cfg.dt).round().to(dtype),
+                         per_pair(cfg.stp_u),
+                         torch.exp(-cfg.dt / (1000 * per_pair(cfg.stp_f))),  # F, D in seconds
+                         torch.exp(-cfg.dt / (1000 * per_pair(cfg.stp_d))))
 
 
 def stp_step(s: torch.Tensor, u: torch.Tensor, r: torch.Tensor, U: torch.Tensor,
@@ -115,5 +156,6 @@ def fit_ridge_readout(H: torch.Tensor, y: torch.Tensor, n_classes: int,
     return W, b, alpha, errs
 
 
-__all__ = ["connection_probability", "filtered_states", "fit_ridge_readout", "gamma_amplitudes",
-           "grid_positions", "pair_matrix", "readout_steps", "sample_states", "stp_step"]
+__all__ = ["StepConstants", "connection_probability", "filtered_states", "fit_ridge_readout",
+           "gamma_amplitudes", "grid_positions", "pair_matrix", "readout_steps", "sample_states",
+           "step_constants", "stp_step"]
