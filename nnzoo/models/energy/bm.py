@@ -41,7 +41,9 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
+import numpy as np
 import torch
 
 from nnzoo.core import plots
@@ -110,6 +112,24 @@ class BMConfig:
         require(self.init_std > 0, f"init_std must be > 0, got {self.init_std}")
 
 
+def _numpy_sweep(s: torch.Tensor, u: torch.Tensor, W: torch.Tensor, b: torch.Tensor,
+                 start: int, temperature: float) -> torch.Tensor:
+    """The Gibbs sweep of :meth:`BoltzmannMachine.gibbs_sweep` as a NumPy loop, in place on
+    ``s`` (CPU); ``u`` (B, N - start) are the sweep's uniform draws."""
+    sn = s.detach().numpy()                                  # shares s's memory
+    Wn = W.detach().to(s.dtype).numpy()
+    un = u.to(s.dtype).numpy()
+    with np.errstate(divide="ignore"):                       # u = 0 gives -inf: always on
+        thr = np.log(un) - np.log1p(-un)                     # logit(u)  (B, N - start)
+    thr *= temperature
+    thr -= b.detach().to(s.dtype).numpy()[start:]            # s_i = 1 iff W_i . s > thr_i
+    net = np.empty(sn.shape[0], sn.dtype)
+    for k, i in enumerate(range(start, sn.shape[1])):        # sequential, as in torch
+        np.dot(sn, Wn[i], out=net)                           # W_i . s  (B,)
+        sn[:, i] = net > thr[:, k]
+    return s
+
+
 @register("bm", config=BMConfig, rule="Boltzmann learning: clamped minus free correlations "
           "(persistent Gibbs sampling, optional mean-field)",
           peer="exact-gradient ascent (enumeration of all states)",
@@ -157,11 +177,25 @@ class BoltzmannMachine(ZooModule[BMConfig]):
 
     # -- sampling -----------------------------------------------------------------------------
 
-    def gibbs_sweep(self, s: torch.Tensor, start: int, temperature: float) -> torch.Tensor:
-        """Update units ``start..N-1`` of ``s`` (B, N) in place, one after the other."""
+    def gibbs_sweep(self, s: torch.Tensor, start: int, temperature: float,
+                    path: Literal["auto", "torch", "numpy"] = "auto") -> torch.Tensor:
+        """Update units ``start..N-1`` of ``s`` (B, N) in place, one after the other.
+
+        Each unit is a handful of operations on a vector of B values, so per-call overhead is
+        the cost: ``auto`` runs the loop in NumPy on the CPU (float32/float64, calls some ten
+        times cheaper than torch's) and in torch elsewhere (``path`` forces one). The NumPy
+        loop tests ``logit(u) < net / T``, the same event as ``u < sigmoid(net / T)``
+        (sigmoid is increasing) on the same uniform draws, with the logits taken for the
+        whole sweep at once."""
         u = torch.rand(s.shape[0], self.n_units - start, device=s.device)  # (B, N - start)
+        W, b = self.weight, self.bias
+        if path == "auto":
+            path = "numpy" if (s.device.type == "cpu" and W.device.type == "cpu" and s.dtype
+                               in (torch.float32, torch.float64)) else "torch"
+        if path == "numpy":
+            return _numpy_sweep(s, u, W, b, start, temperature)
         for i in range(start, self.n_units):  # sequential: unit i sees the units just updated
-            net = torch.mv(s, self.weight[i]) + self.bias[i]               # W_i . s + b_i (B,)
+            net = torch.mv(s, W[i]) + b[i]                                 # W_i . s + b_i (B,)
             s[:, i] = (u[:, i - start] < torch.sigmoid(net / temperature)).to(s.dtype)
         return s
 
