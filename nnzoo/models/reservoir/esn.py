@@ -51,8 +51,10 @@ Two data layouts, chosen by ``sample_shape``:
 that in the series layout a batch shorter than twice the washout discards only its first
 half (a minibatch is a short excerpt of the series; ``fit`` raises instead).
 
-The reservoir's recurrence and random draws are in :mod:`nnzoo.models.reservoir.esn_reservoir`,
-the plots in :mod:`nnzoo.models.reservoir.esn_plots`.
+The reservoir's recurrence and random draws are in :mod:`nnzoo.models.reservoir.esn_reservoir`
+(the recurrence as torch ops, and for a few sequences on the CPU as a NumPy loop, whose calls
+cost less than torch's for a mat-vec of a few hundred units), the plots in
+:mod:`nnzoo.models.reservoir.esn_plots`.
 """
 
 from __future__ import annotations

@@ -58,9 +58,9 @@ changes.
 Batched: ``B`` samples are simulated at once; the only Python loop is over time steps.
 Units: ms, mV, nA, MOhm (R I in mV). Input ``x`` (B, T, D) holds spike counts per bin (0/1
 spikes), each multiplied by its input synapse's amplitude.
-
 The liquid's construction, the synapse step and the readout's pieces are in
-:mod:`nnzoo.models.reservoir.lsm_blocks`, the plots in :mod:`nnzoo.models.reservoir.lsm_plots`.
+:mod:`nnzoo.models.reservoir.lsm_blocks`, the plots in :mod:`nnzoo.models.reservoir.lsm_plots`,
+the same step compiled (event-driven, for large CPU simulations) in ``lsm_kernel``.
 """
 
 from __future__ import annotations
