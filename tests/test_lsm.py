@@ -229,13 +229,17 @@ def test_auto_path_takes_the_compiled_loop_for_large_simulations(
 
     calls: list[int] = []
     real = lsm_kernel.simulate_numba
-    monkeypatch.setattr(lsm_kernel, "simulate_numba",
+    monkeypatch.setattr(lsm_module, "simulate_numba",
                         lambda m, x, record: calls.append(len(x)) or real(m, x, record))
     m = _lsm(T=20, D=1, grid=(2, 2, 2))
     m.simulate(torch.zeros(3, 20, 1))                                   # 480 updates: torch
-    monkeypatch.setattr(lsm_module, "NUMBA_MIN_UPDATES", 480)
+    m.features(torch.zeros(3, 20, 1))
+    monkeypatch.setattr(lsm_kernel, "NUMBA_MIN_UPDATES", 480)
     m.simulate(torch.zeros(3, 20, 1))                                   # now: the loop
-    assert calls == [3]
+    m.simulate(torch.zeros(3, 20, 1), path="torch")                     # unless told
+    m.config.sim_batch = 2                                              # chunks of 2 and 1:
+    m.features(torch.zeros(3, 20, 1))                                   # the path of all 3
+    assert calls == [3, 2, 1]
 
 
 def test_readout_filter_and_steps() -> None:

@@ -89,14 +89,9 @@ from nnzoo.models.reservoir.lsm_blocks import (
     step_constants,
     stp_step,
 )
+from nnzoo.models.reservoir.lsm_kernel import Path_, resolve_path, simulate_numba
 from nnzoo.models.reservoir.lsm_plots import plot_raster
 
-#: The simulation paths of :meth:`LSM.simulate`.
-Path_ = Literal["auto", "torch", "numba"]
-#: Neuron updates (B T N) from which ``simulate(path="auto")`` takes the compiled loop on the
-#: CPU: it is compiled once per process (seconds), so a small simulation (a raster, a test)
-#: stays on the torch path.
-NUMBA_MIN_UPDATES = 1_000_000
 #: Order of the per-type-pair tuples of the config: presynaptic -> postsynaptic type.
 PAIRS = ("EE", "EI", "IE", "II")
 
@@ -333,13 +328,11 @@ class LSM(Classifier[LSMConfig]):
             ``i_exc``, ``i_inh`` (each (B, T, N)).
         :param path: ``torch`` (the loop below, any device), ``numba`` (the compiled,
             event-driven loop of :mod:`~nnzoo.models.reservoir.lsm_kernel`, CPU) or ``auto``
-            (numba on the CPU for at least ``NUMBA_MIN_UPDATES`` neuron updates, torch else).
+            (:func:`~nnzoo.models.reservoir.lsm_kernel.resolve_path`).
         :returns: the spike trains (B, T, N) (float 0/1), or a dict with ``spikes`` and the
             recorded traces.
         """
-        big = x.shape[0] * x.shape[1] * self.n_neurons >= NUMBA_MIN_UPDATES
-        if path == "numba" or (path == "auto" and big and self.weight.device.type == "cpu"):
-            from nnzoo.models.reservoir.lsm_kernel import simulate_numba
+        if resolve_path(path, x.shape[0] * x.shape[1] * self.n_neurons, self.weight) == "numba":
             return simulate_numba(self, x, record)
         cfg = self.config
         B, T, _ = x.shape
@@ -421,8 +414,9 @@ class LSM(Classifier[LSMConfig]):
         cfg = self.config
         steps = readout_steps(cfg.sample_shape[0], cfg.readout_times)
         decay = math.exp(-cfg.dt / cfg.tau_readout)
-        out = [filtered_states(self.simulate(x[i:i + cfg.sim_batch]), steps, decay)
-               for i in range(0, len(x), cfg.sim_batch)]
+        path = resolve_path("auto", x.shape[0] * x.shape[1] * self.n_neurons, self.weight)
+        out = [filtered_states(self.simulate(x[i:i + cfg.sim_batch], path=path), steps, decay)
+               for i in range(0, len(x), cfg.sim_batch)]              # one path for all
         return torch.cat(out) if out else x.new_zeros(0, self.readout_weight.shape[0])
 
     # -- the readout -------------------------------------------------------------------------

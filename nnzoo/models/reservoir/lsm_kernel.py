@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import functools
 from collections.abc import Callable
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Literal
 
 import numpy as np
 import torch
@@ -34,6 +34,24 @@ from nnzoo.models.reservoir.lsm_blocks import StepConstants, step_constants
 
 if TYPE_CHECKING:
     from nnzoo.models.reservoir.lsm import LSM
+
+#: The simulation paths of :meth:`~nnzoo.models.reservoir.lsm.LSM.simulate`.
+Path_ = Literal["auto", "torch", "numba"]
+#: Neuron updates (B T N) from which the ``auto`` path is the compiled loop on the CPU: it is
+#: compiled once per process (seconds), so a small simulation (a raster, a test) stays on
+#: the torch path.
+NUMBA_MIN_UPDATES = 1_000_000
+
+
+def resolve_path(path: Path_, n_updates: int, weight: torch.Tensor) -> str:
+    """The path a simulation of ``n_updates`` neuron updates takes: ``path`` itself unless it
+    is ``auto``, then ``numba`` for at least :data:`NUMBA_MIN_UPDATES` updates of a liquid
+    on the CPU (``weight`` its weight matrix) and ``torch`` otherwise."""
+    if path != "auto":
+        return path
+    big = n_updates >= NUMBA_MIN_UPDATES
+    return "numba" if big and weight.device.type == "cpu" else "torch"
+
 
 @functools.cache
 def _kernel() -> Callable[..., None]:
@@ -177,4 +195,4 @@ def simulate_numba(model: LSM, x: torch.Tensor, record: bool = False
     return out
 
 
-__all__ = ["simulate_numba"]
+__all__ = ["NUMBA_MIN_UPDATES", "Path_", "resolve_path", "simulate_numba"]
