@@ -24,7 +24,9 @@ difference).
 
 Time: construction plus ``fit`` with each library's own initialisation (the sparse draw and
 the spectral-radius rescaling included: reservoirpy initialises lazily inside its first
-``fit``), median over the seeds; ``extra`` also holds the fit time with the shared
+``fit``), median over the seeds, the two sides alternated seed by seed (nnzoo first on even
+seeds, reservoirpy first on odd ones, so that a slow spell of a shared machine falls on
+both); ``extra`` also holds the fit time with the shared
 matrices. Both sides run single-threaded (``one_thread``) and in float64
 (reservoirpy's precision: nnzoo's model is ``.double()``-ed; its default is float32).
 """
@@ -96,33 +98,47 @@ def compare(hp: dict[str, Any], Xtr: torch.Tensor, ytr: torch.Tensor, Xte: torch
         pred = pred.double().numpy() if isinstance(pred, torch.Tensor) else pred
         return _error(pred, y_te, normalised, score_from)
 
-    shared = []
+    models: dict[int, EchoStateNetwork] = {}
+    shared: dict[int, Any] = {}
+
+    def our_own(s: int) -> None:
+        m, t = timed(partial(ours, s))                       # own draws, construct + fit
+        r["t_nnzoo"].append(t)
+        r["nnzoo_own"].append(err(m.predict(Xte)))
+        models[s] = m
+        shared[s] = (m.W.double().numpy(), m.W_in.double().numpy(), m.bias.double().numpy())
+
+    def our_fit(s: int) -> None:
+        m = models.pop(s)
+        _, t = timed(partial(m.fit, Xtr, ytr))               # the same reservoir again
+        r["t_nnzoo_fit"].append(t)
+        r["nnzoo_shared"].append(err(m.predict(Xte)))
+
+    def theirs(seed: int, matrices: Any = None) -> Any:
+        return _rpy_esn(hp, seed, matrices).fit(xtr, y_tr, warmup=washout)
+
+    def peer_own(s: int) -> None:
+        p, t = timed(partial(theirs, s))                     # own draws
+        r["t_peer"].append(t)
+        r["peer_own"].append(err(p.run(xte)))
+
+    def peer_fit(s: int) -> None:
+        p, t = timed(partial(theirs, s, shared[s]))          # nnzoo's reservoir
+        r["t_peer_fit"].append(t)
+        r["peer_shared"].append(err(p.run(xte)))
+
     with one_thread():
         ours(0)                                              # warm-up, timed by neither
-        for s in range(seeds):
-            m, t = timed(partial(ours, s))                   # own draws, construct + fit
-            r["t_nnzoo"].append(t)
-            r["nnzoo_own"].append(err(m.predict(Xte)))
-            shared.append((m.W.double().numpy(), m.W_in.double().numpy(),
-                           m.bias.double().numpy()))
-            _, t2 = timed(partial(m.fit, Xtr, ytr))
-            r["t_nnzoo_fit"].append(t2)
-            r["nnzoo_shared"].append(err(m.predict(Xte)))
-
-        def peer_side() -> None:
-            def theirs(seed: int, matrices: Any = None) -> Any:
-                return _rpy_esn(hp, seed, matrices).fit(xtr, y_tr, warmup=washout)
-
-            theirs(0)                                        # warm-up, timed by neither
-            for s in range(seeds):
-                p, tp = timed(partial(theirs, s))            # own draws
-                r["t_peer"].append(tp)
-                r["peer_own"].append(err(p.run(xte)))
-                p2, tp2 = timed(partial(theirs, s, shared[s]))   # nnzoo's reservoir
-                r["t_peer_fit"].append(tp2)
-                r["peer_shared"].append(err(p2.run(xte)))
-
-        run = peer_run(peer_side)
+        run = peer_run(partial(theirs, 0))                   # the peer's warm-up (and status)
+        for s in range(seeds):                               # alternated: nnzoo first on even
+            first = s % 2 == 0                               # seeds, the peer on odd ones
+            for step in ([our_own, peer_own, our_fit, peer_fit] if first
+                         else [peer_own, our_own, peer_fit, our_fit]):
+                if step in (peer_own, peer_fit):
+                    if run.ok:
+                        run = peer_run(partial(step, s))
+                else:
+                    step(s)
     if not run.ok:
         for k in ("peer_own", "peer_shared", "t_peer", "t_peer_fit"):
             r[k] = []

@@ -31,9 +31,11 @@
 - Full tier: the same three rows with 2,000 training samples, and a 1,000-neuron liquid
   (10x10x10) for the throughputs.
 
-Both sides of each row run single-threaded, alternated, the median of 3 runs timed after one
-untimed warm-up run of the same call (for nnzoo's LSM, whose large simulations run the
-compiled loop of :mod:`nnzoo.models.reservoir.lsm_kernel`, that includes its compilation).
+Both sides of each row run single-threaded, the median of 3 runs timed after one untimed
+warm-up run of the same call (for nnzoo's LSM, whose large simulations run the compiled loop
+of :mod:`nnzoo.models.reservoir.lsm_kernel`, that includes its compilation); the throughput
+rows alternate the two sides' timed runs in ABBA order, so that a slow spell of a shared
+machine falls on both alike.
 """
 
 from __future__ import annotations
@@ -187,30 +189,27 @@ def _throughput_row(tier: str, grid: tuple[int, int, int], B: int, T: int, repea
     updates = B * T * n
     with one_thread():
         model.simulate(x)                           # warm-up (the compiled loop's compile
-        t_ours = []                                 # included), timed by neither
-        for _ in range(repeats):
-            ours, t = timed(lambda: model.simulate(x))
-            t_ours.append(t)
+        run = peer_run(lambda: simulate_snntorch(plain, x))   # included), timed by neither
+        t_ours: list[float] = []
+        t_peer: list[float] = []
+        peer = None
+        for i in range(repeats):                    # ABBA: a slow spell falls on both sides
+            for side in ("ours", "peer") if i % 2 == 0 else ("peer", "ours"):
+                if side == "ours":
+                    ours, t = timed(lambda: model.simulate(x))
+                    t_ours.append(t)
+                elif run.ok:
+                    peer, t = timed(lambda: simulate_snntorch(plain, x))
+                    t_peer.append(t)
         sub = x[:16]                                # the compiled loop against the torch one
         torch_agree = float((model.simulate(sub, path="numba")
                              == model.simulate(sub, path="torch")).float().mean())
-
-        def peer_side() -> tuple[torch.Tensor, list[float]]:
-            simulate_snntorch(plain, x)                                  # warm-up
-            times = []
-            for _ in range(repeats):
-                peer, t = timed(lambda: simulate_snntorch(plain, x))
-                times.append(t)
-            return peer, times
-
-        run = peer_run(peer_side)
     extra: dict[str, Any] = {"neurons": n, "batch": B, "steps": T, "nnzoo_times": t_ours,
                              "mean_rate_hz": float(ours.mean()) * 1000,
                              "compiled_vs_torch_path_identical_spike_fraction": torch_agree}
     ups_ours = updates / statistics.median(t_ours)
     ups_peer = None
-    if run.value is not None:
-        peer, t_peer = run.value
+    if peer is not None:
         extra["peer_times"] = t_peer
         ups_peer = updates / statistics.median(t_peer)
         extra["ratio_nnzoo_over_snntorch"] = ups_ours / ups_peer
@@ -238,7 +237,7 @@ def _throughput_row(tier: str, grid: tuple[int, int, int], B: int, T: int, repea
               f"of the first 16 samples' neuron-steps")
     return BenchResult(
         "lsm", tier, task, "neuron updates/s", True, "snnTorch snn.Leaky", ups_ours, ups_peer,
-        statistics.median(t_ours), statistics.median(run.value[1]) if run.value else None,
+        statistics.median(t_ours), statistics.median(t_peer) if t_peer else None,
         f"simulate {B} x {T} steps of {n} neurons (median of {repeats})", budget,
         notes=notes, extra=extra, status=run.status)
 
