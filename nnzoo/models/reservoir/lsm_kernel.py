@@ -61,9 +61,12 @@ def _kernel() -> Callable[..., None]:
     return numba.njit(nogil=True)(_liquid_loop)
 
 
-def _liquid_loop(x, w_in, indptr, target, amp, delay, inh, ne, i_b, v0, ref_steps,  # noqa
-                 U, dec_f, dec_d, c, L, dynamic, refractory, record,
-                 spikes, rec_v, rec_ie, rec_ii):
+def _liquid_loop(x: np.ndarray, w_in: np.ndarray, indptr: np.ndarray, target: np.ndarray,
+                 amp: np.ndarray, delay: np.ndarray, inh: np.ndarray, ne: int,
+                 i_b: np.ndarray, v0: np.ndarray, ref_steps: np.ndarray, U: np.ndarray,
+                 dec_f: np.ndarray, dec_d: np.ndarray, c: np.ndarray, L: int, dynamic: bool,
+                 refractory: bool, record: bool, spikes: np.ndarray, rec_v: np.ndarray,
+                 rec_ie: np.ndarray, rec_ii: np.ndarray) -> None:
     """The simulation loop (compiled by Numba; plain Python otherwise).
 
     :param x: input spikes (B, T, D).
