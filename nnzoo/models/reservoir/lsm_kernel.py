@@ -43,7 +43,7 @@ Path_ = Literal["auto", "torch", "numba"]
 NUMBA_MIN_UPDATES = 1_000_000
 
 
-def resolve_path(path: Path_, n_updates: int, weight: torch.Tensor) -> str:
+def resolve_path(path: Path_, n_updates: int, weight: torch.Tensor) -> Path_:
     """The path a simulation of ``n_updates`` neuron updates takes: ``path`` itself unless it
     is ``auto``, then ``numba`` for at least :data:`NUMBA_MIN_UPDATES` updates of a liquid
     on the CPU (``weight`` its weight matrix) and ``torch`` otherwise."""
