@@ -150,17 +150,20 @@ def _rosenblatt_reference(X: np.ndarray, y: np.ndarray, k: int, order: list[np.n
     return W, b, (Ws / seen, bs / seen)
 
 
+@pytest.mark.parametrize("kernel", ["auto", "torch"])
 @pytest.mark.parametrize("batch_size", [1, 17, 60])
-def test_perceptron_online_rule_matches_reference(batch_size: int,
+def test_perceptron_online_rule_matches_reference(batch_size: int, kernel: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The windowed online rule equals the sample-by-sample loop at any batch size."""
+    """The online rule (the compiled loop, ``auto``, and the torch windows) equals the
+    sample-by-sample loop at any batch size."""
     from nnzoo.models import PerceptronClassifier
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 5)).astype(np.float32)
     y = rng.integers(0, 3, size=60)
     monkeypatch.setattr(get_spec("perceptron").cls, "WINDOW", 8)  # several windows a batch
-    clf = PerceptronClassifier(epochs=3, batch_size=batch_size, random_state=7).fit(X, y)
+    clf = PerceptronClassifier(epochs=3, batch_size=batch_size, kernel=kernel,
+                               random_state=7).fit(X, y)
     order = [epoch_order(60, 7, e).numpy() for e in range(3)]
     W, b, (Wa, ba) = _rosenblatt_reference(X.astype(np.float64), y, 3, order)
     m = clf.model_
@@ -168,6 +171,34 @@ def test_perceptron_online_rule_matches_reference(batch_size: int,
     np.testing.assert_allclose(m.bias.numpy(), b, atol=1e-4)
     np.testing.assert_allclose((m.weight_sum / m.seen.float()).numpy(), Wa, atol=1e-4)
     np.testing.assert_allclose((m.bias_sum / m.seen.float()).numpy(), ba, atol=1e-4)
+
+
+def test_perceptron_kernels_agree_on_digits() -> None:
+    """The compiled loop and the torch windows train the same perceptron on real data (the
+    digits, 5 epochs, batches of 256): the same mistakes and the same weights and averages."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    x, yt = torch.tensor(X / 16, dtype=torch.float32), torch.tensor(y)
+    models = {k: create("perceptron", sample_shape=(64,), n_classes=10, kernel=k).train()
+              for k in ("auto", "torch")}
+    wrong = {}
+    for k, model in models.items():
+        n = []
+        for epoch in range(5):
+            order = epoch_order(len(x), 3, epoch)
+            for i in range(0, len(x), 256):
+                idx = order[i:i + 256]
+                n.append(1 - float(model.training_step((x[idx], yt[idx]))["accuracy"]))
+        wrong[k] = n
+    assert wrong["auto"] == pytest.approx(wrong["torch"], abs=1e-9)
+    a, t = models["auto"], models["torch"]
+    assert float(t.seen) == float(a.seen) == 5 * len(x)
+    torch.testing.assert_close(a.weight, t.weight, rtol=0, atol=1e-4)
+    torch.testing.assert_close(a.bias, t.bias, rtol=0, atol=1e-4)
+    torch.testing.assert_close(a.weight_sum / a.seen.float(), t.weight_sum / t.seen.float(),
+                               rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(a.bias_sum, t.bias_sum, rtol=1e-5, atol=1e-3)
 
 
 def test_perceptron_separates_separable_data() -> None:
