@@ -307,6 +307,33 @@ def test_mlp_estimator_hand_backprop_trains_as_autograd() -> None:
         MLPClassifier(backprop="manual", epochs=1).fit(X, y[:500])
 
 
+@pytest.mark.parametrize(("decoupled", "wd"), [(False, 0.0), (False, 0.01), (True, 0.01)])
+def test_flat_adam_is_torch_adam(decoupled: bool, wd: float) -> None:
+    """FlatAdam follows torch.optim.Adam (AdamW when decoupled) step for step, weight decay
+    included, and gives the parameters their own storage back when released."""
+    from nnzoo.models.feedforward.mlp_estimator import FlatAdam
+
+    torch.manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(4, 3)), torch.nn.Parameter(torch.randn(3))]
+    ref = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+    opt = cls(ref, lr=0.05, weight_decay=wd, foreach=False)
+    flat = FlatAdam(ours, 0.05, wd, decoupled=decoupled)
+    for _ in range(25):
+        grads = [torch.randn_like(p) for p in ours]
+        for p, q, g in zip(ours, ref, grads):
+            assert p.grad is not None
+            p.grad.copy_(g)                       # into the flat gradient vector
+            q.grad = g.clone()
+        flat.step()
+        opt.step()
+    for p, q in zip(ours, ref):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-6)
+    flat.release()
+    assert all(p.grad is None and p.untyped_storage().data_ptr()
+               != flat.flat.untyped_storage().data_ptr() for p in ours)
+
+
 def test_mlp_architecture_of_layered_recipe() -> None:
     from nnzoo.recipes import get_recipe
 

@@ -42,9 +42,10 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
 import torch
+import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core import plots
@@ -66,6 +67,14 @@ _HAND_ACTIVATIONS: dict[str, tuple[Callable[[torch.Tensor], torch.Tensor],
     "tanh": (torch.tanh_, torch.ops.aten.tanh_backward),
     "sigmoid": (torch.sigmoid_, torch.ops.aten.sigmoid_backward),
 }
+
+
+def _set_grad(p: torch.Tensor, op: Callable[..., torch.Tensor], *args: Any) -> None:
+    """``p.grad = op(*args)``, written into ``p.grad`` when it exists (``out=``)."""
+    if p.grad is None:
+        p.grad = op(*args)
+    else:
+        op(*args, out=p.grad)
 
 
 @dataclass
@@ -155,11 +164,13 @@ class MLP(Classifier[MLPConfig]):
     @torch.no_grad()
     def backprop(self, x: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
         """The cross-entropy gradients of the batch ``(x, y)`` by the hand-written backward
-        pass of the module docstring, stored in each parameter's ``.grad`` (replacing it, as
-        ``zero_grad(set_to_none=True)`` then ``backward()`` would).
+        pass of the module docstring, stored in each parameter's ``.grad`` (overwritten: the
+        same values as ``zero_grad()`` then ``backward()``; written into the existing tensor,
+        so that a gradient that is a view of a larger buffer stays one).
 
         :param x: inputs (B, *sample_shape), checked only for their shape.
-        :param y: class indices (B,).
+        :param y: class indices (B,), or their one-hot rows Y (B, n_classes) in ``x``'s
+            dtype (a caller that has them saves building them each step).
         :return: the summed (not mean) cross-entropy of the batch, a 0-d tensor.
         :raises ConfigError: when the net has batch norm, dropout or another activation.
         """
@@ -167,21 +178,24 @@ class MLP(Classifier[MLPConfig]):
             raise ConfigError("MLP.backprop needs dense layers with relu, tanh or sigmoid and "
                               "no batch norm or dropout; train with autograd instead")
         self.check(x)
+        if y.dim() == 1:
+            y = F.one_hot(y, self.config.n_classes).to(x.dtype)
         act, act_backward = _HAND_ACTIVATIONS[self.config.activation]
         linears = [m for m in self.net if isinstance(m, nn.Linear)]
         hs = [x.flatten(1)]                                     # h_0 = x, then each layer's
         for lin in linears[:-1]:
             hs.append(act(torch.addmm(lin.bias, hs[-1], lin.weight.T)))
         out = linears[-1]
-        logp = torch.addmm(out.bias, hs[-1], out.weight.T).log_softmax(1)   # (B, K)
-        loss = logp.gather(1, y[:, None]).sum().neg()
-        delta = logp.exp_()                                     # P
-        delta[torch.arange(len(y), device=y.device), y] -= 1    # P - Y
-        delta /= len(y)
+        s = torch.addmm(out.bias, hs[-1], out.weight.T)        # scores (B, K)
+        s -= s.amax(1, keepdim=True)                           # softmax(s) is unchanged
+        e = s.exp()
+        norm = e.sum(1, keepdim=True)
+        loss = norm.log().sum() - torch.dot(s.view(-1), y.reshape(-1))  # sum -log softmax_y
+        delta = e.div_(norm).sub_(y).mul_(1 / len(y))          # (P - Y) / B
         for i in range(len(linears) - 1, -1, -1):
             lin = linears[i]
-            lin.weight.grad = delta.T @ hs[i]                   # dW = delta^T h
-            lin.bias.grad = delta.sum(0)                        # db = sum over the batch
+            _set_grad(lin.weight, torch.mm, delta.T, hs[i])     # dW = delta^T h
+            _set_grad(lin.bias, torch.sum, delta, 0)            # db = sum over the batch
             if i:
                 delta = act_backward(delta @ lin.weight, hs[i])  # delta W * act'(h)
         return loss
