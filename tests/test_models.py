@@ -150,17 +150,20 @@ def _rosenblatt_reference(X: np.ndarray, y: np.ndarray, k: int, order: list[np.n
     return W, b, (Ws / seen, bs / seen)
 
 
+@pytest.mark.parametrize("kernel", ["auto", "torch"])
 @pytest.mark.parametrize("batch_size", [1, 17, 60])
-def test_perceptron_online_rule_matches_reference(batch_size: int,
+def test_perceptron_online_rule_matches_reference(batch_size: int, kernel: str,
                                                   monkeypatch: pytest.MonkeyPatch) -> None:
-    """The windowed online rule equals the sample-by-sample loop at any batch size."""
+    """The online rule (the compiled loop, ``auto``, and the torch windows) equals the
+    sample-by-sample loop at any batch size."""
     from nnzoo.models import PerceptronClassifier
 
     rng = np.random.default_rng(0)
     X = rng.normal(size=(60, 5)).astype(np.float32)
     y = rng.integers(0, 3, size=60)
     monkeypatch.setattr(get_spec("perceptron").cls, "WINDOW", 8)  # several windows a batch
-    clf = PerceptronClassifier(epochs=3, batch_size=batch_size, random_state=7).fit(X, y)
+    clf = PerceptronClassifier(epochs=3, batch_size=batch_size, kernel=kernel,
+                               random_state=7).fit(X, y)
     order = [epoch_order(60, 7, e).numpy() for e in range(3)]
     W, b, (Wa, ba) = _rosenblatt_reference(X.astype(np.float64), y, 3, order)
     m = clf.model_
@@ -168,6 +171,34 @@ def test_perceptron_online_rule_matches_reference(batch_size: int,
     np.testing.assert_allclose(m.bias.numpy(), b, atol=1e-4)
     np.testing.assert_allclose((m.weight_sum / m.seen.float()).numpy(), Wa, atol=1e-4)
     np.testing.assert_allclose((m.bias_sum / m.seen.float()).numpy(), ba, atol=1e-4)
+
+
+def test_perceptron_kernels_agree_on_digits() -> None:
+    """The compiled loop and the torch windows train the same perceptron on real data (the
+    digits, 5 epochs, batches of 256): the same mistakes and the same weights and averages."""
+    from sklearn.datasets import load_digits
+
+    X, y = load_digits(return_X_y=True)
+    x, yt = torch.tensor(X / 16, dtype=torch.float32), torch.tensor(y)
+    models = {k: create("perceptron", sample_shape=(64,), n_classes=10, kernel=k).train()
+              for k in ("auto", "torch")}
+    wrong = {}
+    for k, model in models.items():
+        n = []
+        for epoch in range(5):
+            order = epoch_order(len(x), 3, epoch)
+            for i in range(0, len(x), 256):
+                idx = order[i:i + 256]
+                n.append(1 - float(model.training_step((x[idx], yt[idx]))["accuracy"]))
+        wrong[k] = n
+    assert wrong["auto"] == pytest.approx(wrong["torch"], abs=1e-9)
+    a, t = models["auto"], models["torch"]
+    assert float(t.seen) == float(a.seen) == 5 * len(x)
+    torch.testing.assert_close(a.weight, t.weight, rtol=0, atol=1e-4)
+    torch.testing.assert_close(a.bias, t.bias, rtol=0, atol=1e-4)
+    torch.testing.assert_close(a.weight_sum / a.seen.float(), t.weight_sum / t.seen.float(),
+                               rtol=1e-5, atol=1e-4)
+    torch.testing.assert_close(a.bias_sum, t.bias_sum, rtol=1e-5, atol=1e-3)
 
 
 def test_perceptron_separates_separable_data() -> None:
@@ -228,6 +259,79 @@ def test_mlp_gradient_matches_finite_differences() -> None:
             down = model.training_step((x, y))["loss"].item()
             flat[i] = old
             assert abs((up - down) / (2 * eps) - g.view(-1)[i].item()) < 1e-6
+
+
+@pytest.mark.parametrize("activation", ["relu", "tanh", "sigmoid"])
+def test_mlp_hand_backprop_matches_autograd(activation: str) -> None:
+    """MLP.backprop's hand-written backward pass gives autograd's gradients of the mean
+    cross-entropy, and the summed loss, for each activation it covers (float64, 3 layers)."""
+    torch.manual_seed(0)
+    model = create("mlp", sample_shape=(1, 3, 3), n_classes=4, hidden=(7, 5),
+                   activation=activation).double()
+    x, y = torch.randn(11, 1, 3, 3, dtype=torch.float64), torch.randint(0, 4, (11,))
+    loss = model.training_step((x, y))["loss"]
+    params = list(model.parameters())
+    want = torch.autograd.grad(loss, params)
+    total = model.backprop(x, y)
+    torch.testing.assert_close(total, loss.detach() * 11)
+    for p, g in zip(params, want):
+        assert p.grad is not None
+        torch.testing.assert_close(p.grad, g, rtol=1e-10, atol=1e-12)
+
+
+def test_mlp_hand_backprop_refuses_what_it_does_not_cover() -> None:
+    for hp in ({"batch_norm": True}, {"dropout": 0.1}, {"input_dropout": 0.1},
+               {"activation": "gelu"}):
+        model = create("mlp", sample_shape=(4,), n_classes=3, hidden=(5,), **hp)
+        assert not model.config.hand_backprop
+        with pytest.raises(ConfigError, match="backprop"):
+            model.backprop(torch.randn(3, 4), torch.tensor([0, 1, 2]))
+
+
+def test_mlp_estimator_hand_backprop_trains_as_autograd() -> None:
+    """The estimator's two paths (hand-written backward pass with each epoch gathered once,
+    autograd over gathered batches) train the same net on digits: same losses, same weights."""
+    from sklearn.datasets import load_digits
+
+    from nnzoo.models import MLPClassifier
+
+    X, y = load_digits(return_X_y=True)
+    X = X[:500] / 16
+    fits = {bp: MLPClassifier(hidden=(32, 16), epochs=4, batch_size=64, backprop=bp,
+                              random_state=3).fit(X, y[:500]) for bp in ("auto", "autograd")}
+    a, g = fits["auto"], fits["autograd"]
+    np.testing.assert_allclose(a.loss_curve_, g.loss_curve_, rtol=1e-5)
+    for (name, pa), pg in zip(a.model_.named_parameters(), g.model_.parameters()):
+        torch.testing.assert_close(pa, pg, rtol=1e-4, atol=1e-5, msg=name)
+    with pytest.raises(ConfigError, match="backprop"):
+        MLPClassifier(backprop="manual", epochs=1).fit(X, y[:500])
+
+
+@pytest.mark.parametrize(("decoupled", "wd"), [(False, 0.0), (False, 0.01), (True, 0.01)])
+def test_flat_adam_is_torch_adam(decoupled: bool, wd: float) -> None:
+    """FlatAdam follows torch.optim.Adam (AdamW when decoupled) step for step, weight decay
+    included, and gives the parameters their own storage back when released."""
+    from nnzoo.models.feedforward.mlp_estimator import FlatAdam
+
+    torch.manual_seed(0)
+    ours = [torch.nn.Parameter(torch.randn(4, 3)), torch.nn.Parameter(torch.randn(3))]
+    ref = [torch.nn.Parameter(p.detach().clone()) for p in ours]
+    cls = torch.optim.AdamW if decoupled else torch.optim.Adam
+    opt = cls(ref, lr=0.05, weight_decay=wd, foreach=False)
+    flat = FlatAdam(ours, 0.05, wd, decoupled=decoupled)
+    for _ in range(25):
+        grads = [torch.randn_like(p) for p in ours]
+        for p, q, g in zip(ours, ref, grads):
+            assert p.grad is not None
+            p.grad.copy_(g)                       # into the flat gradient vector
+            q.grad = g.clone()
+        flat.step()
+        opt.step()
+    for p, q in zip(ours, ref):
+        torch.testing.assert_close(p, q, rtol=1e-6, atol=1e-6)
+    flat.release()
+    assert all(p.grad is None and p.untyped_storage().data_ptr()
+               != flat.flat.untyped_storage().data_ptr() for p in ours)
 
 
 def test_mlp_architecture_of_layered_recipe() -> None:

@@ -22,16 +22,26 @@ mistake instead of one step per sample, with the same result as the loop. With
 ``online = False`` the corrections of every mistake in a batch are computed with the same
 weights and summed (the minibatch perceptron).
 
+The windowed torch code above is the readable reference. On the CPU the online rule runs by
+default (``kernel = "auto"``) as the plain sample-by-sample loop compiled by Numba
+(:func:`_online_loop`): on small problems the few microseconds of dispatch of each torch op
+cost more than the arithmetic, and a NumPy version of the windows is still several small calls
+per mistake. Both give the same weights up to float32 rounding (``tests/test_models.py``).
+
 The averaged perceptron predicts with the mean of the weights after every sample seen, which
 approximates the voted perceptron and generalises much better than the last iterate.
 """
 
 from __future__ import annotations
 
+import functools
 import math
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any, Literal
 
+import numpy as np
 import torch
 import torch.nn.functional as F
 
@@ -52,6 +62,8 @@ class PerceptronConfig:
     :param online: Rosenblatt's sample-by-sample rule (exact at any batch size); False for
         the minibatch rule.
     :param rate: size of each correction (irrelevant from a zero start, kept for study).
+    :param kernel: how the online rule runs: ``auto`` (the Numba loop on the CPU, the torch
+        windows on other devices) or ``torch`` (the torch windows everywhere).
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
@@ -59,12 +71,15 @@ class PerceptronConfig:
     averaged: bool = True
     online: bool = True
     rate: float = 1.0
+    kernel: Literal["auto", "torch"] = "auto"
 
     def __post_init__(self) -> None:
         require(all(s >= 1 for s in self.sample_shape),
                 f"sample_shape must be positive sizes, got {self.sample_shape}")
         require(self.n_classes >= 2, f"n_classes must be >= 2, got {self.n_classes}")
         require(self.rate > 0, f"rate must be > 0, got {self.rate}")
+        require(self.kernel in ("auto", "torch"),
+                f"kernel must be 'auto' or 'torch', got {self.kernel!r}")
 
 
 @register("perceptron", config=PerceptronConfig, rule="Rosenblatt's error-correcting rule",
@@ -126,7 +141,27 @@ class Perceptron(Classifier[PerceptronConfig]):
         return s.max(1).values - s.gather(1, y[:, None]).squeeze(1)
 
     def _online(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-        """Rosenblatt's rule sample by sample (see the module docstring)."""
+        """Rosenblatt's rule sample by sample: the compiled loop on the CPU, else the windows."""
+        if self.config.kernel == "auto" and x.device.type == "cpu":
+            return self._online_compiled(x, y)
+        return self._online_torch(x, y)
+
+    def _online_compiled(self, x: torch.Tensor, y: torch.Tensor
+                         ) -> tuple[torch.Tensor, torch.Tensor]:
+        """:func:`_online_loop` on NumPy views of the batch and of the weight buffers."""
+        x = x.to(self.weight.dtype).contiguous()        # the rule computes in the weights' dtype
+        y = y.contiguous()
+        crit = torch.empty(x.shape[0], dtype=x.dtype)
+        wrong = torch.zeros(x.shape[0], dtype=torch.bool)
+        w = self.weight.numpy()
+        _compiled_online_loop()(x.numpy(), y.numpy(), w, self.bias.numpy(),
+                                self.weight_sum.numpy(), self.bias_sum.numpy(),
+                                w.dtype.type(self.config.rate), crit.numpy(), wrong.numpy())
+        return crit, wrong
+
+    def _online_torch(self, x: torch.Tensor, y: torch.Tensor
+                      ) -> tuple[torch.Tensor, torch.Tensor]:
+        """Rosenblatt's rule sample by sample in windows of torch ops (the module docstring)."""
         n, rate = x.shape[0], self.config.rate
         crit = torch.empty(n, dtype=x.dtype, device=x.device)
         wrong = torch.zeros(n, dtype=torch.bool, device=x.device)
@@ -183,3 +218,62 @@ class Perceptron(Classifier[PerceptronConfig]):
             return []
         return [plots.image_grid(imgs, out_dir / "class_weights.png",
                                  "weights of each class (red +, blue -)")]
+
+
+def _online_loop(x: np.ndarray, y: np.ndarray, w: np.ndarray, b: np.ndarray,
+                 w_sum: np.ndarray, b_sum: np.ndarray, rate: Any, crit: np.ndarray,
+                 wrong: np.ndarray) -> None:
+    """Rosenblatt's multiclass rule over the rows of ``x`` (n, D) in order, in place.
+
+    For each sample: scores s = w x + b, prediction p = argmax s (the first of ties, as
+    ``torch.argmax``), ``crit[i] = s_p - s_y``; on a mistake w_y += rate x, w_p -= rate x
+    (biases by rate). ``w_sum``, ``b_sum`` gain the weights after every sample: since the
+    weights do not change between mistakes, the ``pending`` right answers since the last
+    mistake are added at once, at the next mistake or at the end of the batch.
+    """
+    n, d = x.shape
+    k = w.shape[0]
+    s = np.empty(k, dtype=w.dtype)
+    pending = 0
+    for i in range(n):
+        t = y[i]
+        p = 0
+        for c in range(k):
+            acc = b[c]
+            for f in range(d):
+                acc += w[c, f] * x[i, f]
+            s[c] = acc
+            if acc > s[p]:
+                p = c
+        crit[i] = s[p] - s[t]
+        if p == t:
+            pending += 1
+            continue
+        wrong[i] = True
+        for c in range(k):                         # the right answers before this mistake
+            b_sum[c] += pending * b[c]
+            for f in range(d):
+                w_sum[c, f] += pending * w[c, f]
+        pending = 0
+        b[t] += rate
+        b[p] -= rate
+        for f in range(d):
+            w[t, f] += rate * x[i, f]
+            w[p, f] -= rate * x[i, f]
+        for c in range(k):                         # the weights after this sample
+            b_sum[c] += b[c]
+            for f in range(d):
+                w_sum[c, f] += w[c, f]
+    for c in range(k):
+        b_sum[c] += pending * b[c]
+        for f in range(d):
+            w_sum[c, f] += pending * w[c, f]
+
+
+@functools.cache
+def _compiled_online_loop() -> Callable[..., None]:
+    """:func:`_online_loop` compiled by Numba (once per process, on first use, so that importing
+    nnzoo neither imports Numba nor compiles; nothing is cached on disk)."""
+    import numba
+
+    return numba.njit(nogil=True, fastmath={"reassoc", "contract"})(_online_loop)

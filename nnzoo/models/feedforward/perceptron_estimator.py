@@ -18,6 +18,8 @@ class PerceptronClassifier(TorchClassifier):
     :param averaged: predict with the averaged weights (Freund & Schapire 1999).
     :param online: Rosenblatt's sample-by-sample rule (exact whatever ``batch_size``); False
         for the minibatch rule, where ``batch_size`` sets how many corrections are summed.
+    :param kernel: ``auto`` (the online rule as a compiled Numba loop on the CPU) or ``torch``
+        (the readable torch windows everywhere); both give the same weights.
     :param epochs: passes over the data.
     :param batch_size: samples handed to the rule at a time.
     :param random_state: seeds the shuffling (None: a fresh seed each fit).
@@ -27,10 +29,11 @@ class PerceptronClassifier(TorchClassifier):
     model_id = "perceptron"
 
     def __init__(self, averaged: bool = True, online: bool = True, epochs: int = 10,
-                 batch_size: int = 256, random_state: int | None = 0,
+                 batch_size: int = 256, kernel: str = "auto", random_state: int | None = 0,
                  device: str = "cpu") -> None:
         self.averaged = averaged
         self.online = online
+        self.kernel = kernel
         self.epochs = epochs
         self.batch_size = batch_size
         self.random_state = random_state
