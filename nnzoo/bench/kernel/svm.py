@@ -38,10 +38,16 @@ def whole_kernel_cache_mb(n: int) -> int:
 
 def _vs_svc(task: str, tier: str, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray,
             yte: np.ndarray, C: float, gamma: float | str, kernel_dtype: str) -> BenchResult:
+    import torch
+
     from nnzoo.models.kernel.svm_estimator import SVMClassifier
+    from nnzoo.models.kernel.svm_numba import warm_up
 
     cache = whole_kernel_cache_mb(len(Xtr))
-    ours = SVMClassifier(C=C, gamma=gamma, kernel="rbf", tol=1e-3, kernel_dtype=kernel_dtype)
+    ours = SVMClassifier(C=C, gamma=gamma, kernel="rbf", tol=1e-3, kernel_dtype=kernel_dtype,
+                         backend="numba")
+    # Numba compiles the SMO once per process, untimed, as libsvm is compiled ahead of time
+    _, t_compile = timed(lambda: warm_up(getattr(torch, kernel_dtype)))
 
     def peer_side() -> tuple[float, float, int, int]:
         from sklearn.svm import SVC
@@ -60,13 +66,17 @@ def _vs_svc(task: str, tier: str, Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndar
         "svm", tier, task, "accuracy", True, "scikit-learn SVC", acc_ours, acc_peer, t_ours,
         t_peer, "fit time",
         f"RBF kernel, C={C}, gamma={gamma}, tol 1e-3, one-vs-one; {len(Xtr)} training "
-        f"samples, {len(Xte)} test; nnzoo precomputes a {kernel_dtype} kernel matrix, SVC's "
-        f"kernel cache is {cache} MB (the whole kernel in libsvm's float32 cache); both "
+        f"samples, {len(Xte)} test; nnzoo precomputes a {kernel_dtype} kernel matrix (one "
+        "BLAS syrk) and runs its SMO compiled by Numba (compiled before the timed fit, once "
+        f"per process: {t_compile:.2g} s, as libsvm is compiled ahead of time); SVC's kernel "
+        f"cache is {cache} MB (the whole kernel in libsvm's float32 cache); both "
         "single-threaded",
         notes=f"support vectors: nnzoo {int(ours.n_support_.sum())}, SVC {sv_peer}; most SMO "
-              f"steps of one problem: nnzoo {int(ours.n_iter_.max())}, SVC {it_peer}",
+              f"steps of one problem: nnzoo {int(ours.n_iter_.max())}, SVC {it_peer}; Numba "
+              f"compilation {t_compile:.2g} s (untimed)",
         extra={"n_sv_nnzoo": int(ours.n_support_.sum()), "n_sv_peer": sv_peer,
-               "kernel_dtype": kernel_dtype, "svc_cache_size_mb": cache},
+               "kernel_dtype": kernel_dtype, "svc_cache_size_mb": cache,
+               "smo": "numba", "numba_compile_s": t_compile},
         status=run.status)
 
 
