@@ -12,7 +12,8 @@ layer has no bias, nnzoo's readout has an unpenalised intercept; for regression 
 trained on targets centred by their training mean (added back to its predictions). Quality:
 test MSE (regression) or accuracy.
 
-Time: the same stages on both sides, single-threaded: the basis outputs of the training
+Time: the same stages on both sides, single-threaded, after one untimed run of the same call
+on each side (first calls of the libraries): the basis outputs of the training
 inputs and the ridge readout, given the centres, widths and penalty (nnzoo:
 :meth:`RBFNet.refit_readout` of the fitted network with ``alpha`` fixed to its leave-one-out
 choice; hpelm: ``add_neurons`` with those centres and widths, then ``train``). The stages
@@ -77,6 +78,7 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
         alpha = est.alpha_
         net = RBFNet(dataclasses.replace(est.model_.config, alpha=alpha)).double()
         net.load_state_dict(est.model_.state_dict())                     # centres, widths
+        net.refit_readout(Xtr_t, ytr_t)                                  # warm-up, untimed
         _, t_o = timed(lambda: net.refit_readout(Xtr_t, ytr_t))         # basis + readout
         with torch.no_grad():
             pred_o = net(torch.from_numpy(Xte)).numpy()
@@ -102,6 +104,7 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
 
             out = {}
             with isolated_rng(None):   # hpelm draws from NumPy's global generator
+                fit("nnzoo-centres")                                     # warm-up, untimed
                 for variant in ("nnzoo-centres", "default", "data-centres"):
                     m, t = timed(functools.partial(fit, variant))
                     out[variant] = (quality(m.predict(Zte) + offset), t)

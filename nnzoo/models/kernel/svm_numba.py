@@ -76,7 +76,9 @@ def _smo_problems_py(K: np.ndarray, idx: np.ndarray, y: np.ndarray, C: float, to
                 v = m[t] + up[t]
                 if v > gmax:
                     gmax, i = v, t
-                gmax2 = max(gmax2, low[t] - m[t])         # max_{I_low} y G
+                w = low[t] - m[t]                         # max_{I_low} y G (a branch,
+                if w > gmax2:                             # not a chain of max latencies)
+                    gmax2 = w
             if gmax + gmax2 < tol:                        # KKT violation below tol
                 done[p] = True
                 break
@@ -88,9 +90,11 @@ def _smo_problems_py(K: np.ndarray, idx: np.ndarray, y: np.ndarray, C: float, to
                 c0 = run_c[r] - run_t[r]
                 for t in range(run_t[r], run_t[r + 1]):
                     b = gmax - m[t]                       # b_it = -y_i G_i + y_t G_t
+                    if b <= 0 or low[t] != 0:             # t not in I_low, or no ascent
+                        continue
                     quad = kd[i] + kd[t] - 2 * np.float64(Ki[c0 + t])  # K_ii + K_tt - 2 K_it
                     quad = quad if quad > 0 else tau
-                    score = (-b * b / quad if b > 0 else np.inf) - low[t]
+                    score = -b * b / quad
                     if score < best:
                         best, j = score, t
             bj = gmax - m[j]
