@@ -8,8 +8,8 @@ the same working-set selection (WSS3: ``i = argmax_{I_up} -y G`` and
 ``j = argmin_{t in I_low, b_it > 0} -b_it^2 / a_it``, first index on ties, as torch's
 ``max`` and ``argmin``), the same clipped step and snapping to the bounds, the same gradient
 update ``G_t += (t y_t)(K_ti - K_tj)`` in the same order of floating-point operations, and the
-same stopping rule, so both solvers return the same multipliers (``tests/test_svm.py``). The
-bias is :func:`nnzoo.models.kernel.svm_solvers.rho_of` on the result, as for the torch solver.
+same stopping rule, so both solvers return the same multipliers (``tests/test_svm.py``); the
+bias is :func:`nnzoo.models.kernel.svm_solvers.rho_of`'s rule, computed in the same loops.
 
 Numba compiles :func:`_smo_problems` on its first call in a process (about a second; nothing
 is written to disk) and is imported only then.
@@ -25,18 +25,19 @@ import numpy as np
 import torch
 from sklearn.exceptions import ConvergenceWarning
 
-from nnzoo.models.kernel.svm_solvers import TAU, rho_of
+from nnzoo.models.kernel.svm_solvers import TAU
 
 _COMPILED: dict[str, Callable[..., Any]] = {}
 _READY: set[torch.dtype] = set()          # kernel precisions compiled so far
 
 
 def _smo_problems_py(K: np.ndarray, idx: np.ndarray, y: np.ndarray, C: float, tol: float,
-                     max_iter: int, tau: float, alpha: np.ndarray, grad: np.ndarray,
+                     max_iter: int, tau: float, alpha: np.ndarray, rho: np.ndarray,
                      steps: np.ndarray, done: np.ndarray) -> None:
     """SMO with WSS3 on each problem ``p`` (row of ``idx``, ``y``) in turn; writes the
-    multipliers ``alpha`` (P, n), gradients ``grad`` (P, n), steps taken ``steps`` (P,) and
-    whether each problem met the tolerance ``done`` (P,). ``y`` is +-1 on members (first)
+    multipliers ``alpha`` (P, n), the bias ``rho`` (P,) (libsvm's ``calculate_rho``, as
+    :func:`nnzoo.models.kernel.svm_solvers.rho_of`), steps taken ``steps`` (P,) and whether
+    each problem met the tolerance ``done`` (P,). ``y`` is +-1 on members (first)
     and 0 on padding (last); ``K`` is the kernel matrix of the training set (rows named by
     ``idx``).
 
@@ -116,8 +117,29 @@ def _smo_problems_py(K: np.ndarray, idx: np.ndarray, y: np.ndarray, C: float, to
                     m[t] -= step * (np.float64(Ki[c0 + t]) - np.float64(Kj[c0 + t]))
             cnt += 1
         steps[p] = cnt
-        for t in range(n):
-            grad[p, t] = -yy[t] * m[t] if t < k else 0.0
+        # the bias, as rho_of: the mean of y G = -m over free multipliers, else the middle
+        # of [max lower bound, min upper bound]
+        nfree, total, ub, lb = 0, 0.0, np.inf, -np.inf
+        for t in range(k):
+            if a[t] >= C:
+                if yy[t] < 0:
+                    ub = min(ub, -m[t])
+                else:
+                    lb = max(lb, -m[t])
+            elif a[t] <= 0:
+                if yy[t] > 0:
+                    ub = min(ub, -m[t])
+                else:
+                    lb = max(lb, -m[t])
+            else:
+                nfree += 1
+                total += -m[t]
+        if nfree > 0:
+            rho[p] = total / nfree
+        elif np.isinf(ub):
+            rho[p] = 0.0 if np.isinf(lb) else lb
+        else:
+            rho[p] = ub if np.isinf(lb) else (ub + lb) / 2
 
 
 def _compiled() -> Callable[..., Any]:
@@ -144,16 +166,15 @@ def smo_numba(K: torch.Tensor, idx: torch.Tensor, y: torch.Tensor, C: float, tol
     ii = np.ascontiguousarray(idx.numpy(), dtype=np.int64)
     yy = np.ascontiguousarray(y.numpy(), dtype=np.float64)
     P, n = yy.shape
-    alpha, grad = np.empty((P, n)), np.empty((P, n))
+    alpha, rho = np.empty((P, n)), np.empty(P)
     steps, done = np.zeros(P, dtype=np.int64), np.zeros(P, dtype=np.bool_)
-    _compiled()(Kn, ii, yy, float(C), float(tol), int(max_iter), TAU, alpha, grad, steps, done)
+    _compiled()(Kn, ii, yy, float(C), float(tol), int(max_iter), TAU, alpha, rho, steps, done)
     _READY.add(K.dtype)
     if not done.all():
         warnings.warn(f"SMO stopped after max_iter={max_iter} steps with "
                       f"{int((~done).sum())} of {P} problems not converged (KKT violation "
                       ">= tol)", ConvergenceWarning, stacklevel=3)
-    a, y64 = torch.from_numpy(alpha), torch.from_numpy(yy)
-    return a, rho_of(a, torch.from_numpy(grad), y64, y64 != 0, C), torch.from_numpy(steps)
+    return torch.from_numpy(alpha), torch.from_numpy(rho), torch.from_numpy(steps)
 
 
 def is_compiled(dtype: torch.dtype) -> bool:
