@@ -36,8 +36,12 @@ Batching. The binary problems of one-vs-one (45 for 10 classes) or one-vs-rest a
 into ``(P, n)`` tensors (padded, padding masked by ``y = 0``): one iteration of the Python
 loop is one SMO step of every unfinished problem, and finished problems are dropped from the
 batch. The kernel matrix of the training set is computed once (one matmul for the RBF kernel:
-``||x - z||^2 = ||x||^2 + ||z||^2 - 2 x.z``), and each step gathers the two kernel rows it
-needs. Multipliers and gradients are float64; the kernel matrix is float64 or float32
+``||x - z||^2 = ||x||^2 + ||z||^2 - 2 x.z``; on the CPU the Gram matrix ``X X^T`` is one BLAS
+``syrk``), on the samples sorted by class, so that a one-vs-one problem's members are two runs
+of rows; each step gathers the two kernel rows it needs. On the CPU the same SMO also runs
+compiled by Numba, one problem at a time (:mod:`nnzoo.models.kernel.svm_numba`: the same
+steps and multipliers without the per-step dispatch of thirty tensor operations;
+``SVMConfig.backend``). Multipliers and gradients are float64; the kernel matrix is float64 or float32
 (``kernel_dtype``; float32 halves its memory and is accurate to ~1e-7 relative, far below
 the tolerance 1e-3 of the stopping rule).
 
