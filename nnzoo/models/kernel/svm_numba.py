@@ -71,15 +71,15 @@ def _smo_problems_py(K: np.ndarray, idx: np.ndarray, y: np.ndarray, C: float, to
             low[t] = -np.inf if yy[t] > 0 else 0.0
         cnt = 0
         done[p] = False
+        gmax, gmax2, i = -np.inf, -np.inf, 0
+        for t in range(k):                                # i = argmax_{I_up} -y G
+            v = m[t] + up[t]
+            if v > gmax:
+                gmax, i = v, t
+            w = low[t] - m[t]                             # max_{I_low} y G (a branch,
+            if w > gmax2:                                 # not a chain of max latencies)
+                gmax2 = w
         while True:
-            gmax, gmax2, i = -np.inf, -np.inf, 0
-            for t in range(k):                            # i = argmax_{I_up} -y G
-                v = m[t] + up[t]
-                if v > gmax:
-                    gmax, i = v, t
-                w = low[t] - m[t]                         # max_{I_low} y G (a branch,
-                if w > gmax2:                             # not a chain of max latencies)
-                    gmax2 = w
             if gmax + gmax2 < tol:                        # KKT violation below tol
                 done[p] = True
                 break
@@ -111,10 +111,19 @@ def _smo_problems_py(K: np.ndarray, idx: np.ndarray, y: np.ndarray, C: float, to
             for t in (i, j):                              # I_up, I_low of the moved pair
                 up[t] = 0.0 if ((a[t] < C) if yy[t] > 0 else (a[t] > 0)) else -np.inf
                 low[t] = 0.0 if ((a[t] > 0) if yy[t] > 0 else (a[t] < C)) else -np.inf
-            for r in range(nr):                           # G_t += y_t t (K_ti - K_tj)
+            # one pass: G_t += y_t t (K_ti - K_tj), then the next step's i and max_{I_low} y G
+            gmax, gmax2, i = -np.inf, -np.inf, 0
+            for r in range(nr):
                 c0 = run_c[r] - run_t[r]
                 for t in range(run_t[r], run_t[r + 1]):
-                    m[t] -= step * (np.float64(Ki[c0 + t]) - np.float64(Kj[c0 + t]))
+                    mt = m[t] - step * (np.float64(Ki[c0 + t]) - np.float64(Kj[c0 + t]))
+                    m[t] = mt
+                    v = mt + up[t]
+                    if v > gmax:
+                        gmax, i = v, t
+                    w = low[t] - mt
+                    if w > gmax2:
+                        gmax2 = w
             cnt += 1
         steps[p] = cnt
         # the bias, as rho_of: the mean of y G = -m over free multipliers, else the middle
