@@ -41,8 +41,8 @@ batch. The kernel matrix of the training set is computed once (one matmul for th
 of rows; each step gathers the two kernel rows it needs. On the CPU the same SMO also runs
 compiled by Numba, one problem at a time (:mod:`nnzoo.models.kernel.svm_numba`: the same
 steps and multipliers without the per-step dispatch of thirty tensor operations;
-``SVMConfig.backend``). Multipliers and gradients are float64; the kernel matrix is float64 or float32
-(``kernel_dtype``; float32 halves its memory and is accurate to ~1e-7 relative, far below
+``SVMConfig.backend``). Multipliers and gradients are float64; the kernel matrix is float64
+or float32 (``kernel_dtype``; float32 halves its memory and is accurate to ~1e-7 relative, far below
 the tolerance 1e-3 of the stopping rule).
 
 Kernels: ``linear`` x.z; ``poly`` (gamma x.z + coef0)^degree; ``rbf`` exp(-gamma ||x-z||^2);
