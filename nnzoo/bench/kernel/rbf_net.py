@@ -121,7 +121,10 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
         f"{k} Gaussian units, hpelm given nnzoo's k-means centres and widths, same "
         f"standardised inputs and ridge penalty, float64 on both sides, {len(Xtr)} training "
         "samples, both single-threaded; nnzoo's readout has an intercept, hpelm's none",
-        notes=f"test {metric}; timed: the basis and the readout on both sides; nnzoo's whole "
+        notes=f"test {metric}; timed: the basis and the readout on both sides (nnzoo forms "
+              "the readout's H^T H by torch's general matrix product, nnzoo.models.readout."
+              "gram; hpelm by NumPy's H.T @ H, a BLAS syrk with half the multiply-adds); "
+              "nnzoo's whole "
               f"fit {t_full:.3g} s (k-means {stages['kmeans_s']:.3g} s, scikit-learn KMeans "
               f"{stages['sklearn_kmeans_s']:.3g} s; leave-one-out choice of alpha "
               f"{stages['alpha_selection_s']:.3g} s); extra: hpelm with its own centres (its "
