@@ -74,6 +74,23 @@ def test_readout_equals_normal_equations_on_the_basis() -> None:
     np.testing.assert_allclose(m.out_bias.numpy(), theta[-1], rtol=1e-3, atol=1e-4)
 
 
+def test_refit_readout_keeps_the_basis_and_solves_the_readout_again() -> None:
+    X = _blobs(200)
+    y = (X[:, 0] > X[:, 0].median()).long()
+    m = create("rbf-net", sample_shape=(4,), n_classes=2, n_centres=15, alpha=0.5).double()
+    m.fit(X, y, generator=torch.Generator().manual_seed(0))
+    C, s, W = m.centres.clone(), m.sigma.clone(), m.out_weight.clone()
+    flipped = 1 - y
+    m.refit_readout(X, flipped)                                      # other targets
+    assert torch.equal(m.centres, C) and torch.equal(m.sigma, s)
+    torch.testing.assert_close(m.out_weight, -W, rtol=1e-8, atol=1e-10)  # one-hot swapped
+    m.refit_readout(X, y)
+    torch.testing.assert_close(m.out_weight, W, rtol=1e-10, atol=1e-12)
+    fresh = create("rbf-net", sample_shape=(4,), n_classes=2, n_centres=15)
+    with pytest.raises(NotFittedError, match="refitted"):
+        fresh.refit_readout(X.float(), y)
+
+
 def test_finetuning_lowers_the_training_objective() -> None:
     from nnzoo.data import load_dataset
 

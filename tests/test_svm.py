@@ -4,17 +4,25 @@ checkpoints, the plot and the toy datasets."""
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import numpy as np
 import pytest
 import torch
+from sklearn.exceptions import ConvergenceWarning
 from sklearn.svm import SVC, LinearSVC
 
 from nnzoo.core.errors import ConfigError, InputError, NotFittedError
 from nnzoo.models import create
 from nnzoo.models.kernel.svm_estimator import SVMClassifier
-from nnzoo.models.kernel.svm_solvers import kernel_matrix, smo, stack_problems
+from nnzoo.models.kernel.svm_numba import smo_numba
+from nnzoo.models.kernel.svm_solvers import (
+    kernel_matrix,
+    problem_signs,
+    smo,
+    stack_problems,
+)
 
 
 def _data(n: int = 90, d: int = 4, k: int = 3, seed: int = 0) -> tuple[np.ndarray, np.ndarray]:
@@ -166,6 +174,79 @@ def test_bad_input_is_one_clear_error() -> None:
         model.predict(torch.zeros(2, 4))
     with pytest.raises(InputError, match="labels"):
         model.fit(torch.zeros(3, 4), torch.tensor([0, 1, 5]))
+
+
+@pytest.mark.parametrize("kernel_dtype", [torch.float64, torch.float32])
+@pytest.mark.parametrize("multiclass,by_class", [("ovo", True), ("ovo", False),
+                                                 ("ovr", False)])
+def test_numba_smo_gives_the_torch_solvers_multipliers(kernel_dtype: torch.dtype,
+                                                       multiclass: str, by_class: bool
+                                                       ) -> None:
+    """The compiled SMO runs the torch solver's algorithm step for step: the same
+    multipliers to the last bit, the same steps, the same bias; with the samples sorted by
+    class (two runs of kernel rows per problem, as ``SVM.fit`` lays them out) or not (many
+    runs), two duplicated samples (a zero curvature) and a step limit that stops early."""
+    X, y = _data(150, 4, 4, seed=5)
+    X[7] = X[11]                                                     # same point, two labels
+    yt = torch.as_tensor(y)
+    order = torch.sort(yt, stable=True).indices if by_class else torch.arange(len(y))
+    Xt = torch.as_tensor(X)[order].to(kernel_dtype)
+    K = kernel_matrix(Xt, Xt, "rbf", 0.4)
+    idx, ys = stack_problems(problem_signs(yt[order], 4, multiclass))
+    for C, max_iter in ((5.0, 100_000), (5.0, 7)):
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", ConvergenceWarning)
+            a_t, rho_t, n_t = smo(K, idx, ys, C, 1e-5, max_iter)
+            a_n, rho_n, n_n = smo_numba(K, idx, ys, C, 1e-5, max_iter)
+        assert torch.equal(a_t, a_n)
+        assert torch.equal(n_t, n_n)
+        torch.testing.assert_close(rho_t, rho_n, rtol=0, atol=1e-12)
+    assert int(n_t.max()) == 7 and bool((a_t > 0).any())
+
+
+def test_numba_smo_warns_when_it_stops_early() -> None:
+    X, y = _data(60, 3, 2)
+    Xt = torch.as_tensor(X)
+    idx, ys = stack_problems(problem_signs(torch.as_tensor(y), 2, "ovo"))
+    with pytest.warns(ConvergenceWarning, match="max_iter=3"):
+        smo_numba(kernel_matrix(Xt, Xt, "rbf", 0.5), idx, ys, 1.0, 1e-6, 3)
+
+
+def test_backends_fit_the_same_model() -> None:
+    X, y = _data(120, 5, 3, seed=2)
+    fits = [SVMClassifier(C=2.0, gamma=0.3, tol=1e-6, backend=b).fit(X, y)
+            for b in ("torch", "numba")]
+    np.testing.assert_array_equal(fits[0].support_, fits[1].support_)
+    np.testing.assert_array_equal(fits[0].dual_coef_, fits[1].dual_coef_)
+    np.testing.assert_allclose(fits[0].intercept_, fits[1].intercept_, rtol=0, atol=1e-12)
+    with pytest.raises(ConfigError, match="backend must be"):
+        SVMClassifier(backend="cuda").fit(X, y)
+
+
+def test_stacked_problems_list_members_in_sample_order() -> None:
+    rng = np.random.default_rng(0)
+    signs = torch.as_tensor(rng.integers(-1, 2, size=(40, 6)), dtype=torch.int8)  # (N, P)
+    idx, ys = stack_problems(signs)
+    for p in range(6):
+        members = torch.nonzero(signs[:, p]).flatten()
+        k = len(members)
+        assert torch.equal(idx[p, :k], members)
+        assert torch.equal(ys[p, :k], signs[members, p])
+        assert bool((ys[p, k:] == 0).all()) and bool((idx[p, k:] == 0).all())
+
+
+def test_rbf_kernel_of_the_cpu_path_equals_its_definition() -> None:
+    from sklearn.metrics.pairwise import rbf_kernel
+
+    X = _data(70, 6)[0] * 3
+    for dt, tol in ((torch.float64, 1e-13), (torch.float32, 1e-5)):
+        Xt = torch.as_tensor(X, dtype=dt)
+        K = kernel_matrix(Xt, Xt, "rbf", 0.07)                       # Gram: BLAS syrk
+        np.testing.assert_allclose(K.double().numpy(), rbf_kernel(X, gamma=0.07), atol=tol)
+        assert K.dtype == dt
+        Kx = kernel_matrix(Xt[:9], Xt, "rbf", 0.07)                  # a general product
+        np.testing.assert_allclose(Kx.double().numpy(), rbf_kernel(X[:9], X, gamma=0.07),
+                                   atol=tol)
 
 
 def test_checkpoint_resizes_support_vectors() -> None:

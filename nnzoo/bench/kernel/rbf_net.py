@@ -10,8 +10,17 @@ leave-one-out choice, given to hpelm as ``norm``); both sides in float64 (hpelm'
 nnzoo's RBF net runs with ``dtype="float64"``). The difference that remains: hpelm's output
 layer has no bias, nnzoo's readout has an unpenalised intercept; for regression hpelm is
 trained on targets centred by their training mean (added back to its predictions). Quality:
-test MSE (regression) or accuracy; time: nnzoo's whole fit (k-means, widths, readout) beside
-hpelm's hidden layer and readout (it is handed the centres), single-threaded.
+test MSE (regression) or accuracy.
+
+Time: the same stages on both sides, single-threaded, after one untimed run of the same call
+on each side (first calls of the libraries): the basis outputs of the training
+inputs and the ridge readout, given the centres, widths and penalty (nnzoo:
+:meth:`RBFNet.refit_readout` of the fitted network with ``alpha`` fixed to its leave-one-out
+choice; hpelm: ``add_neurons`` with those centres and widths, then ``train``). The stages
+before them are timed in ``extra``: nnzoo's whole fit (k-means++ seeding, Lloyd's
+iterations, widths, the leave-one-out choice of ``alpha``, the readout), its k-means alone
+beside scikit-learn's ``KMeans`` (k-means++ then Lloyd, one initialisation, the same
+tolerance and iteration limit), and its leave-one-out choice of ``alpha``.
 
 ``extra`` holds the second comparison, each side with its own centres: hpelm's default random
 neurons (centres ``N(0, I)``, ``B = |N(0, 1)| D``) and hpelm with random training samples as
@@ -23,6 +32,7 @@ centres and those default widths.
 
 from __future__ import annotations
 
+import dataclasses
 import functools
 from typing import Any
 
@@ -38,6 +48,7 @@ PEER = "hpelm rbf_l2 neurons"
 
 def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray, *,
                 classification: bool, tier: str, task: str, **hp: Any) -> BenchResult:
+    from nnzoo.models.kernel.rbf_net import RBFNet
     from nnzoo.models.kernel.rbf_net_estimator import RBFNetClassifier, RBFNetRegressor
     from nnzoo.models.readout import standardization
 
@@ -61,13 +72,19 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
 
     est = (RBFNetClassifier if classification else RBFNetRegressor)(
         random_state=0, dtype="float64", **hp)
+    Xtr_t, ytr_t = torch.from_numpy(Xtr), torch.from_numpy(ytr)
     with one_thread():
-        _, t_o = timed(lambda: est.fit(Xtr, ytr))
-        pred_o = est.decision_function(Xte) if classification else \
-            est.predict(Xte).reshape(-1, 1)
+        _, t_full = timed(lambda: est.fit(Xtr, ytr))                    # every stage
         alpha = est.alpha_
-        centres = est.model_.centres.double().numpy()                   # (K, D) standardised
-        widths = 2 * est.model_.sigma.double().numpy() ** 2              # hpelm's B
+        net = RBFNet(dataclasses.replace(est.model_.config, alpha=alpha)).double()
+        net.load_state_dict(est.model_.state_dict())                     # centres, widths
+        net.refit_readout(Xtr_t, ytr_t)                                  # warm-up, untimed
+        _, t_o = timed(lambda: net.refit_readout(Xtr_t, ytr_t))         # basis + readout
+        with torch.no_grad():
+            pred_o = net(torch.from_numpy(Xte)).numpy()
+        centres = net.centres.double().numpy()                          # (K, D) standardised
+        widths = 2 * net.sigma.double().numpy() ** 2                     # hpelm's B
+        stages = _earlier_stages(est, Xtr_t, torch.from_numpy(Ztr), torch.from_numpy(T), k)
 
         def peer_side() -> dict[str, tuple[float, float]]:
             from hpelm import ELM as HPELM
@@ -87,6 +104,7 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
 
             out = {}
             with isolated_rng(None):   # hpelm draws from NumPy's global generator
+                fit("nnzoo-centres")                                     # warm-up, untimed
                 for variant in ("nnzoo-centres", "default", "data-centres"):
                     m, t = timed(functools.partial(fit, variant))
                     out[variant] = (quality(m.predict(Zte) + offset), t)
@@ -99,15 +117,49 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
     return BenchResult(
         "rbf-net", tier, task, metric, classification, PEER, q_o,
         shared[0] if shared else None, t_o, shared[1] if shared else None,
-        "fit time (nnzoo: k-means + widths + readout; hpelm: basis + readout)",
+        "fit time of the basis + readout, given centres, widths and penalty (both sides)",
         f"{k} Gaussian units, hpelm given nnzoo's k-means centres and widths, same "
         f"standardised inputs and ridge penalty, float64 on both sides, {len(Xtr)} training "
         "samples, both single-threaded; nnzoo's readout has an intercept, hpelm's none",
-        notes=f"test {metric}; extra: hpelm with its own centres (its default random neurons; "
-              "random training samples as centres)",
-        extra={"alpha": alpha, "peer_variants": {n: {metric: v[0], "fit_time_s": v[1]}
-                                                  for n, v in peers.items()}},
+        notes=f"test {metric}; timed: the basis and the readout on both sides (nnzoo forms "
+              "the readout's H^T H by torch's general matrix product, nnzoo.models.readout."
+              "gram; hpelm by NumPy's H.T @ H, a BLAS syrk with half the multiply-adds); "
+              "nnzoo's whole "
+              f"fit {t_full:.3g} s (k-means {stages['kmeans_s']:.3g} s, scikit-learn KMeans "
+              f"{stages['sklearn_kmeans_s']:.3g} s; leave-one-out choice of alpha "
+              f"{stages['alpha_selection_s']:.3g} s); extra: hpelm with its own centres (its "
+              "default random neurons; random training samples as centres)",
+        extra={"alpha": alpha, "full_fit_s": t_full, **stages,
+               "peer_variants": {n: {metric: v[0], "fit_time_s": v[1]}
+                                 for n, v in peers.items()}},
         status=run.status)
+
+
+def _earlier_stages(est: Any, X: torch.Tensor, Z: torch.Tensor, Y: torch.Tensor, k: int
+                    ) -> dict[str, float]:
+    """Times of the stages before the basis and readout, single-threaded: nnzoo's k-means
+    (k-means++ then Lloyd, the fit's settings and seed) beside scikit-learn's ``KMeans``
+    (k-means++ then Lloyd, one initialisation, the same tolerance and iteration limit), and
+    nnzoo's leave-one-out choice of the ridge penalty on the basis outputs of ``X`` (targets
+    ``Y``); with both k-means' final inertias. ``Z``: ``X`` standardised."""
+    from sklearn.cluster import KMeans
+
+    from nnzoo.models.kernel.kmeans import kmeans
+    from nnzoo.models.readout import select_alpha
+
+    cfg, m = est.model_.config, est.model_
+    gen = torch.Generator().manual_seed(0)
+    (_, _, hist), t_km = timed(lambda: kmeans(Z, k, cfg.kmeans_iter, cfg.kmeans_tol, gen))
+    sk = KMeans(k, n_init=1, tol=cfg.kmeans_tol, max_iter=cfg.kmeans_iter, random_state=0,
+                algorithm="lloyd")
+    Zn = Z.numpy()
+    _, t_sk = timed(lambda: sk.fit(Zn))
+    with torch.no_grad():
+        H = m.basis(X)                                                  # (n, K)
+    _, t_loo = timed(lambda: select_alpha(H, Y, cfg.alphas, cfg.loo_samples, gen,
+                                          cfg.intercept))
+    return {"kmeans_s": t_km, "sklearn_kmeans_s": t_sk, "alpha_selection_s": t_loo,
+            "kmeans_inertia": hist[-1], "sklearn_kmeans_inertia": float(sk.inertia_)}
 
 
 

@@ -13,9 +13,10 @@ from nnzoo.core.errors import InputError
 
 
 def sq_distances(X: torch.Tensor, C: torch.Tensor) -> torch.Tensor:
-    """``|x_i - c_j|^2`` (n, K) = |x|^2 - 2 x.c + |c|^2, clamped at 0."""
-    d2 = (X * X).sum(1)[:, None] - 2 * X @ C.T + (C * C).sum(1)[None, :]
-    return d2.clamp_min_(0)
+    """``|x_i - c_j|^2`` (n, K) = |x|^2 - 2 x.c + |c|^2, clamped at 0 (one matrix product,
+    the norms added in place; differentiable)."""
+    d2 = torch.addmm((C * C).sum(1)[None, :], X, C.T, alpha=-2)       # |c|^2 - 2 x.c
+    return d2.add_((X * X).sum(1)[:, None]).clamp_min_(0)
 
 
 def kmeans_pp(X: torch.Tensor, k: int, generator: torch.Generator | None = None
@@ -23,28 +24,37 @@ def kmeans_pp(X: torch.Tensor, k: int, generator: torch.Generator | None = None
     """k-means++ seeding (Arthur & Vassilvitskii 2007): the first centre uniformly among the
     samples, each next one with probability proportional to ``D(x)^2``, the squared distance
     to the nearest centre chosen so far. (k, D). When every sample is already a centre
-    (``k > n``), the rest are drawn uniformly (with repetition)."""
+    (``k > n``), the rest are drawn uniformly (with repetition).
+
+    Each new centre ``c`` updates ``D^2`` by one matrix-vector product,
+    ``|x - c|^2 = |x|^2 - 2 x.c + |c|^2``."""
     n = X.shape[0]
     C = torch.empty(k, X.shape[1], dtype=X.dtype, device=X.device)
+    xx = (X * X).sum(1)                                               # |x|^2     (n,)
     first = int(torch.randint(n, (1,), generator=generator))
     C[0] = X[first]
     d2 = ((X - C[0]) ** 2).sum(1)                                     # D(x)^2   (n,)
     u = torch.rand(k, generator=generator, dtype=torch.float64)       # one draw per centre
     for j in range(1, k):                                             # sequential by nature
-        total = d2.sum()
-        if float(total) <= 0:                                         # all samples taken
+        cdf = torch.cumsum(d2.double(), 0)
+        total = float(cdf[-1])
+        if total <= 0:                                                # all samples taken
             i = int(u[j] * n) % n
         else:
-            cdf = torch.cumsum(d2.double(), 0)
-            i = min(int(torch.searchsorted(cdf, u[j].to(cdf.device) * cdf[-1])), n - 1)
-        C[j] = X[i]
-        d2 = torch.minimum(d2, ((X - C[j]) ** 2).sum(1))              # nearest-centre D^2
+            i = min(int(torch.searchsorted(cdf, u[j].to(cdf.device) * total)), n - 1)
+        c = X[i]
+        C[j] = c
+        near = torch.addmv(xx, X, c, alpha=-2).add_(c @ c).clamp_min_(0)  # |x - c|^2
+        d2 = torch.minimum(d2, near)                                  # nearest-centre D^2
     return C
 
 
 def lloyd(X: torch.Tensor, C: torch.Tensor, n_iter: int = 100, tol: float = 1e-4
           ) -> tuple[torch.Tensor, torch.Tensor, list[float]]:
     """Lloyd's k-means iterations from centres ``C`` (K, D).
+
+    The assignment needs only ``|c|^2 - 2 x.c`` (one matrix product); ``|x|^2`` is added to
+    the minimum for the inertia.
 
     :param n_iter: at most this many assignment + update steps.
     :param tol: stop when the squared centre shift is below ``tol`` x the mean feature
@@ -55,10 +65,17 @@ def lloyd(X: torch.Tensor, C: torch.Tensor, n_iter: int = 100, tol: float = 1e-4
     k = C.shape[0]
     C = C.clone()
     thresh = tol * float(X.var(0, unbiased=False).mean())
+    xx = (X * X).sum(1)                                               # |x|^2     (n,)
+
+    def assign(C: torch.Tensor) -> tuple[torch.Tensor, float]:
+        part = torch.addmm((C * C).sum(1)[None, :], X, C.T, alpha=-2)  # |c|^2 - 2 x.c
+        pmin, lab = part.min(1)                                       # nearest centre
+        return lab, float(pmin.add_(xx).clamp_min_(0).sum())          # inertia
+
     history: list[float] = []
     for _ in range(n_iter):
-        dmin, lab = sq_distances(X, C).min(1)                         # assignment step
-        history.append(float(dmin.sum()))                             # inertia
+        lab, inertia = assign(C)                                      # assignment step
+        history.append(inertia)
         sums = torch.zeros_like(C).index_add_(0, lab, X)              # sum of each cluster
         counts = torch.bincount(lab, minlength=k).to(X.dtype)        # (K,)
         new = torch.where(counts[:, None] > 0, sums / counts.clamp_min(1)[:, None], C)
@@ -66,8 +83,8 @@ def lloyd(X: torch.Tensor, C: torch.Tensor, n_iter: int = 100, tol: float = 1e-4
         C = new                                                       # update step
         if shift <= thresh:
             break
-    dmin, lab = sq_distances(X, C).min(1)
-    history.append(float(dmin.sum()))
+    lab, inertia = assign(C)
+    history.append(inertia)
     return C, lab, history
 
 

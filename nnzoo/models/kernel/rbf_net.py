@@ -183,7 +183,7 @@ def rbf_basis(z: torch.Tensor, centres: torch.Tensor, sigma: torch.Tensor, kind:
     r2 = sq_distances(z, centres)                                     # r_j^2 (B, K)
     s2 = sigma * sigma                                                # sigma_j^2
     if kind == "gaussian":
-        return torch.exp(-r2 / (2 * s2))                              # exp(-r^2 / 2 sigma^2)
+        return torch.exp(r2 * (-0.5 / s2))                            # exp(-r^2 / 2 sigma^2)
     if kind == "multiquadric":
         return torch.sqrt(r2 + s2)                                    # sqrt(r^2 + sigma^2)
     return torch.rsqrt(r2 + s2)                                       # 1 / sqrt(r^2 + s^2)
@@ -287,6 +287,24 @@ class RBFNet(ReadoutModel[RBFNetConfig]):
                           generator)
         keep = torch.randperm(len(X), generator=generator)[:500].to(X.device)
         self._plot_data = (X[keep].detach(), y[keep].detach())
+        return self
+
+    @torch.no_grad()
+    def refit_readout(self, X: torch.Tensor, y: torch.Tensor | None,
+                      generator: torch.Generator | None = None) -> RBFNet:
+        """Step 3 alone: the readout on the basis outputs of ``X`` and the targets ``y``,
+        keeping the fitted centres, widths and input standardisation (the work of an RBF
+        network handed its centres and widths, as hpelm's ``add_neurons`` then ``train``).
+
+        :param generator: draws the leave-one-out subset when ``alpha="loo"``.
+        :raises NotFittedError: before :meth:`fit`.
+        """
+        if not bool(self.fitted):
+            raise NotFittedError("rbf-net must be fitted before its readout is refitted; "
+                                 "call fit first")
+        Y = check_fit_data(self, X, y)
+        self.solve_readout(self.basis(X.reshape(len(X), -1).to(self.centres.dtype)), Y,
+                           generator)
         return self
 
     def objective(self, z: torch.Tensor, Y: torch.Tensor, centres: torch.Tensor,

@@ -36,9 +36,13 @@ Batching. The binary problems of one-vs-one (45 for 10 classes) or one-vs-rest a
 into ``(P, n)`` tensors (padded, padding masked by ``y = 0``): one iteration of the Python
 loop is one SMO step of every unfinished problem, and finished problems are dropped from the
 batch. The kernel matrix of the training set is computed once (one matmul for the RBF kernel:
-``||x - z||^2 = ||x||^2 + ||z||^2 - 2 x.z``), and each step gathers the two kernel rows it
-needs. Multipliers and gradients are float64; the kernel matrix is float64 or float32
-(``kernel_dtype``; float32 halves its memory and is accurate to ~1e-7 relative, far below
+``||x - z||^2 = ||x||^2 + ||z||^2 - 2 x.z``; on the CPU the Gram matrix ``X X^T`` is one BLAS
+``syrk``), on the samples sorted by class, so that a one-vs-one problem's members are two runs
+of rows; each step gathers the two kernel rows it needs. On the CPU the same SMO also runs
+compiled by Numba, one problem at a time (:mod:`nnzoo.models.kernel.svm_numba`: the same
+steps and multipliers without the per-step dispatch of thirty tensor operations;
+``SVMConfig.backend``). Multipliers and gradients are float64; the kernel matrix is float64
+or float32 (``kernel_dtype``; float32 halves its memory and is accurate to ~1e-7 relative, far below
 the tolerance 1e-3 of the stopping rule).
 
 Kernels: ``linear`` x.z; ``poly`` (gamma x.z + coef0)^degree; ``rbf`` exp(-gamma ||x-z||^2);
@@ -76,6 +80,7 @@ from nnzoo.core.config import require
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.core.validation import check_labels
 from nnzoo.models.base import Batch, Classifier
+from nnzoo.models.kernel.svm_numba import is_compiled, smo_numba
 from nnzoo.models.kernel.svm_plots import plot_decision_regions, plot_support_vectors
 from nnzoo.models.kernel.svm_solvers import (
     KERNELS,
@@ -88,6 +93,9 @@ from nnzoo.models.kernel.svm_solvers import (
     stack_problems,
 )
 from nnzoo.models.registry import register
+
+#: ``backend="auto"`` compiles the SMO when a binary problem has this many samples.
+NUMBA_MIN_SAMPLES = 1000
 
 
 @dataclass
@@ -113,6 +121,11 @@ class SVMConfig:
     :param kernel_dtype: ``float64`` or ``float32``: precision of the kernel matrices.
     :param break_ties: one-vs-one votes tied between classes go to the class with the larger
         summed decision value (``SVC(break_ties=True)``) instead of the lowest class (libsvm).
+    :param backend: the SMO's implementation: ``torch`` (the batched reference, any device),
+        ``numba`` (compiled loops, CPU only; the same multipliers) or ``auto``: ``numba`` on
+        the CPU once it is compiled in this process or when a binary problem has at least
+        ``NUMBA_MIN_SAMPLES`` samples (where the torch loop takes longer than Numba's
+        one-time compilation of about a second), else ``torch``.
     """
 
     sample_shape: tuple[int, ...] = (1, 8, 8)
@@ -128,6 +141,7 @@ class SVMConfig:
     max_iter: int = 0
     kernel_dtype: Literal["float64", "float32"] = "float64"
     break_ties: bool = False
+    backend: Literal["auto", "torch", "numba"] = "auto"
 
     def __post_init__(self) -> None:
         require(isinstance(self.sample_shape, tuple) and len(self.sample_shape) >= 1
@@ -157,6 +171,8 @@ class SVMConfig:
         require(self.max_iter >= 0, f"max_iter must be >= 0 (0 = default), got {self.max_iter}")
         require(self.kernel_dtype in ("float64", "float32"),
                 f"kernel_dtype must be float64 or float32, got {self.kernel_dtype!r}")
+        require(self.backend in ("auto", "torch", "numba"),
+                f"backend must be auto, torch or numba, got {self.backend!r}")
 
     @property
     def n_features(self) -> int:
@@ -272,12 +288,18 @@ class SVM(Classifier[SVMConfig]):
             self._set_support(torch.zeros(0, dtype=torch.long, device=dev), Xf, y,
                               torch.zeros(len(W), 0, dtype=f64, device=dev))
         else:
+            # samples sorted by class: a one-vs-one problem's rows of K are two runs of
+            # columns, read in order by the SMO's passes
+            order = torch.sort(y, stable=True).indices                    # (N,)
             kdt = torch.float64 if c.kernel_dtype == "float64" else torch.float32
-            K = self.kernel(Xf.to(kdt), Xf.to(kdt))                       # (N, N)
-            idx, ys = stack_problems(signs)                               # (P, n)
+            Xs = Xf[order].to(kdt)
+            K = self.kernel(Xs, Xs)                                       # (N, N)
+            idx, ys = stack_problems(signs[order])                        # (P, n)
             max_iter = c.max_iter or max(10_000_000, 100 * len(X))
-            alpha, rho, steps = smo(K, idx, ys, c.C, c.tol, max_iter)
-            del K
+            solve = smo_numba if self._use_numba(K, ys.shape[1]) else smo
+            alpha, rho, steps = solve(K, idx, ys, c.C, c.tol, max_iter)
+            del K, Xs
+            idx = order[idx]                                              # training rows
             self.rho.copy_(rho)
             self.n_iter.copy_(steps)
             is_sv = alpha > 0                                             # (P, n)
@@ -298,6 +320,16 @@ class SVM(Classifier[SVMConfig]):
         if Xf.shape[1] == 2:                                              # for the 2-D plot
             self._plot_data = (Xf.detach().cpu(), y.detach().cpu())
         return self
+
+    def _use_numba(self, K: torch.Tensor, n: int) -> bool:
+        """Whether the SMO runs compiled by Numba (see ``SVMConfig.backend``)."""
+        backend = self.config.backend
+        if backend == "numba" and K.device.type != "cpu":
+            raise InputError(f"svm backend='numba' runs on the CPU; the data is on "
+                             f"{K.device.type} (use backend='torch' or 'auto')")
+        if backend != "auto":
+            return backend == "numba"
+        return K.device.type == "cpu" and (n >= NUMBA_MIN_SAMPLES or is_compiled(K.dtype))
 
     def _set_support(self, sv: torch.Tensor, Xf: torch.Tensor, y: torch.Tensor,
                      dual: torch.Tensor) -> None:

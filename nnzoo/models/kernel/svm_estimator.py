@@ -47,6 +47,8 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
     :param kernel_dtype: ``float64`` or ``float32`` kernel matrices.
     :param break_ties: tied one-vs-one votes by confidence instead of to the lowest class.
     :param device: ``cpu``, ``cuda`` or ``auto``.
+    :param backend: the SMO's implementation: ``auto``, ``torch`` or ``numba`` (CPU); both
+        give the same multipliers (see ``SVMConfig.backend``).
     """
 
     def __init__(self, C: float = 1.0, kernel: str = "rbf", degree: int = 3,
@@ -54,7 +56,7 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
                  max_iter: int = -1, multiclass: str = "ovo",
                  decision_function_shape: str = "ovr", solver: str = "smo",
                  kernel_dtype: str = "float64", break_ties: bool = False,
-                 device: str = "cpu") -> None:
+                 device: str = "cpu", backend: str = "auto") -> None:
         self.C = C
         self.kernel = kernel
         self.degree = degree
@@ -68,6 +70,7 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
         self.kernel_dtype = kernel_dtype
         self.break_ties = break_ties
         self.device = device
+        self.backend = backend
 
     def _check_X(self, X: Any, *, fitting: bool) -> torch.Tensor:
         X = validate_X(self, X, fitting=fitting)
@@ -89,7 +92,7 @@ class SVMClassifier(ClassifierMixin, BaseEstimator):
                           coef0=self.coef0, tol=self.tol,
                           max_iter=max(0, int(self.max_iter)), multiclass=self.multiclass,
                           solver=self.solver, kernel_dtype=self.kernel_dtype,
-                          break_ties=self.break_ties).to(device)
+                          break_ties=self.break_ties, backend=self.backend).to(device)
         model.support_vectors = model.support_vectors.to(X.dtype)
         model.fit(X.to(device), yi.to(device))
         self.model_ = model.eval()
@@ -146,11 +149,12 @@ def libsvm_dual_layout(dual: np.ndarray, n_support: np.ndarray, k: int) -> np.nd
     """libsvm's ``sv_coef`` (K - 1, S) from per-pair coefficients (P, S): for pair (a, b), the
     coefficients of class-a support vectors go to row b - 1, those of class b to row a."""
     owner = np.repeat(np.arange(k), n_support)                           # class of each SV
-    out = np.zeros((k - 1, dual.shape[1]))
-    for p, (a, b) in enumerate(pair_index(k).tolist()):                  # K(K-1)/2 rows
-        out[b - 1, owner == a] = dual[p, owner == a]
-        out[a, owner == b] = dual[p, owner == b]
-    return out
+    pid = np.zeros((k, k), dtype=np.int64)                               # pair (a, b) -> p
+    a, b = pair_index(k).numpy().T
+    pid[a, b] = pid[b, a] = np.arange(len(a))
+    rows = np.arange(k - 1)[:, None]                                     # (K - 1, 1)
+    other = rows + (rows >= owner[None, :])                              # row r: class r or r+1
+    return np.take_along_axis(dual, pid[owner[None, :], other], 0)       # (K - 1, S)
 
 
 register_estimator("svm")(SVMClassifier)
