@@ -139,3 +139,20 @@ def test_models_take_cut_batches_and_refuse_longer_ones() -> None:
     assert torch.allclose(c(xs), c(xs[:, :Ls]))
     with pytest.raises(InputError, match="positions <="):
         c(torch.cat([xs, xs[:, :1]], 1))
+
+
+def test_footprint_measures_a_recipe_in_a_fresh_process() -> None:
+    """The bench's tokens/s and peak-memory measurement: the token counts are the data's,
+    the padding the model sees is below the stored padding, and the F1 is the recipe's
+    evaluation of the test split."""
+    from nnzoo.bench.text.footprint import footprint
+
+    fp = footprint("crf", "toy-ner", 1)
+    s = load_dataset("toy-ner")
+    tokens = lambda X: int((X[..., 0] != 0).sum())  # noqa: E731
+    assert (fp["train_tokens"], fp["test_tokens"]) == (tokens(s.train.X), tokens(s.test.X))
+    assert fp["epochs"] == 1 and fp["length_bucketed"]
+    assert 0 <= fp["padding_fraction_batches"] < fp["padding_fraction_stored"] < 1
+    assert fp["peak_rss_mb"] >= fp["rss_before_training_mb"] > 50
+    assert fp["train_tokens_per_s"] > 0 and fp["eval_tokens_per_s"] > 0
+    assert 0 <= fp["test"]["f1"] <= 1 and fp["eval_batch_size"] == 64
