@@ -156,3 +156,31 @@ def test_footprint_measures_a_recipe_in_a_fresh_process() -> None:
     assert fp["peak_rss_mb"] >= fp["rss_before_training_mb"] > 50
     assert fp["train_tokens_per_s"] > 0 and fp["eval_tokens_per_s"] > 0
     assert 0 <= fp["test"]["f1"] <= 1 and fp["eval_batch_size"] == 64
+
+
+def test_conll_ids_are_stored_in_the_smallest_integer_type_that_holds_them() -> None:
+    from nnzoo.data.conll import Sentence, encode
+
+    sents = [Sentence(["a", "b"], ["O", "O"])]
+    small = [f"w{i}" for i in range(32_768)]
+    X, y = encode(sents, small, ("O",), max_len=3, max_chars=2)
+    assert X.dtype == torch.int16 and y.dtype == torch.int64
+    X2, _ = encode([Sentence(["w32768"], ["O"])], [*small, "w32768"], ("O",), max_len=3,
+                   max_chars=2)
+    assert X2.dtype == torch.int32 and int(X2[0, 0, 0]) == 32_768          # no overflow
+
+
+def test_length_slices_bound_the_steps_of_each_batch() -> None:
+    from nnzoo.core.loop import length_slices
+
+    L = torch.sort(_lengths(200)).values
+    sl = length_slices(L, 16)
+    budget = 16 * round(float(L.float().mean()))
+    assert sl[0].start == 0 and sl[-1].stop == len(L)
+    assert all(a.stop == b.start for a, b in zip(sl, sl[1:]))
+    for s in sl:
+        n = s.stop - s.start
+        assert 1 <= n <= 16 and (n == 1 or n * int(L[s.stop - 1]) <= budget)
+    assert len(sl) > len(L) // 16                               # the long ones are split
+    with pytest.raises(InputError, match="ascending"):
+        length_slices(torch.tensor([3, 1]), 4)

@@ -60,6 +60,25 @@ def epoch_order(n: int, seed: int, epoch: int, device: torch.device | str = "cpu
     return torch.cat([head, order[full * batch_size:]]).to(device)
 
 
+def length_slices(sorted_lengths: torch.Tensor, batch_size: int) -> list[slice]:
+    """Batches of consecutive samples of ascending ``sorted_lengths``: each holds at most
+    ``batch_size`` samples and at most ``batch_size * mean length`` steps once cut to its
+    longest (count x longest), so that a batch of the longest sentences holds fewer of them
+    and evaluation memory stays that of ``batch_size`` sentences of average length."""
+    L = sorted_lengths.detach().to("cpu", torch.int64).tolist()
+    if any(b < a for a, b in zip(L, L[1:])):
+        raise InputError("length_slices needs lengths in ascending order")
+    budget = batch_size * max(1, round(sum(L) / len(L))) if L else 0
+    slices, start = [], 0
+    for i, n in enumerate(L):
+        if i > start and (i - start >= batch_size or (i - start + 1) * n > budget):
+            slices.append(slice(start, i))
+            start = i
+    if L:
+        slices.append(slice(start, len(L)))
+    return slices
+
+
 def padding_fraction(lengths: torch.Tensor, order: torch.Tensor | None,
                      slices: Sequence[slice], width: int | None = None) -> float:
     """The share of padded steps in the batches ``order[sl]`` of samples of ``lengths``:

@@ -44,7 +44,7 @@ from nnzoo.core.io import (
     prefixed,
     unprefixed,
 )
-from nnzoo.core.loop import batch_slices, epoch_order, optimize
+from nnzoo.core.loop import batch_slices, epoch_order, length_slices, optimize
 from nnzoo.core.progress import progress
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import rng_state, set_rng_state
@@ -112,14 +112,17 @@ def evaluate(model: ZooModule, data: ArrayDataset, *, batch_size: int = 1000,
              device: torch.device | None = None, amp: bool = False) -> dict[str, float]:
     """Mean of ``model.evaluation_step`` over ``data`` (weighted by batch size), in batches
     of at most ``batch_size``, with the figures of ``model.evaluation_summary()`` in place of
-    those averages. Padded sequences go in length order, each batch cut to its longest."""
+    those averages. Padded sequences go in length order, each batch cut to its longest and
+    holding at most ``batch_size`` x mean length steps (:func:`length_slices`)."""
     device = device or model.device
     was = model.training
     model.eval()
     sums: dict[str, float] = {}
     lengths = model.sequence_lengths(data.X)
     order = None if lengths is None else torch.sort(lengths, stable=True).indices
-    for sl in batch_slices(len(data), batch_size):
+    slices = (batch_slices(len(data), batch_size) if order is None or lengths is None
+              else length_slices(lengths[order], batch_size))
+    for sl in slices:
         idx = sl if order is None else order[sl]
         x, y = _cut(data.X[idx].to(device), _take(data.y, idx, device),
                     None if lengths is None else lengths[idx])

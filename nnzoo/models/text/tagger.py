@@ -4,7 +4,7 @@ layer, training by negative log-likelihood, Viterbi prediction and entity-level 
 (conlleval's counts, computed on tensors by :mod:`nnzoo.models.text.scores`).
 
 Data layout of the taggers (the conventions of :mod:`nnzoo.core.tags`): ``x`` (B, T, 1 + C)
-integer ids (int64, or int32 as the CoNLL loaders store them), ``x[..., 0]`` the word id
+integer ids (int64, or int16 / int32 as the CoNLL loaders store them), ``x[..., 0]`` the word id
 (0 = padding, 1 = unknown) and ``x[..., 1:]`` the character ids of that word (0 = padding,
 1 = unknown, at most C characters, longer words truncated); tokens fill the first ``L`` steps
 of each row (``L >= 1``), padding the rest. Targets ``y`` (B, T) int64 hold tag ids,
