@@ -50,6 +50,46 @@ def _padding(lengths: Any, order: Any, batch: int, width: int | None) -> float:
     return 1.0 - int(L.sum()) / cells
 
 
+#: Sentences of CoNLL-2003's English train / validation / test splits, as the Hugging Face
+#: dataset card lists them (https://huggingface.co/datasets/eriktks/conll2003, README.md).
+CONLL2003_SIZES = (14_041, 3_250, 3_453)
+
+
+def conll2003_shaped(seed: int = 0, mean_len: float = 14.0, longest: int = 124) -> Any:
+    """A generated corpus of CoNLL-2003's size (:data:`CONLL2003_SIZES` sentences) and a
+    synthetic length profile: lengths ``1 + floor(Exp(mean_len - 1))`` capped at ``longest``,
+    with one test sentence of exactly ``longest`` tokens (so every split is stored
+    ``longest`` steps wide). The figures 14 and 124 are the issue's description of CoNLL-2003
+    (mean sentence length and longest sentence), not measured here: CoNLL-2003 is not on this
+    machine. The words and tags are the ``toy-ner`` grammar's, sentences joined and cut to
+    the drawn length (a cut entity keeps its ``B-`` ... ``I-`` prefix: valid BIO)."""
+    import random
+
+    from nnzoo.core.tags import TOY_TAGS
+    from nnzoo.data.conll import Sentence, make_splits, toy_sentence
+
+    rng = random.Random(seed)
+
+    def sentence(n: int) -> Any:
+        toks: list[str] = []
+        tags: list[str] = []
+        while len(toks) < n:
+            s = toy_sentence(rng)
+            toks += s.tokens
+            tags += s.tags
+        return Sentence(toks[:n], tags[:n])
+
+    parts = []
+    for size in CONLL2003_SIZES:
+        lengths = [min(longest, 1 + int(rng.expovariate(1 / (mean_len - 1))))
+                   for _ in range(size)]
+        parts.append([sentence(n) for n in lengths])
+    parts[2][0] = sentence(longest)
+    return make_splits("conll2003-shaped", *parts, TOY_TAGS, max_chars=20,
+                       description="generated: CoNLL-2003's sizes, a synthetic length "
+                                   "profile, the toy-ner grammar")
+
+
 def _child(spec: dict[str, Any]) -> dict[str, Any]:
     """The measurement, run in the fresh process (see the module docstring)."""
     import resource
@@ -66,7 +106,8 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
 
     rss = lambda: resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024  # noqa: E731
     recipe = get_recipe(spec["model"], spec["recipe"])
-    splits = load_dataset(recipe.dataset, **{**recipe.dataset_args, **spec["dataset_args"]})
+    splits = (conll2003_shaped() if spec.get("corpus") == "conll2003-shaped" else
+              load_dataset(recipe.dataset, **{**recipe.dataset_args, **spec["dataset_args"]}))
     model_hp, cfg = recipe.resolve({**spec["overrides"], "epochs": spec["epochs"],
                                     "max_time": 0.0})
     model = build_model(spec["model"], model_hp, splits, seed=0)
@@ -98,16 +139,17 @@ def _child(spec: dict[str, Any]) -> dict[str, Any]:
 
 
 def footprint(model: str, recipe: str, epochs: int, *, dataset_args: dict[str, Any] | None
-              = None, overrides: dict[str, Any] | None = None, timeout: float = 3600.0
-              ) -> dict[str, Any]:
+              = None, overrides: dict[str, Any] | None = None, corpus: str = "",
+              timeout: float = 3600.0) -> dict[str, Any]:
     """Train ``model``'s ``recipe`` for ``epochs`` epochs in a fresh single-threaded process and
     return its tokens per second, peak resident memory, padding and test metrics (see the
-    module docstring).
+    module docstring). ``corpus="conll2003-shaped"`` trains on :func:`conll2003_shaped`
+    instead of the recipe's dataset (the recipe's model and training set-up).
 
     :raises NnzooError: when the child process fails (its last line of error output).
     """
     spec = {"model": model, "recipe": recipe, "epochs": epochs,
-            "dataset_args": dataset_args or {}, "overrides": overrides or {}}
+            "dataset_args": dataset_args or {}, "overrides": overrides or {}, "corpus": corpus}
     code = ("import json, sys; from nnzoo.bench.text.footprint import _child, _MARK; "
             "print(_MARK + json.dumps(_child(json.loads(sys.argv[1]))))")
     env = {**os.environ, "OMP_NUM_THREADS": "1", "MKL_NUM_THREADS": "1"}
@@ -158,4 +200,27 @@ def bilstm_wnut_footprint(quiet: bool) -> BenchResult:
         extra={**summary(fp), "test_precision": fp["test"]["precision"],
                "test_recall": fp["test"]["recall"], "test_accuracy": fp["test"]["accuracy"],
                "best_epoch": fp["best_epoch"], "batch_size": fp["batch_size"],
+               "length_bucketed": fp["length_bucketed"]})
+
+
+#: Epochs of the CoNLL-2003-sized measurement.
+SHAPED_EPOCHS = 1
+
+
+@bench_task("bilstm-crf", "full", "conll2003-shaped-footprint")
+def bilstm_conll_shaped_footprint(quiet: bool) -> BenchResult:
+    """The ``bilstm-crf/wnut17`` recipe's model and training on :func:`conll2003_shaped` for
+    :data:`SHAPED_EPOCHS` epoch in a fresh process: memory on a corpus of CoNLL-2003's size."""
+    fp = footprint("bilstm-crf", "wnut17", SHAPED_EPOCHS, corpus="conll2003-shaped")
+    return BenchResult(
+        "bilstm-crf", "full", "conll2003-shaped-footprint", "entity F1", True,
+        "none: this checkout's own figures (run the task on another checkout to compare)",
+        fp["test"]["f1"], None, fp["train_time_s"] / max(1, fp["epochs"]), None,
+        "training time per epoch",
+        f"bilstm-crf/wnut17 recipe's model and training, {SHAPED_EPOCHS} epoch, on a generated "
+        "corpus of CoNLL-2003's sizes (14,041 / 3,250 / 3,453 sentences; synthetic lengths, "
+        "mean about 14, longest 124), seed 0, one thread, a fresh process",
+        notes="generated sentences (toy-ner grammar); the length profile is synthetic",
+        extra={**summary(fp), "train_tokens": fp["train_tokens"],
+               "test_tokens": fp["test_tokens"], "test_accuracy": fp["test"]["accuracy"],
                "length_bucketed": fp["length_bucketed"]})
