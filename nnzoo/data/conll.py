@@ -31,7 +31,10 @@ type (``B-creative-work`` -> ``creative``); here the type is everything after th
 (``token gold guess`` per line).
 
 Tensors. :func:`encode` turns sentences into the taggers' layout (see
-:mod:`nnzoo.core.tags`): ``X`` (N, T, 1 + C) int64, ``X[..., 0]`` the word id (0 padding,
+:mod:`nnzoo.core.tags`): ``X`` (N, T, 1 + C), int16 when every word and character id fits
+(vocabularies under 32,768 words), else int32: a quarter or half the memory of int64 for a
+corpus stored padded to its longest sentence; the taggers widen each batch to int64.
+``X[..., 0]`` the word id (0 padding,
 1 unknown, lowercased words of the training split), ``X[..., 1:]`` the character ids (0
 padding, 1 unknown, 2 + index in :data:`ALPHABET`; words longer than C characters are cut);
 ``y`` (N, T) the tag ids, -100 at padded steps. ``Splits.meta`` holds ``vocab_size``,
@@ -194,7 +197,8 @@ def char_ids(word: str, max_chars: int) -> list[int]:
 def encode(sentences: Sequence[Sentence], words: Sequence[str], tags: Sequence[str], *,
            max_len: int, max_chars: int, lower: bool = True, name: str = "sentences"
            ) -> tuple[torch.Tensor, torch.Tensor]:
-    """``X`` (N, max_len, 1 + max_chars) and ``y`` (N, max_len) of ``sentences``.
+    """``X`` (N, max_len, 1 + max_chars) (int16, or int32 for more than 32,767 ids) and ``y``
+    (N, max_len) int64 of ``sentences``.
 
     :raises InputError: for an empty sentence, a tag count that differs from the token
         count, a tag outside ``tags``, or a sentence longer than ``max_len``.
@@ -203,7 +207,9 @@ def encode(sentences: Sequence[Sentence], words: Sequence[str], tags: Sequence[s
     index = {w: i for i, w in enumerate(words)}
     tag_id = {t: i for i, t in enumerate(tags)}
     n = len(sentences)
-    X = torch.zeros(n, max_len, 1 + max_chars, dtype=torch.long)
+    top = max(len(words), 2 + len(ALPHABET))               # the largest id + 1
+    X = torch.zeros(n, max_len, 1 + max_chars,
+                    dtype=torch.int16 if top <= torch.iinfo(torch.int16).max + 1 else torch.int32)
     y = torch.full((n, max_len), PAD_TAG, dtype=torch.long)
     for i, s in enumerate(sentences):
         if len(s.tokens) > max_len:

@@ -8,7 +8,12 @@ The engine knows a model only through this small surface:
   ``configure_optimizers`` returned (backprop models, GANs with their two optimizers set it
   to ``False`` and step themselves); otherwise the model updates itself (Rosenblatt's rule,
   Hebbian learning, contrastive divergence).
-- ``evaluation_step(batch) -> dict`` returns per-batch mean metrics, averaged by the engine.
+- ``evaluation_step(batch) -> dict`` returns per-batch mean metrics, averaged by the engine;
+  ``evaluation_summary()`` may replace some of those averages by figures over every batch
+  of the evaluation (entity F1 from summed counts), so that evaluation runs in bounded batches.
+- ``sequence_lengths(X)``: for inputs that are sequences padded at the end (sentences), the
+  length of each; the engine then batches samples of similar length and cuts each batch to
+  its longest sample (None, the default: inputs are not padded sequences).
 - ``predict(x)`` is inference with full input checks; ``forward`` checks shape and dtype only.
 - ``visualize(out_dir)`` writes the pictures that explain the model (weights, filters).
 - ``state_dict``/``load_state_dict`` round-trip through safetensors (``nn.Module`` gives it).
@@ -96,6 +101,23 @@ class ZooModule(nn.Module, Generic[C]):
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         """Mean metrics of the model on ``(x, y)``, without changing it."""
         raise NotImplementedError
+
+    def evaluation_summary(self) -> dict[str, float]:
+        """Metrics over every batch since the model last entered eval mode, which replace the
+        engine's size-weighted averages of ``evaluation_step``'s figures (a ratio of sums
+        such as entity F1 is not the mean of batch ratios). None by default."""
+        return {}
+
+    def sequence_lengths(self, X: torch.Tensor) -> torch.Tensor | None:
+        """The number of steps of each sample of ``X`` (N, T, ...) when the samples are
+        sequences padded at the end along dimension 1; ``None`` (the default) otherwise.
+
+        When a model returns lengths, the engine orders training batches by length
+        (:func:`~nnzoo.core.loop.epoch_order`), evaluates in length order, and cuts the steps
+        dimension of ``x`` (and of ``y`` when it has the same steps) to the longest sample of
+        each batch, so the model must accept ``x`` of 1 to T steps.
+        """
+        return None
 
     def predict(self, x: torch.Tensor) -> torch.Tensor:
         """Inference with every input check (shape, dtype, finite values): class indices for

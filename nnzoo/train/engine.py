@@ -11,6 +11,10 @@ Two paths, chosen by the model's registration:
   the whole training split, then the same evaluation, checkpoint and summary.
 
 Batches are ``(x, y)``; ``y`` is ``None`` for unsupervised data (an RBM, a Hopfield net).
+Sequences padded at the end (a model whose ``sequence_lengths`` gives their lengths: the
+taggers, the sentence classifiers) are batched by length (sorted within shuffled chunks,
+:func:`~nnzoo.core.loop.epoch_order`) and each batch is cut to its longest sequence, in
+training and in evaluation, so that padding stays a small share of the work.
 
 Exact resumption: the order of samples in epoch ``e`` is a function of ``(seed, e)``, and a
 checkpoint holds the model, optimizers, scheduler, every RNG, the position in the epoch and
@@ -40,7 +44,7 @@ from nnzoo.core.io import (
     prefixed,
     unprefixed,
 )
-from nnzoo.core.loop import batch_slices, epoch_order, optimize
+from nnzoo.core.loop import batch_slices, epoch_order, length_slices, optimize
 from nnzoo.core.progress import progress
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import rng_state, set_rng_state
@@ -85,6 +89,18 @@ def _take(y: torch.Tensor | None, idx: slice | torch.Tensor, device: torch.devic
     return None if y is None else y[idx].to(device, non_blocking=True)
 
 
+def _cut(x: torch.Tensor, y: torch.Tensor | None, lengths: torch.Tensor | None
+         ) -> tuple[torch.Tensor, torch.Tensor | None]:
+    """``x`` (and ``y`` when it has the same steps) cut along dimension 1 to the longest of
+    the batch's ``lengths``; unchanged when ``lengths`` is None."""
+    if lengths is None or not len(lengths):
+        return x, y
+    L = max(1, int(lengths.max()))
+    if y is not None and y.dim() >= 2 and y.shape[1] == x.shape[1]:
+        y = y[:, :L]
+    return x[:, :L], y
+
+
 def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
     if not amp:
         return contextlib.nullcontext()
@@ -94,19 +110,30 @@ def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextMana
 @torch.no_grad()
 def evaluate(model: ZooModule, data: ArrayDataset, *, batch_size: int = 1000,
              device: torch.device | None = None, amp: bool = False) -> dict[str, float]:
-    """Mean of ``model.evaluation_step`` over ``data`` (weighted by batch size)."""
+    """Mean of ``model.evaluation_step`` over ``data`` (weighted by batch size), in batches
+    of at most ``batch_size``, with the figures of ``model.evaluation_summary()`` in place of
+    those averages. Padded sequences go in length order, each batch cut to its longest and
+    holding at most ``batch_size`` x mean length steps (:func:`length_slices`)."""
     device = device or model.device
     was = model.training
     model.eval()
     sums: dict[str, float] = {}
-    for sl in batch_slices(len(data), batch_size):
-        x, y = data.X[sl].to(device), _take(data.y, sl, device)
+    lengths = model.sequence_lengths(data.X)
+    order = None if lengths is None else torch.sort(lengths, stable=True).indices
+    slices = (batch_slices(len(data), batch_size) if order is None or lengths is None
+              else length_slices(lengths[order], batch_size))
+    for sl in slices:
+        idx = sl if order is None else order[sl]
+        x, y = _cut(data.X[idx].to(device), _take(data.y, idx, device),
+                    None if lengths is None else lengths[idx])
         with _autocast(device, amp):
             out = model.evaluation_step((x, y))
         for k, v in out.items():
             sums[k] = sums.get(k, 0.0) + float(v) * len(x)
+    means = {k: v / max(1, len(data)) for k, v in sums.items()}
+    means.update(model.evaluation_summary())
     model.train(was)
-    return {k: v / max(1, len(data)) for k, v in sums.items()}
+    return means
 
 
 @torch.no_grad()
@@ -159,6 +186,7 @@ class Trainer:
         self.optimizers = model.configure_optimizers(cfg)
         self.min_last = max(2, self.dist.world_size)
         self.steps_per_epoch = len(batch_slices(len(train), cfg.batch_size, self.min_last))
+        self.lengths = model.sequence_lengths(train.X)      # padded sequences: batch by length
         scheds = [build_scheduler(o, cfg, self.steps_per_epoch) for o in self.optimizers]
         self.schedulers = [s for s, _ in scheds if s is not None]
         self.sched_unit = scheds[0][1] if scheds else "epoch"
@@ -240,15 +268,20 @@ class Trainer:
         DDP averages the processes' gradients; weighting each process's mean loss by
         ``world * n_rank / n_global`` makes that average the gradient of the global batch's
         mean loss even when the shares differ in size (the last batch).
+
+        Padded sequences (``self.lengths`` not None) come in the length-bucketed order of
+        :func:`~nnzoo.core.loop.epoch_order`, each share cut to its longest sequence.
         """
-        order = epoch_order(len(self.train_data), self.seed, epoch)
-        slices = batch_slices(len(self.train_data), self.cfg.batch_size, self.min_last)
+        n, lengths = len(self.train_data), self.lengths
+        order = epoch_order(n, self.seed, epoch, lengths=lengths, batch_size=self.cfg.batch_size)
+        slices = batch_slices(n, self.cfg.batch_size, self.min_last)
         r, w = self.dist.rank, self.dist.world_size
         for sl in slices[start:]:
             idx = order[sl][r::w]  # this process's share of the global batch
             weight = w * len(idx) / (sl.stop - sl.start)
-            yield (self.train_data.X[idx].to(self.device, non_blocking=True),
-                   _take(self.train_data.y, idx, self.device), weight)
+            x, y = _cut(self.train_data.X[idx], _take(self.train_data.y, idx, self.device),
+                        None if lengths is None else lengths[idx])
+            yield x.to(self.device, non_blocking=True), y, weight
 
     def fit(self, until_epoch: int | None = None) -> dict[str, Any]:
         """Train until ``cfg.epochs`` (or ``until_epoch``, to train in stages) or early

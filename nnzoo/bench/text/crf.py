@@ -20,6 +20,11 @@ BiLSTM-softmax tagger.
   Table 4), same seed and budget. Quality: test entity F1; ``extra`` holds per-type
   precision, recall and F1 and conlleval's report of the CRF side.
 
+The trained rows' ``extra["footprint"]`` holds the recipe's training and evaluation tokens
+per second, peak resident memory and padding, measured in a fresh process over two epochs
+(:mod:`nnzoo.bench.text.footprint`). Evaluation runs in the recipes' bounded batches
+(``eval_batch_size``), with the corpus figures summed over them.
+
 Every row runs single-threaded (``one_thread``).
 """
 
@@ -31,10 +36,14 @@ from typing import Any
 import torch
 
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, timed
+from nnzoo.bench.text.footprint import row_extra
 from nnzoo.core.seed import isolated_rng
 from nnzoo.core.tags import PAD_TAG
 from nnzoo.models.text.crf import FeatureCRF
 from nnzoo.models.text.crf_layer import CRF, sequence_score
+
+#: Epochs of each row's footprint measurement (tokens per second, peak memory).
+FOOTPRINT_EPOCHS = 2
 
 
 def _peer_version() -> str:
@@ -176,17 +185,19 @@ def crf_viterbi(quiet: bool, reps: int = 100) -> BenchResult:
 
 def _train(model: Any, splits: Any, epochs: int, lr: float, batch: int, clip: float = 0.0,
            max_time: float = 0.0, quiet: bool = True) -> tuple[dict[str, Any], float]:
-    """Train in memory with the engine; return the test evaluation (one batch) of the best
-    validation epoch's weights and the training time per epoch."""
+    """Train in memory with the engine; return the test evaluation (corpus figures, in the
+    recipes' bounded batches) of the best validation epoch's weights and the training time
+    per epoch."""
     from nnzoo.core.config import TrainConfig
+    from nnzoo.recipes.text.ner import EVAL_BATCH
     from nnzoo.train.engine import Trainer, evaluate
 
     cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=lr, grad_clip=clip,
-                      max_time=max_time, eval_batch_size=100_000)
+                      max_time=max_time, eval_batch_size=EVAL_BATCH)
     tr = Trainer(model, splits.train, splits.val, cfg, seed=0, metric="f1", quiet=quiet)
     tr.fit()
     tr.restore_best()
-    test = evaluate(model, splits.test, batch_size=100_000)
+    test = evaluate(model, splits.test, batch_size=EVAL_BATCH)
     return test, tr.progress.train_time / max(1, tr.progress.epoch)
 
 
@@ -270,7 +281,8 @@ def crf_wnut(quiet: bool, epochs: int = 10) -> BenchResult:
         f"Adam {tc.lr}, batch {tc.batch_size}, single-threaded",
         notes="same features and training; only the CRF layer differs",
         extra={**extra, "nnzoo_precision": r_o["precision"], "nnzoo_recall": r_o["recall"],
-               "peer_precision": r_p.get("precision"), "peer_recall": r_p.get("recall")},
+               "peer_precision": r_p.get("precision"), "peer_recall": r_p.get("recall"),
+               **row_extra("crf", "wnut17", FOOTPRINT_EPOCHS)},
         status=run.status)
 
 
@@ -292,6 +304,7 @@ def _bilstm(tier: str, task: str, dataset: str, recipe: str, epochs: int, max_ti
             extra[f"{dec}_recall"] = res[dec]["recall"]
             if dec == "crf":
                 extra["conlleval"] = _report(model)
+    extra.update(row_extra("bilstm-crf", recipe, FOOTPRINT_EPOCHS))
     return BenchResult(
         "bilstm-crf", tier, task, "entity F1", True, "BiLSTM-softmax (same encoder)",
         res["crf"]["f1"], res["softmax"]["f1"], times["crf"], times["softmax"],

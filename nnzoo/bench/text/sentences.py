@@ -16,6 +16,10 @@ module registers for its id (:func:`toy_sentiment`, :func:`mr_cross_validation`)
   published 10-fold figure where the paper reports the same model (CNN-rand: 76.1 %); it is
   a published number, not a run. No other model has a published MR figure for this set-up.
   ``NNZOO_MR_FOLDS=0,1`` limits the folds (a quick check; the row's budget says which ran).
+
+Every row's ``extra["footprint"]`` holds the training and evaluation tokens per second, the
+peak resident memory and the padding of the row's recipe, measured in a fresh process over
+:data:`FOOTPRINT_EPOCHS` epochs (:mod:`nnzoo.bench.text.footprint`).
 """
 
 from __future__ import annotations
@@ -28,6 +32,7 @@ from typing import Any
 
 from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, peer_run, plots_dir, timed
+from nnzoo.bench.text.footprint import row_extra
 from nnzoo.core.errors import InputError
 from nnzoo.core.seed import seed_everything
 from nnzoo.data import load_dataset
@@ -38,6 +43,8 @@ from nnzoo.recipes import get_recipe
 from nnzoo.train.engine import Trainer, evaluate
 
 FOLDS_ENV = "NNZOO_MR_FOLDS"
+#: Epochs of each row's footprint measurement (tokens per second, peak memory).
+FOOTPRINT_EPOCHS = {"toy-sentiment": 2, "mr": 1}
 KIM_2014 = {"text-cnn": 0.761}  # Kim 2014, Table 2, MR, CNN-rand
 PUBLISHED = "Kim (2014), published figure, not run"
 
@@ -112,7 +119,9 @@ def toy_sentiment(model_id: str, quiet: bool) -> BenchResult:
         "validation epoch kept); logistic regression to convergence",
         notes="the peer is a baseline of another kind, not the same model: it shows what the "
               "generated task asks beyond word counts",
-        extra={"best_epoch": ours["best_epoch"]}, status=run.status)
+        extra={"best_epoch": ours["best_epoch"],
+               **row_extra(model_id, "toy-sentiment", FOOTPRINT_EPOCHS["toy-sentiment"])},
+        status=run.status)
 
 
 # -- full: MR, 10-fold cross-validation ------------------------------------------------------------
@@ -158,4 +167,5 @@ def mr_cross_validation(model_id: str, quiet: bool, attention: bool = False) -> 
                "no peer: no published MR figure for this model and set-up"),
         extra={"fold_accuracy": dict(zip(map(str, folds), accs)), "best_epochs": epochs,
                "std": statistics.pstdev(accs) if len(accs) > 1 else 0.0,
-               **({"attention_plot": plot} if plot else {})})
+               **({"attention_plot": plot} if plot else {}),
+               **row_extra(model_id, "mr", FOOTPRINT_EPOCHS["mr"], overrides=overrides)})

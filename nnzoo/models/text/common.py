@@ -20,6 +20,7 @@ from torch import nn
 from nnzoo.core.config import TrainConfig, build_optimizer, require
 from nnzoo.core.errors import InputError
 from nnzoo.core.tags import PAD
+from nnzoo.core.validation import check_input
 from nnzoo.models.base import Classifier
 
 
@@ -108,10 +109,22 @@ class SentenceClassifier(Classifier[SC]):
     embedding: nn.Embedding                                    # the word vectors
 
     def check(self, x: torch.Tensor, *, finite: bool = False) -> torch.Tensor:
-        super().check(x, finite=finite)
+        """``x`` must be (B, L) integer token ids with 1 <= L <= T (a batch cut to its
+        longest sentence holds fewer positions than the config's T), each row a sentence."""
+        T = self.config.sample_shape[0]
+        if not (isinstance(x, torch.Tensor) and x.dim() == 2 and 1 <= x.shape[1] <= T):
+            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+            raise InputError(f"{self.model_id} input must have shape (batch, positions <= "
+                             f"{T}), got {got}")
+        check_input(x, (x.shape[1],), name=f"{self.model_id} input", finite=finite,
+                    integer=True)
         check_tokens(x, self.config.vocab_size, self.config.pad_index,
                      name=f"{self.model_id} input")
         return x
+
+    def sequence_lengths(self, X: torch.Tensor) -> torch.Tensor:
+        """Tokens of each sentence of ``X`` (N, T), padded at the end."""
+        return sentence_lengths(X, self.config.pad_index)
 
     def after_step(self) -> None:
         """Called after every optimizer step (a constraint on the weights). Nothing here."""

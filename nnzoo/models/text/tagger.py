@@ -4,11 +4,13 @@ layer, training by negative log-likelihood, Viterbi prediction and entity-level 
 (conlleval's counts, computed on tensors by :mod:`nnzoo.models.text.scores`).
 
 Data layout of the taggers (the conventions of :mod:`nnzoo.core.tags`): ``x`` (B, T, 1 + C)
-int64, ``x[..., 0]`` the word id (0 = padding, 1 = unknown) and ``x[..., 1:]`` the character
-ids of that word (0 = padding, 1 = unknown, at most C characters, longer words truncated);
-tokens fill the first ``L`` steps of each row (``L >= 1``), padding the rest. Targets ``y``
-(B, T) int64 hold tag ids, :data:`~nnzoo.core.tags.PAD_TAG` (-100) at padded steps.
-Predictions use the same layout as ``y``.
+integer ids (int64, or int16 / int32 as the CoNLL loaders store them), ``x[..., 0]`` the word id
+(0 = padding, 1 = unknown) and ``x[..., 1:]`` the character ids of that word (0 = padding,
+1 = unknown, at most C characters, longer words truncated); tokens fill the first ``L`` steps
+of each row (``L >= 1``), padding the rest. Targets ``y`` (B, T) int64 hold tag ids,
+:data:`~nnzoo.core.tags.PAD_TAG` (-100) at padded steps.
+Predictions use the same layout as ``y``. A batch may hold fewer steps than the config's T
+(the engine cuts each batch to its longest sentence), never more.
 """
 
 from __future__ import annotations
@@ -22,6 +24,7 @@ import torch.nn.functional as F
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError
 from nnzoo.core.tags import PAD_TAG, check_bio_tags
+from nnzoo.core.validation import check_input
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.text import tagger_plots
 from nnzoo.models.text.crf_layer import (
@@ -82,10 +85,11 @@ class SequenceTagger(ZooModule[TC]):
     A subclass defines :meth:`emissions`. ``forward(x)`` returns the emission scores
     (B, T, K) (zeros at padded steps); ``predict(x)`` the Viterbi tags (B, T).
     ``evaluation_step`` reports the mean loss, token accuracy, and conlleval's entity
-    precision, recall and F1 (overall and ``f1_<type>``) of that batch; run the evaluation in
-    one batch (the recipes' ``eval_batch_size``) for exact corpus figures. The counts of every
+    precision, recall and F1 (overall and ``f1_<type>``) of that batch. The counts of every
     evaluation batch since the model last entered eval mode are kept in :attr:`eval_counts`
-    (so after ``nnzoo train``, those of the test split), and :meth:`visualize` draws them.
+    (so after ``nnzoo train``, those of the test split); :meth:`evaluation_summary` turns
+    them into the corpus figures (so the engine evaluates in bounded batches and reports
+    exactly what one batch of the whole split would), and :meth:`visualize` draws them.
 
     :param config: the tagger's config dataclass (fields ``sample_shape``, ``n_classes``,
         ``vocab_size``, ``n_chars``, ``tags``, ``constraints``, ``unk_dropout``).
@@ -110,11 +114,28 @@ class SequenceTagger(ZooModule[TC]):
 
     # -- inputs ------------------------------------------------------------------------------
 
+    def check(self, x: torch.Tensor, *, finite: bool = False) -> torch.Tensor:
+        """``x`` must be (B, L, 1 + C) integer ids with 1 <= L <= T (a batch cut to its
+        longest sentence holds fewer steps than the config's T)."""
+        T, width = self.config.sample_shape
+        if isinstance(x, torch.Tensor) and x.dim() == 3 and 1 <= x.shape[1] <= T \
+                and x.shape[2] == width:
+            return check_input(x, (x.shape[1], width), name=f"{self.model_id} input",
+                               finite=finite, integer=True)
+        got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
+        raise InputError(f"{self.model_id} input must have shape (batch, steps <= {T}, "
+                         f"{width}), got {got}")
+
+    def sequence_lengths(self, X: torch.Tensor) -> torch.Tensor:
+        """Tokens of each sentence of ``X`` (N, T, 1 + C): the steps with a word id."""
+        return lengths_from_mask(X[..., 0] != 0)
+
     def _split(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Checked ``x`` -> words (B, L), chars (B, L, C), lengths (B,), trimmed to the
         longest sequence of the batch."""
         self.check(x)
         cfg = self.config
+        x = x.long()                                  # the data may be stored as int32
         words, chars = x[..., 0], x[..., 1:]
         for name, ids, n in (("word ids", words, cfg.vocab_size), ("character ids", chars,
                                                                     cfg.n_chars)):
@@ -199,6 +220,21 @@ class SequenceTagger(ZooModule[TC]):
             out[f"f1_{typ}"] = torch.tensor(prf(float(c["correct"][i]),
                                                 float(c["found_guessed"][i]),
                                                 float(c["found_gold"][i]))[2])
+        return out
+
+    def evaluation_summary(self) -> dict[str, float]:
+        """Token accuracy and conlleval's precision, recall and F1 (overall and per type)
+        of every evaluation batch since the model entered eval mode: the corpus figures,
+        whatever the batch size."""
+        c = self.eval_counts
+        if not c:
+            return {}
+        p, r, f1 = prf(*(float(c[k].sum()) for k in ("correct", "found_guessed",
+                                                     "found_gold")))
+        out = {"accuracy": float(c["correct_tags"]) / max(1, int(c["tokens"])),
+               "precision": p, "recall": r, "f1": f1}
+        for typ, (_, _, f, _) in self.per_type_scores().items():
+            out[f"f1_{typ}"] = f
         return out
 
     def train(self, mode: bool = True) -> SequenceTagger:
