@@ -23,9 +23,8 @@ add(Recipe("vae", "digits", "digits",
            train={"epochs": 60, "batch_size": 64, "lr": 1e-3},
            metric="loss", higher_is_better=False, default=True))
 add(Recipe("vae", "mnist-pytorch-examples", "mnist", dataset_args={"val_size": 0},
-           description=
-"pytorch/examples' VAE: 784-400-20, BCE + KL summed per image, Adam 1e-3, "
-                       "batch 128, 10 epochs, all 60,000 training images",
+           description="pytorch/examples' VAE: 784-400-20, BCE + KL summed per image, "
+                       "Adam 1e-3, batch 128, 10 epochs, all 60,000 training images",
            model_hp={"hidden": (400,), "latent_dim": 20},
            train={"epochs": 10, "batch_size": 128, "lr": 1e-3},
            metric="loss", higher_is_better=False))
