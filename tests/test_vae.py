@@ -193,7 +193,7 @@ def test_gaussian_decoder_trains_on_unbounded_images() -> None:
         opt.zero_grad()
         loss.backward()
         opt.step()
-    assert float(loss) < first
+    assert float(loss.detach()) < first
 
 
 def test_dynamic_binarization_redraws_bits() -> None:
