@@ -233,10 +233,22 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--device", default="auto")
     s.add_argument("--json", action="store_true")
 
-    s = sub.add_parser("sample", help="generate text from a language-model run",
-                       description="Rebuild a character language model from its run folder, "
-                       "read the prime text and print it followed by generated characters.")
+    s = sub.add_parser("sample", help="images from a generator run, text from a language model",
+                       description="Rebuild a model from its run folder. An image generator "
+                       "(vae, cvae, beta-vae, dcign, GANs...) writes samples.png (a "
+                       "conditional model: a row per class, or --label's), interpolations.png "
+                       "and traversals.png into --out (default RUN_DIR/samples); the same "
+                       "--seed writes the same files. A character language model prints the "
+                       "prime text followed by generated characters.",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       epilog="examples:\n"
+                       "  nnzoo sample runs/vae-digits-<time> --n 64 --seed 0 --out /tmp/vae\n"
+                       "  nnzoo sample runs/cvae-digits-<time> --label 3\n"
+                       "  nnzoo sample runs/lstm-excerpt-<time> --prime 'ROMEO:' --top-k 10")
     s.add_argument("run_dir")
+    s.add_argument("--out", help="images: the folder to write (default RUN_DIR/samples)")
+    s.add_argument("--n", type=int, default=64, help="images: samples to draw (default 64)")
+    s.add_argument("--label", type=int, help="images: a conditional model's class to sample")
     s.add_argument("--prime", default="\n", help="text to start from (default: a newline)")
     s.add_argument("--length", type=int, default=500, help="characters to generate")
     s.add_argument("--temperature", type=float, default=1.0,
@@ -540,11 +552,15 @@ def cmd_eval(a: argparse.Namespace) -> int:
 
 
 def cmd_sample(a: argparse.Namespace) -> int:
-    from nnzoo.recipes.sampling import sample_run
+    from nnzoo.recipes.sampling import sample
 
-    text = sample_run(a.run_dir, prime=a.prime, length=a.length, temperature=a.temperature,
-                      top_k=a.top_k, seed=a.seed, device=a.device)
-    print(text)
+    got = sample(a.run_dir, out=a.out, n=a.n, label=a.label, prime=a.prime, length=a.length,
+                 temperature=a.temperature, top_k=a.top_k, seed=a.seed, device=a.device)
+    if isinstance(got, str):
+        print(got)
+    else:
+        for path in got:
+            print(path)
     return 0
 
 

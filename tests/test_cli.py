@@ -65,7 +65,7 @@ def test_info_cnn_shows_paper_year_lineage(cli: Cli) -> None:
     card = json.loads(out)
     assert card["id"] == "mlp" and card["implemented"] and "perceptron" in card["ancestors"]
     assert card["implementation"]["peer"] == "scikit-learn MLPClassifier"
-    code, out, _ = cli("info", "vae")
+    code, out, _ = cli("info", "vq-vae")
     assert code == 0 and "not yet" in out
 
 
@@ -125,7 +125,7 @@ def test_train_then_eval(cli: Cli, tmp_path: Path) -> None:
 @pytest.mark.parametrize("args, needles", [
     (["train", "cnnn"], ["unknown model id 'cnnn'", "'cnn'"]),
     (["info", "lstn"], ["unknown architecture 'lstn'", "'lstm'"]),
-    (["train", "vae"], ["not implemented yet"]),
+    (["train", "vq-vae"], ["not implemented yet"]),
     (["train", "mlp", "--set", "lr=abc"], ["lr must be a number"]),
     (["train", "mlp", "--set", "lrr=0.1"], ["unknown hyperparameter", "'lr'"]),
     (["train", "mlp", "--set", "lr"], ["key=value"]),
@@ -137,7 +137,7 @@ def test_train_then_eval(cli: Cli, tmp_path: Path) -> None:
     (["train", "perceptron", "--nproc", "2"], ["not by gradients"]),
     (["train", "mlp", "--device", "tpu"], ["unknown device"]),
     (["eval", "/nonexistent/run"], ["does not exist"]),
-    (["bench", "vae"], ["not implemented yet"]),
+    (["bench", "vq-vae"], ["not implemented yet"]),
     (["bench", "--check"], ["--check goes with --report"]),
     (["bench", "svm", "--report"], ["--merge, --drop and --report run nothing"]),
     (["bench", "--merge", "/nonexistent/run"], ["/nonexistent/run", "does not exist"]),

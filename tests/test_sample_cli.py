@@ -70,3 +70,72 @@ def test_sample_needs_a_language_model_run(cli: Cli, tmp_path: Path) -> None:
     _one_line(code, err, "not of a character language model")
     code, _, err = cli("sample", str(tmp_path / "nothing-here"))
     assert code == 2 and len(err.strip().splitlines()) == 1
+
+
+# -- image generators -----------------------------------------------------------------------
+
+@pytest.fixture(scope="module")
+def image_runs(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
+    """One-epoch VAE and conditional VAE runs on digits."""
+    from nnzoo.cli import main
+
+    runs = {}
+    for mid in ("vae", "cvae"):
+        out = tmp_path_factory.mktemp(mid)
+        code = main(["train", mid, "--epochs", "1", "--set", "iwae_k=0", "--out", str(out),
+                     "--quiet"])
+        assert code == 0
+        (runs[mid],) = out.iterdir()
+    return runs
+
+
+def test_sample_writes_reproducible_image_grids(cli: Cli, image_runs: dict[str, Path],
+                                                tmp_path: Path) -> None:
+    run = image_runs["vae"]
+    names = ("samples.png", "interpolations.png", "traversals.png")
+    for folder in ("a", "b"):
+        code, out, err = cli("sample", str(run), "--n", "16", "--seed", "7", "--out",
+                             str(tmp_path / folder))
+        assert code == 0, err
+        assert out.split() == [str(tmp_path / folder / n) for n in names]
+    for n in names:                                   # same seed: byte-identical files
+        assert (tmp_path / "a" / n).read_bytes() == (tmp_path / "b" / n).read_bytes()
+        assert (tmp_path / "a" / n).read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    code, _, err = cli("sample", str(run), "--n", "16", "--seed", "8", "--out",
+                       str(tmp_path / "c"))
+    assert code == 0, err
+    assert (tmp_path / "c" / "samples.png").read_bytes() != (
+        tmp_path / "a" / "samples.png").read_bytes()
+    code, _, err = cli("sample", str(run), "--n", "4")        # default: RUN/samples
+    assert code == 0, err
+    assert sorted(p.name for p in (run / "samples").iterdir()) == sorted(names)
+
+
+def test_conditional_model_samples_each_class_or_one(cli: Cli, image_runs: dict[str, Path],
+                                                    tmp_path: Path) -> None:
+    run = image_runs["cvae"]
+    code, _, err = cli("sample", str(run), "--out", str(tmp_path / "all"), "--n", "20")
+    assert code == 0, err
+    code, _, err = cli("sample", str(run), "--out", str(tmp_path / "three"), "--label", "3")
+    assert code == 0, err
+    assert (tmp_path / "all" / "samples.png").read_bytes() != (
+        tmp_path / "three" / "samples.png").read_bytes()
+    code, _, err = cli("sample", str(run), "--label", "10")
+    _one_line(code, err, "--label must be in [0, 10)")
+
+
+def test_bad_image_sample_options_are_one_line(cli: Cli, image_runs: dict[str, Path]) -> None:
+    code, _, err = cli("sample", str(image_runs["vae"]), "--label", "1")
+    _one_line(code, err, "not a conditional model")
+    code, _, err = cli("sample", str(image_runs["vae"]), "--n", "0")
+    _one_line(code, err, "--n must be an integer >= 1")
+
+
+def test_sample_names_what_it_needs_of_a_run(cli: Cli, tmp_path: Path) -> None:
+    code, _, err = cli("train", "mlp", "--epochs", "1", "--out", str(tmp_path), "--quiet")
+    assert code == 0, err
+    (run,) = tmp_path.iterdir()
+    code, _, err = cli("sample", str(run), "--out", str(tmp_path / "s"))
+    _one_line(code, err, "not of a character language model nor of an image generator",
+              "latent_dim, prior and decode")
+    assert not (tmp_path / "s").exists()

@@ -228,6 +228,8 @@ def load_mnist(
     download: bool | None = None,
     val_size: int = 5000,
     progress: bool = True,
+    binarize: str = "none",
+    binarize_seed: int = 0,
 ) -> Splits:
     """Load MNIST or Fashion-MNIST from ``<root>/<name>/`` (downloading when missing).
 
@@ -239,6 +241,13 @@ def load_mnist(
     :param root: data root (default :func:`nnzoo.data.data_root`).
     :param download: False never downloads; None downloads unless ``NNZOO_OFFLINE=1``.
     :param val_size: validation images taken from the end of the training file.
+    :param binarize: ``none`` (grey levels), ``static`` (every image drawn once as
+        ``x ~ Bernoulli(grey level)`` with a generator seeded ``binarize_seed``, the fixed
+        binarisation of every split) or ``dynamic`` (the training images stay grey, for a
+        model that redraws them at every batch, e.g. a VAE with ``dynamic_binarization``;
+        validation and test images binarised once as in ``static``, so that scores are on a
+        fixed binary test set).
+    :param binarize_seed: seed of the static draws.
     """
     key = name.lower().replace("_", "-")
     if key == "fashion":
@@ -247,12 +256,23 @@ def load_mnist(
         raise UnknownNameError("dataset", name, SOURCES)
     if isinstance(val_size, bool) or not isinstance(val_size, int) or not 0 <= val_size < 60000:
         raise ConfigError(f"val_size must be an integer in [0, 60000), got {val_size!r}")
+    if binarize not in BINARIZATIONS:
+        raise ConfigError(f"binarize must be one of {', '.join(BINARIZATIONS)}, got {binarize!r}")
+    if isinstance(binarize_seed, bool) or not isinstance(binarize_seed, int):
+        raise ConfigError(f"binarize_seed must be an integer, got {binarize_seed!r}")
     directory = ensure(SOURCES[key], root=root, download=download, progress=progress)
     X_train = _images(directory / TRAIN_IMAGES, 60000, key)
     y_train = _labels(directory / TRAIN_LABELS, 60000, key)
     X_test = _images(directory / TEST_IMAGES, 10000, key)
     y_test = _labels(directory / TEST_LABELS, 10000, key)
     n_train = 60000 - val_size
+    binary = ""
+    if binarize != "none":
+        X_train, X_test = _binarized(X_train, X_test, n_train, binarize, binarize_seed)
+        binary = (f" Binarised ({binarize}): each pixel drawn once as Bernoulli(grey level) with "
+                  f"torch.Generator seed {binarize_seed}" + (
+                      " (validation and test; the training images stay grey, redrawn by the "
+                      "model at every batch)." if binarize == "dynamic" else "."))
     title = "MNIST" if key == "mnist" else "Fashion-MNIST"
     return Splits(
         name=key,
@@ -267,8 +287,27 @@ def load_mnist(
             f"{title} from the original IDX files in {directory}: train = the first "
             f"{n_train} of the 60,000 training images, val = the last {val_size} (a fixed "
             "split, not shuffled), test = the 10,000 official test images; pixels / 255."
+            + binary
         ),
+        meta={"binarize": binarize},
     )
+
+
+#: The binarisations of :func:`load_mnist`.
+BINARIZATIONS = ("none", "static", "dynamic")
+
+
+def _binarized(X_train: torch.Tensor, X_test: torch.Tensor, n_train: int, mode: str, seed: int
+               ) -> tuple[torch.Tensor, torch.Tensor]:
+    """Bernoulli draws of the grey images, from one generator seeded ``seed``: the 60,000
+    training-file images in file order, then the 10,000 test images (``dynamic``: the first
+    ``n_train`` training images, the training split, keep their grey levels)."""
+    g = torch.Generator().manual_seed(seed)
+    train_bits = torch.bernoulli(X_train, generator=g)
+    test_bits = torch.bernoulli(X_test, generator=g)
+    if mode == "dynamic":
+        train_bits[:n_train] = X_train[:n_train]
+    return train_bits, test_bits
 
 
 register_dataset("mnist", partial(load_mnist, "mnist"), source=MNIST,

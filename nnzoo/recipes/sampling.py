@@ -1,6 +1,15 @@
-"""What ``nnzoo sample RUN_DIR`` does: text from a trained character language model.
+"""What ``nnzoo sample RUN_DIR`` does: text from a character language model, or image grids
+from an image generator.
 
-The run's model is rebuilt and its last checkpoint loaded
+Image generators (:class:`~nnzoo.models.generative.generator.ImageGenerator`: the VAEs, the
+GANs, the deconvolutional net) get :func:`sample_images`: ``samples.png`` (``n`` prior draws;
+a conditional model one row per class, or ``label``'s only), ``interpolations.png`` and
+``traversals.png`` (:mod:`nnzoo.models.generative.vae_plots`), written into the folder the
+user names (default ``<run>/samples``). Every draw comes from a generator seeded ``seed``,
+so the same seed writes byte-identical PNG files.
+
+Character language models get :func:`sample_run`:
+the run's model is rebuilt and its last checkpoint loaded
 (:func:`nnzoo.recipes.runner.load_run_model`); the vocabulary is that of the run's dataset
 (``Splits.meta["vocab"]``). The prime text is encoded (a character outside the vocabulary is
 one :class:`~nnzoo.core.errors.InputError` that names it), read by the network, and ``length``
@@ -12,13 +21,17 @@ characters are drawn one at a time with the model's
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Protocol, runtime_checkable
+from typing import Any, Protocol, cast, runtime_checkable
 
 import torch
 
 from nnzoo.core.errors import ConfigError, UsageError
+from nnzoo.data.base import Splits
 from nnzoo.data.chars import decode, encode
-from nnzoo.recipes.runner import load_run_model
+from nnzoo.models.base import ZooModule
+from nnzoo.models.generative import vae_plots
+from nnzoo.models.generative.generator import ImageGenerator
+from nnzoo.recipes.runner import RunConfig, load_run_model
 
 DEFAULT_PRIME = "\n"
 
@@ -47,15 +60,70 @@ def sample_run(run_dir: str | Path, prime: str = DEFAULT_PRIME, length: int = 50
     if not prime:
         raise ConfigError("the prime text is empty; give at least one character (--prime)")
     _, config, model, splits = load_run_model(run_dir, device)
+    return _text(run_dir, config, model, splits, prime, length, temperature, top_k, seed)
+
+
+def _text(run_dir: str | Path, config: RunConfig, model: ZooModule[Any], splits: Splits,
+          prime: str, length: int, temperature: float, top_k: int, seed: int | None) -> str:
     vocab = splits.meta.get("vocab")
     if (getattr(model.config, "task", None) != "lm" or not isinstance(vocab, str)
             or not isinstance(model, _Generator)):
-        raise UsageError(f"{run_dir} is a run of {config.model} / {config.recipe}, not of "
-                         "a character language model; sample needs a run such as "
-                         "'nnzoo train lstm' (recipe excerpt or tinyshakespeare)")
+        raise _not_a_generator(run_dir, config)
     ids = encode(prime, vocab).to(model.device)
     out = model.generate(ids, length, temperature=temperature, top_k=top_k, seed=seed)
     return decode(out, vocab)
 
 
-__all__ = ["DEFAULT_PRIME", "sample_run"]
+def _not_a_generator(run_dir: str | Path, config: RunConfig) -> UsageError:
+    return UsageError(f"{run_dir} is a run of {config.model} / {config.recipe}, not of a "
+                      "character language model nor of an image generator; sample needs a run "
+                      "such as 'nnzoo train lstm' (text) or 'nnzoo train vae' (images: a "
+                      "model with latent_dim, prior and decode)")
+
+
+def sample_images(run_dir: str | Path, out: str | Path | None = None, n: int = 64,
+                  seed: int = 0, label: int | None = None, device: str = "auto"
+                  ) -> list[Path]:
+    """Write sample grids, interpolations and traversals of the run's image generator.
+
+    :param run_dir: a run folder written by ``nnzoo train`` (a VAE, GAN, deconvnet run...).
+    :param out: the folder to write into (created; default ``<run_dir>/samples``).
+    :param n: samples in ``samples.png`` (>= 1; a conditional model: ``n // n_classes`` per
+        class, at least one).
+    :param seed: seeds every draw: the same seed writes the same files, byte for byte.
+    :param label: a conditional model: sample this class only.
+    :param device: ``auto``, ``cpu`` or ``cuda``.
+    :returns: the PNG files written.
+    :raises UsageError: when the run's model is not an image generator.
+    """
+    return cast(list[Path], sample(run_dir, out=out, n=n, seed=seed, label=label,
+                                   device=device))
+
+
+def sample(run_dir: str | Path, *, out: str | Path | None = None, n: int = 64,
+           label: int | None = None, prime: str = DEFAULT_PRIME, length: int = 500,
+           temperature: float = 1.0, top_k: int = 0, seed: int = 0, device: str = "auto"
+           ) -> str | list[Path]:
+    """What ``nnzoo sample`` does: the run is loaded once; an image generator's pictures are
+    written (:func:`sample_images`' arguments) and their paths returned, a character language
+    model's text returned (:func:`sample_run`'s arguments).
+
+    :raises UsageError: when the run's model is neither.
+    """
+    if isinstance(n, bool) or not isinstance(n, int) or n < 1:
+        raise ConfigError(f"--n must be an integer >= 1, got {n!r}")
+    run, config, model, splits = load_run_model(run_dir, device)
+    if isinstance(model, ImageGenerator):
+        if label is not None and not model.conditional:
+            raise ConfigError(f"{config.model} is not a conditional model; --label needs one "
+                              "(such as cvae)")
+        if label is not None and not 0 <= label < model.n_classes:
+            raise ConfigError(f"--label must be in [0, {model.n_classes}), got {label}")
+        folder = Path(out) if out is not None else run.path / "samples"
+        return vae_plots.plot_generator(model, folder, seed=seed, n=n, label=label)
+    if not prime:
+        raise ConfigError("the prime text is empty; give at least one character (--prime)")
+    return _text(run_dir, config, model, splits, prime, length, temperature, top_k, seed)
+
+
+__all__ = ["DEFAULT_PRIME", "sample", "sample_images", "sample_run"]
