@@ -70,6 +70,13 @@ def test_step_work_counts_the_convolutions_by_hand() -> None:
     assert model.training and torch.equal(torch.get_rng_state(), rng)  # nothing changed
 
 
+def test_step_work_of_a_token_model_counts_every_position() -> None:
+    model = create("lstm", vocab_size=50, n_classes=50, sample_shape=(30,))
+    params = sum(p.numel() for p in model.parameters())
+    x = torch.randint(0, 50, (4, 30))
+    assert step_work(model, x) >= 3 * params * 4 * 30
+
+
 def _splits(shape: tuple[int, ...], n: int = 8) -> Splits:
     data = ArrayDataset(torch.rand(n, *shape), torch.arange(n) % 10)
     return Splits("fake", data, data, data, "classification", 10, shape)

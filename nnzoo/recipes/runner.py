@@ -290,7 +290,9 @@ def step_work(model: ZooModule[Any], x: torch.Tensor) -> int:
     gradients, and with the global generators and the thread count given back afterwards
     (:func:`~nnzoo.core.seed.isolated_rng`), so the count changes nothing of the run. A
     forward that cannot take ``x`` alone, or whose work is not in such operators (fused
-    recurrent kernels), is counted as one multiply-add per parameter and sample at least.
+    recurrent kernels), is counted as one multiply-add per parameter and sample at least, and
+    per parameter and token on token inputs (integer ``x``: a recurrent or convolutional text
+    model applies its weights at every position).
     """
     from torch.utils.flop_counter import FlopCounterMode
 
@@ -306,7 +308,8 @@ def step_work(model: ZooModule[Any], x: torch.Tensor) -> int:
     finally:
         model.train(was)
     params = sum(p.numel() for p in model.parameters())
-    return 3 * max(flops // 2, params * len(x))
+    positions = x[0].numel() if len(x) and not x.is_floating_point() else 1
+    return 3 * max(flops // 2, params * len(x) * positions)
 
 
 def run_threads(threads: int | str | None, model: ZooModule[Any], splits: Splits,
