@@ -67,12 +67,14 @@ def cpu_cores() -> int:
 def threads_for_work(work: int, threshold: int = BIG_WORK) -> int:
     """The intra-op thread count for steps of ``work`` multiply-adds: one thread below
     ``threshold`` (tiny work gains little from a second thread and loses much when the cores
-    are shared), every core (:func:`cpu_cores`) above it.
+    are shared), every core above it: torch's current count (every core by default; fewer
+    when ``OMP_NUM_THREADS`` or the caller lowered it, as each ``--nproc`` process has it),
+    at most :func:`cpu_cores`.
 
     :param work: multiply-adds of one step (e.g. one training step's forward and backward).
     :param threshold: the work from which every core is used.
     """
-    return 1 if work < threshold else cpu_cores()
+    return 1 if work < threshold else min(torch.get_num_threads(), cpu_cores())
 
 
 def check_threads(n: int | None, what: str = "--threads") -> int | None:
