@@ -8,6 +8,10 @@
 #   make screenshots  docs/screenshots/: the site's main pages at desktop and phone widths
 #   make gallery  docs/gallery/: every implemented model's default recipe trained (seed 0, one
 #               thread) and its plots and text samples recorded for the model pages
+# make run's job picks its CPU threads (nnzoo train --threads auto: one thread for a tiny step
+# such as the digits CNN's, every core for a big one) and lets idle OpenMP threads sleep, so a
+# torch process sharing the cores slows it by at most about 2x ('nnzoo bench cnn --tier full
+# --task contention' measures it); ARGS="--threads N" fixes the count.
 # Overridable: PYTHON, VENV, TORCH (e.g. make run TORCH=torch==2.13.0), MODEL, ARGS,
 # NNZOO_CHROMIUM (the Chromium binary the browser tests and screenshots launch).
 # APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml;

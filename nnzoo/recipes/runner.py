@@ -29,11 +29,11 @@ import torch
 import nnzoo
 from nnzoo.core import plots
 from nnzoo.core.config import TrainConfig, build_config, coerce, config_dict
-from nnzoo.core.device import resolve_device
+from nnzoo.core.device import check_threads, resolve_device, threads_for_work, using_threads
 from nnzoo.core.errors import CheckpointError, ConfigError, InputError, UnknownNameError
 from nnzoo.core.io import load_checkpoint, unprefixed
 from nnzoo.core.rundir import RunDir
-from nnzoo.core.seed import seed_everything
+from nnzoo.core.seed import isolated_rng, seed_everything
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.data.registry import canonical_name, dataset_parameters
@@ -54,6 +54,10 @@ class RunOptions:
     :param compile: ``torch.compile`` the model.
     :param out: the folder that holds run folders.
     :param quiet: no progress bars.
+    :param threads: torch's intra-op threads while the run computes: a count, ``"auto"``
+        (one thread when a training step is tiny, every core otherwise:
+        :func:`run_threads`), or ``None`` to leave the count as it is (the library's
+        default; ``nnzoo train`` passes ``"auto"``). The caller's count is restored after.
     """
 
     seed: int = 0
@@ -62,6 +66,11 @@ class RunOptions:
     compile: bool = False
     out: str = "runs"
     quiet: bool = False
+    threads: int | str | None = None
+
+    def __post_init__(self) -> None:
+        if self.threads != "auto":
+            check_threads(self.threads)  # type: ignore[arg-type]
 
 
 @dataclass(frozen=True)
@@ -267,8 +276,56 @@ def resume(run_dir: str | Path, *, options: RunOptions | None = None) -> dict[st
     config = read_run_config(run)
     opts = options or RunOptions()
     opts = RunOptions(seed=config.seed, device=config.device, amp=config.amp,
-                      compile=config.compile, out=str(run.path.parent), quiet=opts.quiet)
+                      compile=config.compile, out=str(run.path.parent), quiet=opts.quiet,
+                      threads=opts.threads)
     return _execute(config, opts, run=run)
+
+
+def step_work(model: ZooModule[Any], x: torch.Tensor) -> int:
+    """Multiply-adds of one training step on the batch ``x``, estimated as three forward
+    passes (forward, and a backward of about twice its work).
+
+    The forward's matrix products and convolutions are counted by
+    :class:`torch.utils.flop_counter.FlopCounterMode` on ``x`` in evaluation mode, without
+    gradients, and with the global generators and the thread count given back afterwards
+    (:func:`~nnzoo.core.seed.isolated_rng`), so the count changes nothing of the run. A
+    forward that cannot take ``x`` alone, or whose work is not in such operators (fused
+    recurrent kernels), is counted as one multiply-add per parameter and sample at least, and
+    per parameter and token on token inputs (integer ``x``: a recurrent or convolutional text
+    model applies its weights at every position).
+    """
+    from torch.utils.flop_counter import FlopCounterMode
+
+    flops = 0
+    was = model.training
+    model.eval()
+    try:
+        with isolated_rng(None), torch.no_grad(), FlopCounterMode(display=False) as counter:
+            model(x)
+        flops = counter.get_total_flops()
+    except Exception:  # noqa: BLE001 - a model whose forward needs more than x: the bound below
+        flops = 0
+    finally:
+        model.train(was)
+    params = sum(p.numel() for p in model.parameters())
+    positions = x[0].numel() if len(x) and not x.is_floating_point() else 1
+    return 3 * max(flops // 2, params * len(x) * positions)
+
+
+def run_threads(threads: int | str | None, model: ZooModule[Any], splits: Splits,
+                cfg: TrainConfig, device: torch.device) -> int | None:
+    """The intra-op thread count a run uses (``None``: leave it as it is).
+
+    ``"auto"`` on the CPU gives one thread when a training step of the recipe's batch is
+    tiny, every core when it is big (:func:`~nnzoo.core.device.threads_for_work` of
+    :func:`step_work`); on a GPU it leaves the count alone.
+    """
+    if threads != "auto":
+        return check_threads(threads)  # type: ignore[arg-type]
+    if device.type != "cpu":
+        return None
+    x = splits.train.X[:cfg.batch_size].to(device)
+    return threads_for_work(step_work(model, x))
 
 
 def _execute(config: RunConfig, opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
@@ -281,36 +338,44 @@ def _execute(config: RunConfig, opts: RunOptions, run: RunDir | None) -> dict[st
     try:
         model = build_model(config.model, config.model_hp, splits, opts.seed, device,
                             opts.compile)
-        resuming = run is not None
-        tags = _dataset_tags(splits)
-        if "tags" in config.model_hp and tags is not None:  # what build_model used
-            config = dataclasses.replace(config, model_hp={**config.model_hp,
-                                                           "tags": list(tags)})
-        config = dataclasses.replace(config, world_size=dist.world_size)
-        if dist.is_main and run is None:
-            run = RunDir.create(opts.out, f"{config.model}-{config.recipe}")
-            run.write_config(config.to_json())
-        trainer = Trainer(
-            model, splits.train, splits.val, cfg, seed=opts.seed,
-            run=run if dist.is_main else None, device=device, metric=config.metric,
-            higher_is_better=config.higher_is_better, amp=opts.amp, quiet=opts.quiet,
-            dist=dist, state={"model": config.model, "recipe": config.recipe})
-        if resuming and run is not None and run.checkpoint_path.exists():
-            trainer.restore(run.checkpoint_path)
-            if dist.is_main:
-                run.truncate_metrics(trainer.progress.step)
-        t0 = time.perf_counter()
-        if get_spec(config.model).learning == "closed-form":
-            trainer.fit_closed_form()
-        else:
-            trainer.fit()
-        wall = time.perf_counter() - t0
-        scored = trainer.restore_best()
-        if not dist.is_main or run is None:
-            return {}
-        return _finish(run, model, splits, cfg, trainer, dist, device, opts, wall, scored)
+        with using_threads(run_threads(opts.threads, model, splits, cfg, device)):
+            return _run(config, opts, run, model, splits, device, dist)
     finally:
         shutdown(dist)
+
+
+def _run(config: RunConfig, opts: RunOptions, run: RunDir | None, model: ZooModule[Any],
+         splits: Splits, device: torch.device, dist: DistContext) -> dict[str, Any]:
+    """Train the built model (the thread count already set), score it and finish the run."""
+    cfg = config.train
+    resuming = run is not None
+    tags = _dataset_tags(splits)
+    if "tags" in config.model_hp and tags is not None:  # what build_model used
+        config = dataclasses.replace(config, model_hp={**config.model_hp,
+                                                       "tags": list(tags)})
+    config = dataclasses.replace(config, world_size=dist.world_size)
+    if dist.is_main and run is None:
+        run = RunDir.create(opts.out, f"{config.model}-{config.recipe}")
+        run.write_config(config.to_json())
+    trainer = Trainer(
+        model, splits.train, splits.val, cfg, seed=opts.seed,
+        run=run if dist.is_main else None, device=device, metric=config.metric,
+        higher_is_better=config.higher_is_better, amp=opts.amp, quiet=opts.quiet,
+        dist=dist, state={"model": config.model, "recipe": config.recipe})
+    if resuming and run is not None and run.checkpoint_path.exists():
+        trainer.restore(run.checkpoint_path)
+        if dist.is_main:
+            run.truncate_metrics(trainer.progress.step)
+    t0 = time.perf_counter()
+    if get_spec(config.model).learning == "closed-form":
+        trainer.fit_closed_form()
+    else:
+        trainer.fit()
+    wall = time.perf_counter() - t0
+    scored = trainer.restore_best()
+    if not dist.is_main or run is None:
+        return {}
+    return _finish(run, model, splits, cfg, trainer, dist, device, opts, wall, scored)
 
 
 def _finish(run: RunDir, model: ZooModule[Any], splits: Splits, cfg: TrainConfig,
@@ -331,6 +396,7 @@ def _finish(run: RunDir, model: ZooModule[Any], splits: Splits, cfg: TrainConfig
         "test": test, "train_time_s": p.train_time,
         "epoch_time_s": statistics.median(times) if times else None,
         "wall_time_s_this_process": wall, "device": str(device), "world_size": dist.world_size,
+        "threads": torch.get_num_threads(),
     }
     run.write_summary(summary)
     plots.learning_curve(epochs, run.plots_dir / "learning_curve.png",

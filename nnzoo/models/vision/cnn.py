@@ -15,6 +15,11 @@ resolution. Two architectures share this file (``arch``):
 - ``convnet`` (the default): stages of two 3x3 conv -> BN -> ReLU blocks and a 2x2
   max-pool, then a hidden dense layer with dropout. It works on any image of at least 4x4
   pixels per stage (the 8x8 digits and the 28x28 MNIST alike).
+  Its weights and activations are kept channels-last (NHWC, ``torch.channels_last``): oneDNN's
+  convolutions, batch norm and pooling work in that layout natively, so no layout reorders
+  surround each kernel (measured on 2 CPU cores: 8-25 % less time per training step, MNIST
+  and digits, 1 and 2 threads). The layout changes strides only, not values or the state
+  dict.
 - ``lenet5``: LeNet-5 as in the paper: C1 6@5x5, S2 2x2 subsampling, C3 16@5x5, S4, C5
   120@5x5, F6 84, output. Inputs are 32x32: 28x28 images are zero-padded by 2 (as the paper
   did for MNIST), other sizes resized bilinearly. Two departures, as in every modern
@@ -140,10 +145,15 @@ class CNN(Classifier[CNNConfig]):
 
     def __init__(self, config: CNNConfig) -> None:
         super().__init__(config)
+        self.channels_last = config.arch == "convnet"
         self.net = LeNet5(config) if config.arch == "lenet5" else ConvNet(config)
+        if self.channels_last:
+            self.net.to(memory_format=torch.channels_last)
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check(x)
+        if self.channels_last:  # (B, C, H, W) values, NHWC strides
+            x = x.contiguous(memory_format=torch.channels_last)
         return self.net(x)
 
     def visualize(self, out_dir: Path) -> list[Path]:
