@@ -25,6 +25,7 @@ from nnzoo.bench.generative.variational import (
 )
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run
 from nnzoo.data import load_dataset
+from nnzoo.models.generative.vae import VAE
 from nnzoo.recipes import get_recipe
 
 #: pytorch/examples' VAE test loss after 10 epochs, per image (BCE + KL summed over
@@ -53,6 +54,7 @@ def _against_pythae(tier: str, task: str, dataset: str, recipe: str, k: int, n_i
             from nnzoo.recipes.runner import build_model
 
             fresh = build_model("vae", hp, splits, 0)       # nnzoo's initial weights, seed 0
+            assert isinstance(fresh, VAE)
             model = pythae_vae(copy.deepcopy(fresh.encoder), copy.deepcopy(fresh.decoder),
                                splits.sample_shape, hp["latent_dim"])
             best, seconds = fit_pythae(model, splits, epochs=cfg.epochs, batch=cfg.batch_size,

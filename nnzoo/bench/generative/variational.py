@@ -30,7 +30,6 @@ import torch.nn.functional as F
 from nnzoo.bench.generative.probe import linear_probe
 from nnzoo.bench.runner import plots_dir, timed
 from nnzoo.data.base import Splits
-from nnzoo.models.base import ZooModule
 from nnzoo.models.generative.iwae import iwae_bound, standard_normal_log_density
 from nnzoo.models.generative.vae import gaussian_kl
 from nnzoo.recipes import get_recipe
@@ -42,11 +41,12 @@ LogLik = Callable[[torch.Tensor, torch.Tensor], torch.Tensor]
 
 
 def fit_recipe(model_id: str, recipe: str, splits: Splits, overrides: dict[str, Any] | None = None,
-               seed: int = 0, quiet: bool = True) -> tuple[ZooModule[Any], float, int]:
+               seed: int = 0, quiet: bool = True) -> tuple[Any, float, int]:
     """Train ``model_id``'s ``recipe`` on ``splits`` with the engine, in memory (no run
     folder), the best validation epoch's weights restored.
 
-    :returns: ``(model, training seconds, scored epoch)``.
+    :returns: ``(model, training seconds, scored epoch)``; the model is the recipe's VAE-family
+        class (typed ``Any``: each has its own ``encode``).
     """
     hp, cfg = get_recipe(model_id, recipe).resolve(overrides)
     model = build_model(model_id, hp, splits, seed)
@@ -79,8 +79,11 @@ def score_vae(encode: Encode, log_lik: LogLik, splits: Splits, *, k: int, n_iwae
     for i in range(0, n_iwae, 25):
         x = X[i:min(i + 25, n_iwae)]
         mu, logvar = encode(x)
-        nll -= float(iwae_bound(mu, logvar, lambda z, x=x: log_lik(x, z)
-                                + standard_normal_log_density(z), k, generator=g).sum())
+
+        def log_joint(z: torch.Tensor, x: torch.Tensor = x) -> torch.Tensor:
+            return log_lik(x, z) + standard_normal_log_density(z)
+
+        nll -= float(iwae_bound(mu, logvar, log_joint, k, generator=g).sum())
     out["iwae_nll"] = nll / n_iwae
     codes_tr = torch.cat([encode(Xtr[i:i + batch])[0] for i in range(0, len(Xtr), batch)])
     codes_te = torch.cat([encode(X[i:i + batch])[0] for i in range(0, len(X), batch)])
@@ -104,7 +107,7 @@ def pythae_vae(encoder: torch.nn.Module, decoder: torch.nn.Module, sample_shape:
     from pythae.models.base.base_utils import ModelOutput
     from pythae.models.nn import BaseDecoder, BaseEncoder
 
-    class Enc(BaseEncoder):  # type: ignore[misc]
+    class Enc(BaseEncoder):
         def __init__(self) -> None:
             BaseEncoder.__init__(self)
             self.net = encoder
@@ -113,7 +116,7 @@ def pythae_vae(encoder: torch.nn.Module, decoder: torch.nn.Module, sample_shape:
             mu, logvar = self.net(x)
             return ModelOutput(embedding=mu, log_covariance=logvar)
 
-    class Dec(BaseDecoder):  # type: ignore[misc]
+    class Dec(BaseDecoder):
         def __init__(self) -> None:
             BaseDecoder.__init__(self)
             self.net = decoder

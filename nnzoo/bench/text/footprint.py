@@ -85,7 +85,7 @@ def conll2003_shaped(seed: int = 0, mean_len: float = 14.0, longest: int = 124) 
                    for _ in range(size)]
         parts.append([sentence(n) for n in lengths])
     parts[2][0] = sentence(longest)
-    return make_splits("conll2003-shaped", *parts, TOY_TAGS, max_chars=20,
+    return make_splits("conll2003-shaped", parts[0], parts[1], parts[2], TOY_TAGS, max_chars=20,
                        description="generated: CoNLL-2003's sizes, a synthetic length "
                                    "profile, the toy-ner grammar")
 

@@ -89,8 +89,10 @@ def profile_engine(build: Any, splits: Any, cfg: Any, name: str, seed: int) -> t
 
     bs = cfg.batch_size
     n = bs * (PROFILE_STEPS + 2)
+    assert splits.train.y is not None and splits.val.y is not None   # a labelled split
     part = ArrayDataset(splits.train.X[:n], splits.train.y[:n])
     val = ArrayDataset(splits.val.X[:bs], splits.val.y[:bs])
+    assert part.y is not None
     warm = ArrayDataset(part.X[:2 * bs], part.y[:2 * bs])
     one = dataclasses.replace(cfg, epochs=1)
     model = build()

@@ -114,6 +114,13 @@ class DCIGN(VAE):
 
     factor_names = ("slant", "thickness")
 
+    config: DCIGNConfig
+    quantiles: torch.Tensor
+    slant_edges: torch.Tensor
+    ink_edges: torch.Tensor
+    fitted: torch.Tensor
+    steps: torch.Tensor
+
     def __init__(self, config: DCIGNConfig) -> None:
         super().__init__(config)
         q = torch.linspace(0, 1, config.bins + 1)[1:-1]

@@ -99,8 +99,8 @@ def sample_grid(model: Any, path: Path, n: int = 64, seed: int = 0,
         return save_tiles(imgs, model.n_classes, per, path,
                           f"{what}: {per} samples per class, seed {seed}",
                           [f"class {c}" for c in range(model.n_classes)])
-    y = _labels(model, n, label)
-    imgs = _as_images(model.decode(model.prior(n, g), y))
+    labels = _labels(model, n, label)
+    imgs = _as_images(model.decode(model.prior(n, g), labels))
     cols = math.ceil(math.sqrt(n))
     extra = f", class {label}" if label is not None else ""
     return save_tiles(imgs, math.ceil(n / cols), cols, path,

@@ -148,7 +148,7 @@ class CNN(Classifier[CNNConfig]):
         self.channels_last = config.arch == "convnet"
         self.net = LeNet5(config) if config.arch == "lenet5" else ConvNet(config)
         if self.channels_last:
-            self.net.to(memory_format=torch.channels_last)
+            self.net.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented; the stubs omit it
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self.check(x)
