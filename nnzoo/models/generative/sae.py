@@ -25,6 +25,11 @@ the divergence between Bernoulli variables of means ``rho`` and ``q``; its gradi
 The loss is the reconstruction loss plus the penalty, averaged over the batch. The code may
 be over-complete (``latent`` larger than the input): sparsity, not width, limits it.
 
+Initialisation: with the KL penalty the code units' biases start at ``log(rho / (1 - rho))``,
+so that the mean activations start near ``rho`` instead of near 1/2 (only the starting point
+changes, not the objective; it saves the thousands of small steps the biases would need to
+get there).
+
 A buffer ``rho_hat`` follows the mean activations over training (an exponential moving
 average of the minibatch ``rho_hat``, like batch normalisation's running statistics); the
 histogram of :meth:`SAE.visualize` draws it against ``rho``.
@@ -32,6 +37,7 @@ histogram of :meth:`SAE.visualize` draws it against ``rho``.
 
 from __future__ import annotations
 
+import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -49,7 +55,8 @@ RUNNING = 0.05
 @dataclass
 class SAEConfig(AutoencoderConfig):
     """Hyperparameters of :class:`SAE` (those of
-    :class:`~nnzoo.models.generative.autoencoder.AutoencoderConfig`, and):
+    :class:`~nnzoo.models.generative.autoencoder.AutoencoderConfig`, with the squared error
+    of Ng's notes as the default loss, and):
 
     :param sparsity: ``kl`` (the KL penalty on the mean activations; the code units must be
         sigmoid) or ``l1`` (an L1 penalty on the activations).
@@ -60,6 +67,7 @@ class SAEConfig(AutoencoderConfig):
 
     latent: int = 100
     activation: Literal["relu", "sigmoid", "tanh", "linear"] = "sigmoid"
+    loss: Literal["bernoulli", "gaussian"] = "gaussian"
     code_activation: Literal["relu", "sigmoid", "tanh", "linear"] = "sigmoid"
     sparsity: Literal["kl", "l1"] = "kl"
     rho: float = 0.05
@@ -95,6 +103,9 @@ class SAE(Autoencoder[SAEConfig]):
     def __init__(self, config: SAEConfig) -> None:
         super().__init__(config)
         self.register_buffer("rho_hat", torch.full((config.latent,), config.rho))
+        if config.sparsity == "kl":                    # mean activations start near rho
+            with torch.no_grad():
+                self.encoder.dense.layers[-1].bias.fill_(math.log(config.rho / (1 - config.rho)))
 
     def penalty(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """``kl = beta sum_j KL(rho || rho_hat_j)`` with ``rho_hat`` the batch's mean

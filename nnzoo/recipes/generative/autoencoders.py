@@ -14,10 +14,10 @@ stacked denoising autoencoder, a classifier, by validation accuracy.
   ``deep-ae/digits-no-pretraining``: the same net from random weights;
   ``deep-ae/mnist``: Hinton & Salakhutdinov's 784-1000-500-250-30 (RBMs lr 0.1, momentum
   0.5 then 0.9, 10 epochs per layer, batch 100; the paper ran 50), then 20 epochs of Adam.
-- ``sae/digits`` (default): 64-100-64 over-complete sigmoid code, KL penalty towards
-  rho = 0.05 with beta = 3, Adam 1e-3, 100 epochs; ``sae/digits-l1``: an L1 penalty
-  (1e-3) on a ReLU code instead; ``sae/mnist``: 784-196-784 (the UFLDL exercise's size),
-  rho 0.05, beta 3, 20 epochs.
+- ``sae/digits`` (default): 64-100-64 over-complete sigmoid code, squared error, KL
+  penalty towards rho = 0.05 with beta = 3 (Ng's notes), Adam 1e-3, 100 epochs;
+  ``sae/digits-l1``: an L1 penalty (1e-3) on a ReLU code instead; ``sae/mnist``:
+  784-196-784 (the UFLDL exercise's size), rho 0.05, beta 3, 20 epochs.
 - ``dae/digits`` (default): 64-64-64 sigmoid, 25 % masking noise, Adam 1e-3, 50 epochs;
   ``dae/digits-gaussian`` (deviation 0.3) and ``dae/digits-salt-pepper`` (25 %);
   ``dae/mnist``: 784-500-784, 25 % masking; ``dae/sdae-digits``: a stacked denoising
@@ -78,7 +78,7 @@ add(Recipe("deep-ae", "mnist", "mnist",
 
 # -- sae ----------------------------------------------------------------------------------------
 add(Recipe("sae", "digits", "digits",
-           "sparse autoencoder 64-100-64, sigmoid code, KL penalty towards rho = 0.05 "
+           "sparse autoencoder 64-100-64, sigmoid code, squared error, KL towards rho = 0.05 "
            "(beta 3), Adam 1e-3, batch 64, 100 epochs",
            model_hp={"latent": 100, "sparsity": "kl", "rho": 0.05, "beta": 3.0},
            train={"epochs": 100, "batch_size": 64, "lr": 1e-3}, default=True, **UNSUPERVISED))
@@ -88,8 +88,8 @@ add(Recipe("sae", "digits-l1", "digits",
            model_hp={"latent": 100, "sparsity": "l1", "l1": 1e-3, "code_activation": "relu"},
            train={"epochs": 100, "batch_size": 64, "lr": 1e-3}, **UNSUPERVISED))
 add(Recipe("sae", "mnist", "mnist",
-           "sparse autoencoder 784-196-784 (the UFLDL exercise's size), sigmoid code, KL "
-           "towards rho = 0.05 (beta 3), Adam 1e-3, batch 128, 20 epochs",
+           "sparse autoencoder 784-196-784 (the UFLDL exercise's size), sigmoid code, squared "
+           "error, KL towards rho = 0.05 (beta 3), Adam 1e-3, batch 128, 20 epochs",
            model_hp={"latent": 196, "sparsity": "kl", "rho": 0.05, "beta": 3.0},
            train={"epochs": 20, "batch_size": 128, "lr": 1e-3}, **UNSUPERVISED))
 
