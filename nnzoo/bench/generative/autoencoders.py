@@ -224,7 +224,7 @@ def sae_mnist(quiet: bool) -> BenchResult:
 @bench_task("dae", "quick", "digits")
 def dae_digits(quiet: bool) -> BenchResult:
     Xtr, ytr, Xte, yte = data = _digits()
-    cfg = TrainConfig(epochs=50, batch_size=64, lr=1e-3)
+    cfg = TrainConfig(epochs=200, batch_size=64, lr=1e-3)
     hp = {"latent": 64, "corruption": "masking", "noise": 0.25}
     dae, t, base, t_base = _pair("dae", hp, "dae", {**hp, "noise": 0.0}, cfg, data)
     from nnzoo.models.generative.autoencoder import corrupt
@@ -238,7 +238,7 @@ def dae_digits(quiet: bool) -> BenchResult:
         "dae", "quick", "digits", "denoising mse", False,
         "the same autoencoder trained without noise (baseline)", den, den_b, t, t_base, "fit",
         "64-64-64 sigmoid, Bernoulli loss, 25 % masking noise in training (baseline: none), "
-        "Adam lr 1e-3, batch 64, 50 epochs, seed 0; scored on the test images masked at 25 % "
+        "Adam lr 1e-3, batch 64, 200 epochs, seed 0; scored on the test images masked at 25 % "
         "(one fixed draw) against the clean images; single-threaded",
         extra={"clean_mse_nnzoo": mse, "clean_mse_baseline": mse_b,
                "probe_accuracy_nnzoo": probe, "probe_accuracy_baseline": probe_b})
