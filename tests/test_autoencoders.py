@@ -188,6 +188,10 @@ def test_rbm_pretraining_initialises_encoder_and_mirrored_decoder() -> None:
         assert not torch.equal(enc[li].weight, before[li])
     # each RBM is trained on the hidden probabilities of the one below
     assert rbms[1].n_visible == 32 and rbms[2].n_visible == 16
+    assert all(r.config.visible == "bernoulli" for r in rbms)
+    g = create("deep-ae", hidden=(8,), latent=4, pretrain_epochs=1, loss="gaussian")
+    kinds = [r.config.visible for r in g.pretrain(X[:100] * 4 - 2)]   # real-valued data
+    assert kinds == ["gaussian", "bernoulli"]                        # Gaussian visible first
 
 
 def test_engine_hook_pretrains_once_and_none_leaves_the_weights() -> None:
