@@ -290,9 +290,10 @@ def _sdae_row(tier: str, task: str, data: tuple[torch.Tensor, ...], hidden: tupl
         f"(lr {lr}, momentum {momentum}, batch {batch}, constant rate), last epoch scored, "
         "seed 0, single-threaded; the MLP starts from Glorot-uniform weights (PyTorch's "
         "default scale leaves this sigmoid net near chance on digits at this budget)",
-        notes="Vincent et al. 2010 (table 3) report 1.28 % test error for SDAE-3 on MNIST "
-              "(1000 units per layer, many more epochs, hyperparameters chosen on validation)"
-        if tier == "full" else "",
+        notes="the issue quotes 1.28 % test error for Vincent et al. 2010's SDAE-3 on MNIST "
+              "(their table 3; the paper could not be opened here to check the figure), "
+              "with 1000 units per layer, far more epochs and hyperparameters chosen on "
+              "validation" if tier == "full" else "",
         extra={"test_error_nnzoo": 1 - acc,
                "test_error_mlp": 1 - acc_mlp,
                "vincent2010_sdae3_test_error": 0.0128 if tier == "full" else None,
