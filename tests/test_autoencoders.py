@@ -75,7 +75,7 @@ def test_kl_sparsity_gradient_by_finite_differences_and_its_closed_form() -> Non
 def test_sae_loss_is_reconstruction_plus_beta_kl_of_the_batch_mean_activation() -> None:
     X, _ = _digits(40)
     torch.manual_seed(0)
-    m = create("sae", latent=20, rho=0.05, beta=2.5).double().eval()
+    m = create("sae", latent=20, rho=0.05, beta=2.5, loss="bernoulli").double().eval()
     x = X.double()
     out = m.evaluation_step((x, None))
     with torch.no_grad():
@@ -320,7 +320,8 @@ def test_latent_size_zero_is_one_clear_error(mid: str) -> None:
 @pytest.mark.parametrize("mid", IDS)
 def test_images_outside_unit_interval_for_a_bernoulli_decoder(mid: str) -> None:
     X, _ = _digits(16)
-    m = create(mid, pretrain_epochs=1) if mid == "deep-ae" else create(mid)
+    m = create(mid, loss="bernoulli", pretrain_epochs=1) if mid == "deep-ae" \
+        else create(mid, loss="bernoulli")
     for bad in (X * 16, X - 0.5):
         with pytest.raises(InputError, match=r"\[0, 1\].*Bernoulli decoder"):
             m.training_step((bad, None))
