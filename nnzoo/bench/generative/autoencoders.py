@@ -32,6 +32,7 @@ from __future__ import annotations
 
 import math
 import warnings
+from functools import partial
 from typing import Any
 
 import numpy as np
@@ -49,8 +50,9 @@ from nnzoo.models import create
 from nnzoo.models.base import ZooModule
 
 #: Full-tier budget of the stacked denoising autoencoder on MNIST (both sides' fine-tuning).
-SDAE_FULL = {"hidden": (500, 500), "latent": 500, "pretrain_epochs": 4, "epochs": 12,
-             "batch": 100, "lr": 0.05, "momentum": 0.9, "noise": 0.25}
+SDAE_FULL: dict[str, Any] = {"hidden": (500, 500), "latent": 500, "pretrain_epochs": 4,
+                             "epochs": 12, "batch": 100, "lr": 0.05, "momentum": 0.9,
+                             "noise": 0.25}
 #: Full-tier budget of the sparse autoencoder on MNIST.
 SAE_FULL = {"latent": 196, "epochs": 10, "batch": 128}
 
@@ -135,9 +137,9 @@ def ae_digits(quiet: bool) -> BenchResult:
                                latent=width, activation="relu", code_activation="relu",
                                loss="gaussian")
                 _glorot_(model)
-                _, t = timed(lambda m=model, s=seed: fit(m, Xtr, None, cfg, s))
+                _, t = timed(partial(fit, model, Xtr, None, cfg, seed))
             ours.append((*_scores(model, Xtr, ytr, Xte, yte), t))
-            run = peer_run(lambda s=seed: peer_side(s))
+            run = peer_run(partial(peer_side, seed))
             if run.value is None:
                 break
             theirs.append(run.value)

@@ -32,7 +32,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal, TypeVar
+from typing import Any, Literal, TypeVar
 
 import torch
 import torch.nn.functional as F
@@ -180,6 +180,8 @@ class DenseStack(nn.Module):
     """Fully connected layers ``widths[0] -> widths[1] -> ...``: ``act`` after each but the
     last, ``last_act`` after the last."""
 
+    layers: nn.ModuleList
+
     def __init__(self, widths: tuple[int, ...], act: str, last_act: str) -> None:
         super().__init__()
         self.layers = nn.ModuleList(nn.Linear(a, b) for a, b in zip(widths[:-1], widths[1:]))
@@ -195,6 +197,9 @@ class DenseStack(nn.Module):
 class Encoder(nn.Module):
     """``x -> z``: strided 3x3 convolutions (``conv``), then the fully connected layers to the
     code."""
+
+    dense: DenseStack
+    convs: nn.Sequential
 
     def __init__(self, cfg: AutoencoderConfig) -> None:
         super().__init__()
@@ -226,7 +231,7 @@ class Decoder(nn.Module):
         if cfg.arch == "conv":
             c, h, w = cfg.sample_shape
             f = 2 ** len(cfg.channels)
-            self.grid = (cfg.channels[-1], h // f, w // f)
+            self.grid: tuple[int, ...] = (cfg.channels[-1], h // f, w // f)
             chans = (c, *cfg.channels)
             for i in range(len(cfg.channels), 0, -1):          # (c_i, h, w) -> (c_{i-1}, 2h, 2w)
                 deconvs.append(nn.ConvTranspose2d(chans[i], chans[i - 1], 3, stride=2,
@@ -266,6 +271,7 @@ class Autoencoder(ZooModule[AC]):
 
     fitted: torch.Tensor                                                   # buffers
     gallery: torch.Tensor
+    encoder: Encoder
 
     def __init__(self, config: AC) -> None:
         super().__init__(config)
@@ -365,7 +371,7 @@ class Autoencoder(ZooModule[AC]):
         return autoencoder_plots.plot_autoencoder(self, Path(out_dir))
 
 
-def first_filters(model: Autoencoder[AutoencoderConfig]) -> torch.Tensor | None:
+def first_filters(model: Autoencoder[Any]) -> torch.Tensor | None:
     """The encoder's first-layer filters as images (K, h, w): the first convolution's kernels
     (first input channel) or the first dense layer's rows reshaped to the input image; None
     when a dense layer's inputs form no image."""
@@ -374,7 +380,9 @@ def first_filters(model: Autoencoder[AutoencoderConfig]) -> torch.Tensor | None:
         conv = enc.convs[0]
         assert isinstance(conv, nn.Conv2d)
         return conv.weight[:, 0].detach().float().cpu()
-    w = enc.dense.layers[0].weight.detach().float().cpu()              # (H_1, D)
+    first = enc.dense.layers[0]
+    assert isinstance(first, nn.Linear)
+    w = first.weight.detach().float().cpu()                             # (H_1, D)
     shape = tuple(s for s in model.sample_shape if s != 1)
     if len(shape) != 2:
         r = math.isqrt(w.shape[1])

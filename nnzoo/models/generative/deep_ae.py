@@ -46,7 +46,7 @@ from nnzoo.core.device import small_work_threads
 from nnzoo.core.loop import batch_slices, epoch_order
 from nnzoo.models.base import Batch
 from nnzoo.models.energy.rbm import RBM, RBMConfig
-from nnzoo.models.generative.autoencoder import Autoencoder, AutoencoderConfig
+from nnzoo.models.generative.autoencoder import Autoencoder, AutoencoderConfig, DenseStack
 from nnzoo.models.registry import register
 
 
@@ -114,7 +114,9 @@ class DeepAE(Autoencoder[DeepAEConfig]):
         self.register_buffer("pretrained", torch.zeros((), dtype=torch.bool))
 
     def _dense(self, module: nn.Module) -> list[nn.Linear]:
-        return [lin for lin in module.dense.layers if isinstance(lin, nn.Linear)]
+        stack = module.dense
+        assert isinstance(stack, DenseStack)
+        return [lin for lin in stack.layers if isinstance(lin, nn.Linear)]
 
     @torch.no_grad()
     def pretrain(self, X: torch.Tensor, seed: int = 0) -> list[RBM]:

@@ -43,6 +43,7 @@ from pathlib import Path
 from typing import Literal
 
 import torch
+from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.models.generative.autoencoder import Autoencoder, AutoencoderConfig, kl_sparsity
@@ -104,8 +105,10 @@ class SAE(Autoencoder[SAEConfig]):
         super().__init__(config)
         self.register_buffer("rho_hat", torch.full((config.latent,), config.rho))
         if config.sparsity == "kl":                    # mean activations start near rho
+            last = self.encoder.dense.layers[-1]
+            assert isinstance(last, nn.Linear)
             with torch.no_grad():
-                self.encoder.dense.layers[-1].bias.fill_(math.log(config.rho / (1 - config.rho)))
+                last.bias.fill_(math.log(config.rho / (1 - config.rho)))
 
     def penalty(self, z: torch.Tensor) -> dict[str, torch.Tensor]:
         """``kl = beta sum_j KL(rho || rho_hat_j)`` with ``rho_hat`` the batch's mean

@@ -30,9 +30,11 @@ stacked denoising autoencoder, a classifier, by validation accuracy.
 
 from __future__ import annotations
 
+from typing import Any
+
 from nnzoo.recipes.base import Recipe, add
 
-UNSUPERVISED = {"metric": "loss", "higher_is_better": False}
+UNSUPERVISED: dict[str, Any] = {"metric": "loss", "higher_is_better": False}
 
 # -- ae -----------------------------------------------------------------------------------------
 add(Recipe("ae", "digits", "digits",
