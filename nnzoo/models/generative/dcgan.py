@@ -1,7 +1,8 @@
-"""Deep convolutional GAN (Radford, Metz & Chintala 2016).
+"""Deep convolutional GAN (Radford, Metz & Chintala 2015, published at ICLR 2016).
 
 Paper: A. Radford, L. Metz, S. Chintala, "Unsupervised Representation Learning with Deep
-Convolutional Generative Adversarial Networks", ICLR 2016. https://arxiv.org/abs/1511.06434
+Convolutional Generative Adversarial Networks", arXiv 2015, ICLR 2016.
+https://arxiv.org/abs/1511.06434
 (reference code: https://github.com/Newmu/dcgan_code; the PyTorch example
 https://github.com/pytorch/examples/tree/main/dcgan).
 
