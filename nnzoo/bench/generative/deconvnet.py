@@ -67,5 +67,5 @@ def deconvnet_digits(quiet: bool) -> BenchResult:
               "PCA gets no label; mean squared error per pixel on the 360 test images, pixels "
               "in [0, 1]",
         extra={"samples_plot": str(grid), "zeiler_fergus_plot": str(zf),
-               "zeiler_fergus_cnn_test_accuracy": float(cnn["test"]["accuracy"])},
+               "zeiler_fergus_cnn_test_accuracy": float(cnn["test_accuracy"])},
         status=run.status)

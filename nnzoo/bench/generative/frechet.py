@@ -100,27 +100,42 @@ def frechet_distance(real: torch.Tensor, fake: torch.Tensor, features: nn.Module
     return float(metric.compute())
 
 
-def feature_cnn(dataset: str, cache: Path, *, epochs: int, quiet: bool = True
-                ) -> tuple[CNNFeatures, dict[str, Any]]:
-    """The feature extractor for ``dataset``: the ``cnn`` recipe of that name trained for
-    ``epochs`` epochs at seed 0, once per cache folder (a run folder under ``cache``, reused
-    when its summary exists).
+def feature_cnn(dataset: str, cache: Path, *, epochs: int, n_train: int | None = None,
+                quiet: bool = True) -> tuple[CNNFeatures, dict[str, Any]]:
+    """The feature extractor for ``dataset``: nnzoo's ``cnn`` recipe of that name trained at
+    seed 0 for ``epochs`` epochs on the first ``n_train`` training images (all when None),
+    once per cache folder: its weights are kept in ``cache`` and reused.
 
-    :returns: the features and the CNN run's summary (its test accuracy says how good a
-        judge it is).
+    :returns: the features and ``{"test_accuracy", "epochs", "n_train"}`` of the CNN (how
+        good a judge it is).
     """
-    from nnzoo.core.io import read_json
-    from nnzoo.recipes.runner import RunOptions, load_run_model, train
+    import dataclasses
 
-    home = Path(cache) / f"frechet-cnn-{dataset}-{epochs}ep"
-    done = sorted(home.glob("*/summary.json")) if home.exists() else []
-    if done:
-        summary = read_json(done[-1])
+    from nnzoo.bench.generative.gan import fit_recipe
+    from nnzoo.core.io import load_checkpoint, save_checkpoint
+    from nnzoo.data import load_dataset
+    from nnzoo.recipes import get_recipe
+    from nnzoo.recipes.runner import build_model
+    from nnzoo.train.engine import evaluate
+
+    splits = load_dataset(dataset)
+    if n_train is not None:
+        splits = dataclasses.replace(splits, train=splits.train.subset(slice(0, n_train)))
+    path = Path(cache) / f"frechet-cnn-{dataset}-{n_train or 'all'}-{epochs}ep.safetensors"
+    if path.exists():
+        tensors, state = load_checkpoint(path)
+        hp, _ = get_recipe("cnn", dataset).resolve({"epochs": epochs})
+        model = build_model("cnn", hp, splits, 0)
+        model.load_state_dict(tensors)
+        info = state["judge"]
     else:
-        summary = train("cnn", dataset, overrides={"epochs": epochs},
-                        options=RunOptions(seed=0, out=str(home), quiet=quiet, device="cpu"))
-    _, _, model, _ = load_run_model(summary["run_dir"], device="cpu")
-    return CNNFeatures(model), summary  # type: ignore[arg-type]
+        model, _, _ = fit_recipe("cnn", dataset, {"epochs": epochs}, seed=0, quiet=quiet,
+                                 splits=splits)
+        info = {"test_accuracy": evaluate(model, splits.test)["accuracy"], "epochs": epochs,
+                "n_train": len(splits.train)}
+        path.parent.mkdir(parents=True, exist_ok=True)
+        save_checkpoint(path, model.state_dict(), {"judge": info})
+    return CNNFeatures(model.eval()), info  # type: ignore[arg-type]
 
 
 __all__ = ["CNNFeatures", "feature_cnn", "frechet_distance"]
