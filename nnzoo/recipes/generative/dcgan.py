@@ -12,8 +12,8 @@ from nnzoo.recipes.base import Recipe, add
 _KEEP_LAST = {"restore_best": False}
 
 add(Recipe("dcgan", "digits", "digits",
-           "DCGAN 8x8 (2x2 -> 4x4 -> 8x8, width 32, z 100), Adam 2e-4 beta1 0.5, 60 epochs",
-           train={"epochs": 60, "batch_size": 64, "lr": 2e-4, **_KEEP_LAST},
+           "DCGAN 8x8 (2x2 -> 4x4 -> 8x8, width 32, z 100), Adam 2e-4 beta1 0.5, 30 epochs",
+           train={"epochs": 30, "batch_size": 64, "lr": 2e-4, **_KEEP_LAST},
            metric="loss", higher_is_better=False, default=True))
 for ds in ("mnist", "fashion-mnist"):
     add(Recipe("dcgan", ds, ds,

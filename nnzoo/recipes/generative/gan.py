@@ -13,8 +13,8 @@ _KEEP_LAST = {"restore_best": False}
 
 add(Recipe("gan", "digits", "digits",
            "fully connected GAN (32-256-256-64 / 64-256-256-1), non-saturating G loss, Adam "
-           "2e-4 beta1 0.5, 60 epochs", model_hp={"latent_dim": 32},
-           train={"epochs": 60, "batch_size": 64, "lr": 2e-4, **_KEEP_LAST},
+           "2e-4 beta1 0.5, 30 epochs", model_hp={"latent_dim": 32},
+           train={"epochs": 30, "batch_size": 64, "lr": 2e-4, **_KEEP_LAST},
            metric="loss", higher_is_better=False, default=True))
 add(Recipe("gan", "toy-gaussian", "gaussian-1d",
            "1-D GAN on N(4, 1.25^2) (Goodfellow et al.'s toy): 4-32-32-1 / 1-32-32-1, "
