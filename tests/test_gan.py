@@ -233,7 +233,7 @@ def test_zeiler_fergus_unpooling_is_zero_off_the_switches() -> None:
 
 
 def test_zeiler_fergus_projection_of_a_cnn_has_the_image_shape() -> None:
-    cnn = create("cnn", sample_shape=(1, 8, 8), n_classes=10)
+    cnn = create("cnn", sample_shape=(1, 8, 8), n_classes=10)  # in training mode
     f = cnn.net.features
     x = torch.rand(4, 1, 8, 8)
     h, switches = forward_with_switches(f, x, len(f) - 1)
@@ -241,6 +241,7 @@ def test_zeiler_fergus_projection_of_a_cnn_has_the_image_shape() -> None:
     busiest = int(h.flatten(2).amax(2).sum(0).argmax())   # a map that fired (ReLU: some may not)
     r = project(f, x, len(f) - 1, channel=busiest)
     assert r.shape == x.shape and float(r.abs().sum()) > 0
+    assert f.training                                      # the mode is given back
     lenet = create("cnn", sample_shape=(1, 8, 8), n_classes=10, arch="lenet5")
     with pytest.raises(ConfigError, match="Tanh"):
         project(lenet.net.features, torch.rand(1, 1, 32, 32), 1, 0)

@@ -61,16 +61,19 @@ def forward_with_switches(features: nn.Sequential, x: torch.Tensor, upto: int
     _check_layers(features, upto)
     switches: list[tuple[torch.Tensor, torch.Size]] = []
     h = x
-    for m in list(features)[:upto + 1]:
-        if isinstance(m, nn.MaxPool2d):
-            size = h.shape
-            h, idx = F.max_pool2d(h, m.kernel_size, m.stride, m.padding, m.dilation,
-                                  ceil_mode=m.ceil_mode, return_indices=True)
-            switches.append((idx, size))
-        elif isinstance(m, nn.Dropout):
-            continue
-        else:
-            h = m(h)
+    was = features.training
+    features.eval()
+    try:
+        for m in list(features)[:upto + 1]:
+            if isinstance(m, nn.MaxPool2d):
+                size = h.shape
+                h, idx = F.max_pool2d(h, m.kernel_size, m.stride, m.padding, m.dilation,
+                                      ceil_mode=m.ceil_mode, return_indices=True)
+                switches.append((idx, size))
+            elif not isinstance(m, nn.Dropout):
+                h = m(h)
+    finally:
+        features.train(was)
     return h, switches
 
 
@@ -155,10 +158,7 @@ def zeiler_fergus_plot(features: nn.Sequential, images: torch.Tensor, path: str 
     :param n_maps: how many maps (columns).
     """
     upto = last_conv_layer(features) if upto is None else upto
-    was = features.training
-    features.eval()
     h, _ = forward_with_switches(features, images, upto)
-    features.train(was)
     peak = h.flatten(2).amax(2)                          # (n, maps): each map's peak per image
     order = peak.amax(0).argsort(descending=True)[:n_maps].tolist()
     fig, axes = plots.subplots(2, len(order), figsize=(1.3 * len(order), 2.9), squeeze=False)
