@@ -87,7 +87,7 @@ def test_the_manifest_command_rerecords_that_id_only(gallery: Path, tmp_path: Pa
 def test_bad_requests_are_one_clear_error(tmp_path: Path, capsys: pytest.CaptureFixture
                                           ) -> None:
     with pytest.raises(UnknownNameError, match="implemented model"):
-        record_gallery(tmp_path / "a", ["gan"], quiet=True)  # in the catalog, not implemented
+        record_gallery(tmp_path / "a", ["wgan"], quiet=True)  # in the catalog, not implemented
     with pytest.raises(UnknownNameError):
         record_gallery(tmp_path / "a", ["no-such-model"], quiet=True)
     foreign = tmp_path / "foreign"
@@ -104,7 +104,7 @@ def test_bad_requests_are_one_clear_error(tmp_path: Path, capsys: pytest.Capture
     assert not inside.exists()
     with pytest.raises(InputError, match="gallery.json"):
         load_site(gallery=tmp_path / "empty")
-    assert main(["site", "gallery", str(tmp_path / "b"), "--id", "gan"]) == 2
+    assert main(["site", "gallery", str(tmp_path / "b"), "--id", "wgan"]) == 2
     assert main(["site", "build", str(tmp_path / "c"), "--id", "lstm"]) == 2
     assert main(["site", "build", str(tmp_path / "c"), "--gallery", str(foreign)]) == 2
     err = capsys.readouterr().err

@@ -180,8 +180,9 @@ def test_api_shapes(client: TestClient, site: SiteData) -> None:
     assert {r["command"] for r in one["recipes"]} >= {"nnzoo train lstm"}
     assert all(r["model"] == "lstm" for r in one["results"]) and one["results"]
     assert one["implementation"]["class"].endswith("LSTM") or one["implementation"]["class"]
-    gan = client.get("/api/models/gan").json()
-    assert gan["implemented"] is False and gan["recipes"] == [] and gan["implementation"] is None
+    wgan = client.get("/api/models/wgan").json()
+    assert wgan["implemented"] is False and wgan["recipes"] == [] \
+        and wgan["implementation"] is None
     results = client.get("/api/results").json()
     published = json.loads((Path(__file__).resolve().parents[1] / "nnzoo" / "bench"
                             / "results.json").read_text())
@@ -254,7 +255,7 @@ def test_model_page_lineage_recipes_references_and_benchmarks(client: TestClient
     assert all(n.y > me.y for n in layout.nodes if n.role == "child")
     assert {n.id for n in layout.nodes if n.role == "parent"} == set(load_catalog().get(
         "lstm").parents)
-    catalog_only = client.get("/models/gan").text
+    catalog_only = client.get("/models/wgan").text
     assert 'class="recipe"' not in catalog_only and 'id="references"' in catalog_only
 
 
@@ -282,8 +283,8 @@ def test_browse_lists_every_entry_with_its_facets(client: TestClient, site: Site
     assert list(items) == site.ids()
     assert "pytorch" in (items["lstm"]["data-frameworks"] or "").split()
     assert items["lstm"]["data-implemented"] == "true"
-    assert items["gan"]["data-implemented"] == "false"
-    assert "generative" in (items["gan"]["data-categories"] or "").split()
+    assert items["wgan"]["data-implemented"] == "false"
+    assert "generative" in (items["wgan"]["data-categories"] or "").split()
     for control in ("filter-category", "filter-family", "filter-framework", "filter-paradigm",
                     "filter-decade", "filter-implemented", "sort"):
         assert control in page.ids
