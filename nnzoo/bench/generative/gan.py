@@ -28,7 +28,7 @@ from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.data.gaussian_toy import MEAN, STD
 from nnzoo.models import create
-from nnzoo.models.base import ZooModule
+from nnzoo.models.generative.gan import GAN
 from nnzoo.recipes import get_recipe
 from nnzoo.recipes.runner import build_model
 from nnzoo.train.engine import Trainer
@@ -39,7 +39,7 @@ SEEDS = (0, 1, 2, 3, 4)
 
 def fit_recipe(model_id: str, recipe: str, overrides: dict[str, Any] | None = None,
                seed: int = 0, quiet: bool = True, splits: Splits | None = None
-               ) -> tuple[ZooModule[Any], Splits, float]:
+               ) -> tuple[Any, Splits, float]:
     """Train ``model_id`` with ``recipe`` in memory (the engine, no run folder).
 
     :returns: the trained model (eval mode), the dataset and the training seconds.
@@ -61,6 +61,7 @@ def hand_written_gan(hp: dict[str, Any], cfg: TrainConfig, splits: Splits, seed:
     G step); returns the generator and the training seconds."""
     seed_everything(seed)
     model = create("gan", **hp, sample_shape=splits.sample_shape)  # build_model's init
+    assert isinstance(model, GAN)
     G, D = model.generator, model.discriminator
     betas = (hp["beta1"], 0.999)
     opt_g = torch.optim.Adam(G.parameters(), lr=cfg.lr, betas=betas)

@@ -116,6 +116,9 @@ class DeconvNet(ZooModule[DeconvNetConfig]):
 
     conditional = True
 
+    style_mean: torch.Tensor                                               # buffers
+    style_var: torch.Tensor
+
     def __init__(self, config: DeconvNetConfig) -> None:
         super().__init__(config)
         self.encoder = style_encoder(config)

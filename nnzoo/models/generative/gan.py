@@ -163,6 +163,10 @@ class GAN(ZooModule[Any]):
     conditional = False
     n_classes = 0
 
+    generator: nn.Module
+    discriminator: nn.Module
+    fixed_z: torch.Tensor
+
     def __init__(self, config: Any) -> None:
         super().__init__(config)
         self.generator, self.discriminator = self.build_networks()

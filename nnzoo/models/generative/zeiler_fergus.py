@@ -40,6 +40,11 @@ from nnzoo.core.errors import ConfigError, InputError
 _SUPPORTED = (nn.Conv2d, nn.BatchNorm2d, nn.ReLU, nn.MaxPool2d, nn.Dropout, nn.Identity)
 
 
+def _two(v: int | tuple[int, ...]) -> tuple[int, ...]:
+    """A pooling size or stride as a pair (``nn.MaxPool2d`` keeps an int for a square)."""
+    return (v, v) if isinstance(v, int) else tuple(v)
+
+
 def _check_layers(features: nn.Sequential, upto: int) -> None:
     if not 0 <= upto < len(features):
         raise ConfigError(f"layer index must be in [0, {len(features)}), got {upto}")
@@ -115,11 +120,14 @@ def project(features: nn.Sequential, x: torch.Tensor, upto: int, channel: int,
         for m in reversed(list(features)[:upto + 1]):
             if isinstance(m, nn.MaxPool2d):
                 idx, size = switches.pop()
-                r = F.max_unpool2d(r, idx, m.kernel_size, m.stride, m.padding,
-                                   output_size=size[-2:])
+                r = F.max_unpool2d(r, idx, _two(m.kernel_size), _two(m.stride),
+                                   _two(m.padding), output_size=size[-2:])
             elif isinstance(m, nn.ReLU):
                 r = F.relu(r)
             elif isinstance(m, nn.Conv2d):
+                if isinstance(m.padding, str):
+                    raise ConfigError(f"{m}: the projection needs numeric padding, not "
+                                      f"{m.padding!r}")
                 r = F.conv_transpose2d(r, m.weight, None, m.stride, m.padding,
                                        groups=m.groups, dilation=m.dilation)
             elif isinstance(m, nn.BatchNorm2d):
