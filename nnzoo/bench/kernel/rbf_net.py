@@ -13,7 +13,9 @@ trained on targets centred by their training mean (added back to its predictions
 test MSE (regression) or accuracy.
 
 Time: the same stages on both sides, single-threaded, after one untimed run of the same call
-on each side (first calls of the libraries): the basis outputs of the training
+on each side (first calls of the libraries), the median of ``REPEATS`` calls per side (nnzoo's
+calls before and after the peer's, so a slow spell of a shared machine falls on both; one
+call lasts milliseconds): the basis outputs of the training
 inputs and the ridge readout, given the centres, widths and penalty (nnzoo:
 :meth:`RBFNet.refit_readout` of the fitted network with ``alpha`` fixed to its leave-one-out
 choice; hpelm: ``add_neurons`` with those centres and widths, then ``train``). The stages
@@ -34,6 +36,7 @@ from __future__ import annotations
 
 import dataclasses
 import functools
+import statistics
 from typing import Any
 
 import numpy as np
@@ -44,6 +47,8 @@ from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, ti
 from nnzoo.core.seed import isolated_rng
 
 PEER = "hpelm rbf_l2 neurons"
+#: Timed calls per side (the median is the row's time).
+REPEATS = 9
 
 
 def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarray, *,
@@ -79,7 +84,11 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
         net = RBFNet(dataclasses.replace(est.model_.config, alpha=alpha)).double()
         net.load_state_dict(est.model_.state_dict())                     # centres, widths
         net.refit_readout(Xtr_t, ytr_t)                                  # warm-up, untimed
-        _, t_o = timed(lambda: net.refit_readout(Xtr_t, ytr_t))         # basis + readout
+
+        def ours() -> list[float]:                                        # basis + readout
+            return [timed(lambda: net.refit_readout(Xtr_t, ytr_t))[1] for _ in range(REPEATS)]
+
+        t_ours = ours()
         with torch.no_grad():
             pred_o = net(torch.from_numpy(Xte)).numpy()
         centres = net.centres.double().numpy()                          # (K, D) standardised
@@ -106,11 +115,13 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
             with isolated_rng(None):   # hpelm draws from NumPy's global generator
                 fit("nnzoo-centres")                                     # warm-up, untimed
                 for variant in ("nnzoo-centres", "default", "data-centres"):
-                    m, t = timed(functools.partial(fit, variant))
-                    out[variant] = (quality(m.predict(Zte) + offset), t)
+                    times = [timed(functools.partial(fit, variant)) for _ in range(REPEATS)]
+                    out[variant] = (quality(times[-1][0].predict(Zte) + offset),
+                                    statistics.median(t for _, t in times))
             return out
 
         run = peer_run(peer_side)
+        t_o = statistics.median(t_ours + ours())
     q_o = quality(pred_o)
     peers = run.value or {}
     shared = peers.get("nnzoo-centres")
@@ -121,10 +132,9 @@ def compare_rbf(Xtr: np.ndarray, ytr: np.ndarray, Xte: np.ndarray, yte: np.ndarr
         f"{k} Gaussian units, hpelm given nnzoo's k-means centres and widths, same "
         f"standardised inputs and ridge penalty, float64 on both sides, {len(Xtr)} training "
         "samples, both single-threaded; nnzoo's readout has an intercept, hpelm's none",
-        notes=f"test {metric}; timed: the basis and the readout on both sides (nnzoo forms "
-              "the readout's H^T H by torch's general matrix product, nnzoo.models.readout."
-              "gram; hpelm by NumPy's H.T @ H, a BLAS syrk with half the multiply-adds); "
-              "nnzoo's whole "
+        notes=f"test {metric}; timed: the basis and the readout on both sides, median of "
+              f"{REPEATS} calls each (both form the readout's H^T H as NumPy's H.T @ H, a "
+              "BLAS syrk); nnzoo's whole "
               f"fit {t_full:.3g} s (k-means {stages['kmeans_s']:.3g} s, scikit-learn KMeans "
               f"{stages['sklearn_kmeans_s']:.3g} s; leave-one-out choice of alpha "
               f"{stages['alpha_selection_s']:.3g} s); extra: hpelm with its own centres (its "
