@@ -284,3 +284,19 @@ def test_cnn_features_are_the_penultimate_layer() -> None:
         assert torch.allclose(cnn.net.head[-1](f), cnn(x), atol=1e-5)  # the output layer's input
     with pytest.raises(ConfigError, match="convnet"):
         CNNFeatures(create("cnn", sample_shape=(1, 8, 8), n_classes=10, arch="lenet5"))
+
+
+def test_deconvnet_loss_is_the_bernoulli_log_loss_of_its_reconstruction() -> None:
+    """The loss is -sum_i [x_i log r_i + (1 - x_i) log(1 - r_i)] per image, computed here in
+    NumPy from the model's reconstruction r, and the mse is the mean squared pixel error."""
+    torch.manual_seed(0)
+    model = create("deconvnet", sample_shape=(1, 8, 8), n_classes=10).eval()
+    x = torch.rand(5, 1, 8, 8)
+    y = torch.arange(5)
+    with torch.no_grad():
+        out = model.evaluation_step((x, y))
+        r = model.reconstruct(x, y).double().numpy()
+    xn = x.double().numpy()
+    nll = -(xn * np.log(r) + (1 - xn) * np.log(1 - r)).sum() / len(xn)
+    assert float(out["loss"]) == pytest.approx(nll, rel=1e-4)
+    assert float(out["mse"]) == pytest.approx(((r - xn) ** 2).mean(), rel=1e-4)
