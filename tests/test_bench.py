@@ -164,8 +164,12 @@ def test_command_names_the_data_root_and_the_environment_read(
 def _plotting_task(quiet: bool) -> BenchResult:
     path = plots_dir() / "perceptron-fake.png"
     path.write_bytes(b"\x89PNG fake")
+    table = plots_dir().parent / "profiles" / "perceptron-fake.txt"   # a profiler table
+    table.parent.mkdir(exist_ok=True)
+    table.write_text("aten::mm 90 %\n")
     r = BenchResult("perceptron", "quick", "plotting", "accuracy", True, "fake peer", 0.5, 0.75,
-                    1.0, 2.0, "fit", "test budget", extra={"plot": str(path)})
+                    1.0, 2.0, "fit", "test budget",
+                    extra={"plot": str(path), "profile": str(table)})
     return r
 
 
@@ -197,6 +201,7 @@ def test_plots_go_under_out_and_merge_publishes_them(monkeypatch: pytest.MonkeyP
     assert (run / "plots" / "perceptron-fake.png").is_file() and list(cwd.iterdir()) == []
     row = next(r for r in res["results"] if r["task"] == "plotting")
     assert row["extra"]["plot"] == "plots/perceptron-fake.png"  # relative to the run folder
+    assert row["extra"]["profile"] == "profiles/perceptron-fake.txt"
 
     root = _checkout(tmp_path)
     published_before = json.loads((root / "nnzoo/bench/results.json").read_text())["results"]
@@ -208,6 +213,8 @@ def test_plots_go_under_out_and_merge_publishes_them(monkeypatch: pytest.MonkeyP
     new = next(r for r in published if r["task"] == "plotting")
     assert new["extra"]["plot"] == "docs/plots/perceptron-fake.png"
     assert (root / "docs/plots/perceptron-fake.png").read_bytes() == b"\x89PNG fake"
+    assert new["extra"]["profile"] == "docs/profiles/perceptron-fake.txt"
+    assert (root / "docs/profiles/perceptron-fake.txt").read_text() == "aten::mm 90 %\n"
     readme = (root / "README.md").read_text()
     assert "](docs/plots/perceptron-fake.png)" in readme and readme.endswith("## After\n")
     assert "`nnzoo bench perceptron --tier quick --task plotting`" in readme

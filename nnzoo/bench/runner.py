@@ -9,7 +9,8 @@ and task, replaced when re-run, each with the ``command`` that reproduces it), t
 
 The published results ship with the package (``nnzoo/bench/results.json``, read by
 ``nnzoo info``). In a source checkout :func:`merge_run` (``nnzoo bench --merge DIR``) merges a
-run's rows into them and copies the plots the rows reference into ``docs/plots/``, and
+run's rows into them and copies the plots the rows reference into ``docs/plots/`` (profiler
+tables into ``docs/profiles/``), and
 :func:`write_report` (``nnzoo bench --report``) regenerates ``docs/benchmarks.md`` and the
 README's results section (between :data:`README_BEGIN` and :data:`README_END`) from them, so
 no published figure is typed by hand.
@@ -303,14 +304,25 @@ def command_for(task: BenchTask) -> str:
 
 
 def _is_plot(value: Any) -> bool:
-    return isinstance(value, str) and value.lower().endswith((".png", ".svg", ".pdf"))
+    return _published_folder(value) == "plots"
+
+
+def _published_folder(value: Any) -> str | None:
+    """The folder under ``docs/`` where a file a row refers to is published: ``plots`` for a
+    figure, ``profiles`` for a profiler table (``.txt``); None for anything else."""
+    if not isinstance(value, str):
+        return None
+    if value.lower().endswith((".png", ".svg", ".pdf")):
+        return "plots"
+    return "profiles" if value.lower().endswith(".txt") else None
 
 
 def _relative_plots(row: dict[str, Any], out: Path) -> None:
-    """Rewrite the figure paths of ``row['extra']`` relative to the run's folder."""
+    """Rewrite the paths of the files ``row['extra']`` refers to (figures, profiler tables)
+    relative to the run's folder."""
     base = out.resolve()
     for k, v in row.get("extra", {}).items():
-        if _is_plot(v):
+        if _published_folder(v) is not None:
             with contextlib.suppress(ValueError):
                 row["extra"][k] = Path(v).resolve().relative_to(base).as_posix()
 
@@ -405,7 +417,8 @@ def source_checkout() -> Path:
 def merge_run(source: Path, root: Path | None = None, quiet: bool = False) -> list[str]:
     """Merge a run's rows (``source``: its folder or its ``results.json``) into the published
     file of the checkout ``root``, copy the figures the rows reference into ``docs/plots/``
-    and regenerate the README section and ``docs/benchmarks.md``. Rows whose nnzoo side
+    (profiler tables into ``docs/profiles/``) and regenerate the README section and
+    ``docs/benchmarks.md``. Rows whose nnzoo side
     failed, and rows whose peer library was not installed (the run's environment lacked it,
     the published row keeps its comparison), are not merged. Returns ``model/tier/task`` of
     each merged row."""
@@ -425,13 +438,14 @@ def merge_run(source: Path, root: Path | None = None, quiet: bool = False) -> li
             continue
         r = {**r, "extra": dict(r.get("extra") or {})}
         for k, v in r["extra"].items():
-            if _is_plot(v):
+            folder = _published_folder(v)
+            if folder is not None:
                 src = Path(v) if Path(v).is_absolute() else path.parent / v
                 if not src.is_file():
-                    raise InputError(f"{path}: row {name} refers to the figure {v}, which is "
+                    raise InputError(f"{path}: row {name} refers to the file {v}, which is "
                                      f"not in {path.parent}")
-                atomic_write_bytes(root / "docs" / "plots" / src.name, src.read_bytes())
-                r["extra"][k] = f"docs/plots/{src.name}"
+                atomic_write_bytes(root / "docs" / folder / src.name, src.read_bytes())
+                r["extra"][k] = f"docs/{folder}/{src.name}"
         rows.append(r)
         merged.append(name)
     if rows:
