@@ -172,7 +172,6 @@ def _earlier_stages(est: Any, X: torch.Tensor, Z: torch.Tensor, Y: torch.Tensor,
             "kmeans_inertia": hist[-1], "sklearn_kmeans_inertia": float(sk.inertia_)}
 
 
-
 @bench_task("rbf-net", "quick", "friedman1")
 def rbf_friedman1(quiet: bool) -> BenchResult:
     from nnzoo.data import load_dataset

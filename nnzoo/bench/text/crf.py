@@ -201,7 +201,6 @@ def _train(model: Any, splits: Any, epochs: int, lr: float, batch: int, clip: fl
     return test, tr.progress.train_time / max(1, tr.progress.epoch)
 
 
-
 def _per_type(model: Any) -> dict[str, dict[str, float]]:
     return {t: {"precision": p, "recall": r, "f1": f, "gold": n}
             for t, (p, r, f, n) in model.per_type_scores().items()}
