@@ -38,7 +38,7 @@ $(BIN)/python:
 
 $(STAMP): pyproject.toml | $(BIN)/python
 	$(BIN)/python -m pip install --quiet "$(TORCH)"
-	$(BIN)/python -m pip install --quiet -e ".[dev,peers,web]"
+	$(BIN)/python -m pip install --quiet -e ".[dev,peers,web,rl]"
 	$(if $(APART),$(BIN)/python -m pip install --quiet --no-deps $(APART))
 	rm -f $(VENV)/.installed-*
 	touch $(STAMP)

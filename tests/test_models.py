@@ -18,8 +18,12 @@ from nnzoo.core.loop import epoch_order, optimize
 from nnzoo.models import create, get_spec, implemented_ids
 from nnzoo.models.base import Batch, Classifier, ZooModule
 
+#: The models that learn from batches; the reinforcement-learning agents (learning from an
+#: environment) have their own registry-driven tests (tests/test_rl_agents.py).
+BATCH_MODELS = [m for m in implemented_ids() if get_spec(m).learning != "environment"]
 
-@pytest.fixture(params=implemented_ids())
+
+@pytest.fixture(params=BATCH_MODELS)
 def model_id(request: pytest.FixtureRequest) -> str:
     return request.param
 

@@ -118,3 +118,22 @@ def isolated_rng(seed: int | None, device: torch.device | str | None = None) -> 
             torch.cuda.set_rng_state_all(gpu)
         if torch.get_num_threads() != threads:
             torch.set_num_threads(threads)
+
+
+def generator_state(rng: np.random.Generator) -> dict[str, Any]:
+    """The JSON-ready state of a NumPy :class:`~numpy.random.Generator` (its bit generator's
+    state dict: big integers, which JSON keeps exactly)."""
+    return dict(rng.bit_generator.state)
+
+
+def set_generator_state(state: dict[str, Any]) -> np.random.Generator:
+    """A NumPy generator in the state :func:`generator_state` captured.
+
+    :raises ValueError: when ``state`` names a bit generator NumPy does not have.
+    """
+    kind = getattr(np.random, str(state.get("bit_generator")), None)
+    if kind is None:
+        raise ValueError(f"unknown NumPy bit generator {state.get('bit_generator')!r}")
+    bitgen = kind()
+    bitgen.state = state
+    return np.random.Generator(bitgen)

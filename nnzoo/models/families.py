@@ -55,6 +55,9 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("generative", ("autoencoder", "latent-variable", "generative-adversarial"),
            takes=("deconvnet",),
            summary="autoencoders, variational autoencoders, deconvolutional nets, GANs"),
+    Family("rl", ("reinforcement",),
+           summary="reinforcement-learning agents: tabular, value-based, policy search, "
+                   "policy gradient, actor-critic"),
 )}
 
 

@@ -1,0 +1,85 @@
+"""Environments through gymnasium (the optional ``rl`` extra): creation with clear errors, and
+the :class:`~nnzoo.models.rl.agent.EnvInfo` an agent is built from.
+
+gymnasium is imported on first use, so nnzoo imports without it; an agent's run without it
+fails with one line that says how to install it.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+import numpy as np
+
+from nnzoo.core.errors import ConfigError, UnknownNameError, UsageError
+from nnzoo.models.rl.agent import EnvInfo
+
+
+def gymnasium() -> Any:
+    """The gymnasium module.
+
+    :raises UsageError: when it is not installed (it is the ``rl`` extra).
+    """
+    try:
+        import gymnasium as gym
+    except ImportError:
+        raise UsageError("reinforcement learning needs gymnasium: pip install 'nnzoo[rl]' "
+                         "(make installs it)") from None
+    return gym
+
+
+def env_ids() -> list[str]:
+    """Every environment id gymnasium knows (its registry)."""
+    return sorted(gymnasium().registry.keys())
+
+
+def make_env(env_id: str, *, render_mode: str | None = None, **kwargs: Any) -> Any:
+    """``gymnasium.make(env_id)``, with one clear error for an unknown id (the closest ids
+    suggested) or an environment whose dependencies are missing (Box2D).
+
+    :raises UnknownNameError: for an id gymnasium does not know.
+    :raises UsageError: when the environment cannot be created here.
+    """
+    gym = gymnasium()
+    if env_id not in gym.registry:
+        raise UnknownNameError("environment", env_id, env_ids())
+    try:
+        return gym.make(env_id, render_mode=render_mode, **kwargs)
+    except gym.error.DependencyNotInstalled as e:
+        raise UsageError(f"environment {env_id} cannot be created here: {e}") from None
+
+
+def env_info(env: Any, env_id: str | None = None) -> EnvInfo:
+    """The :class:`EnvInfo` of a gymnasium environment (discrete or box spaces).
+
+    :raises ConfigError: for a space nnzoo's agents do not handle (dict, tuple, multi-discrete).
+    """
+    gym = gymnasium()
+    name = env_id or (env.spec.id if env.spec is not None else type(env).__name__)
+    obs, act = env.observation_space, env.action_space
+    info: dict[str, Any] = {"env_id": name,
+                            "max_episode_steps": env.spec.max_episode_steps if env.spec else None}
+    if isinstance(obs, gym.spaces.Discrete):
+        info.update(obs_shape=(), n_states=int(obs.n))
+    elif isinstance(obs, gym.spaces.Box):
+        info.update(obs_shape=tuple(int(s) for s in obs.shape))
+    else:
+        raise ConfigError(f"{name}: observation space {obs} is neither discrete nor a box")
+    if isinstance(act, gym.spaces.Discrete):
+        info.update(n_actions=int(act.n))
+    elif isinstance(act, gym.spaces.Box):
+        info.update(action_shape=tuple(int(s) for s in act.shape),
+                    action_low=tuple(float(v) for v in np.ravel(act.low)),
+                    action_high=tuple(float(v) for v in np.ravel(act.high)))
+    else:
+        raise ConfigError(f"{name}: action space {act} is neither discrete nor a box")
+    return EnvInfo(**info)
+
+
+def describe(env_id: str) -> EnvInfo:
+    """The :class:`EnvInfo` of environment ``env_id`` (created and closed)."""
+    env = make_env(env_id)
+    try:
+        return env_info(env, env_id)
+    finally:
+        env.close()
