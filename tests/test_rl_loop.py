@@ -411,3 +411,14 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path: Path) -> None:
     assert ta.keys() == tb.keys()
     assert all(torch.equal(ta[k], tb[k]) for k in ta if not k.startswith("rng."))
     assert sa["episodes"] == sb["episodes"] and sa["pool"] == sb["pool"]
+
+
+def test_gallery_records_an_agent(toy: str) -> None:
+    """The gallery trains an agent's default recipe like any model's and keeps its return
+    curve, its own pictures and a still of a greedy episode."""
+    from nnzoo.web.gallery import EPISODE, record_model
+
+    done = record_model(toy, "nnzoo site gallery OUT --id " + toy)
+    assert {"return_curve.png", "q_weights.png", EPISODE} <= set(done.record["figures"])
+    assert done.record["metric"] == "return" and done.record["test_metric"] is not None
+    assert all(done.files[n].startswith(b"\x89PNG") for n in done.record["figures"])
