@@ -337,25 +337,26 @@ def animation_writer(path: str | Path, fps: float = 30.0) -> Iterator[Callable[[
         if _mp4_plugin() == "pyav":
             import imageio.v3 as iio
 
-            with iio.imopen(tmp, "w", plugin="pyav") as video:
-                video.init_video_stream("libx264", fps=fps)
+            with iio.imopen(tmp, "w", plugin="pyav") as av_file:
+                av_file.init_video_stream("libx264", fps=fps)
 
                 def write(frame: np.ndarray) -> None:
                     nonlocal count
-                    video.write_frame(np.asarray(frame, dtype=np.uint8))
+                    av_file.write_frame(np.asarray(frame, dtype=np.uint8))
                     count += 1
 
                 yield write
         else:
             import imageio.v2 as iio2
 
-            with iio2.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=1) as video:
-                def write(frame: np.ndarray) -> None:
+            legacy: Any = iio2.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=1)
+            with legacy as ffmpeg_file:  # imageio's legacy writer: append_data per frame
+                def write_ffmpeg(frame: np.ndarray) -> None:
                     nonlocal count
-                    video.append_data(np.asarray(frame, dtype=np.uint8))
+                    ffmpeg_file.append_data(np.asarray(frame, dtype=np.uint8))
                     count += 1
 
-                yield write
+                yield write_ffmpeg
         if not count:
             raise InputError(f"{p}: no frame to write")
         os.replace(tmp, p)

@@ -300,6 +300,17 @@ def split_overrides(rec: Recipe, dataset: str, overrides: dict[str, Any]
     return rest, ds_args
 
 
+def engine_config(config: RunConfig) -> TrainConfig:
+    """The engine's :class:`TrainConfig` of a run of a model the engine trains.
+
+    :raises UsageError: for an agent's run (its ``train`` is an :class:`RLConfig`).
+    """
+    if not isinstance(config.train, TrainConfig):
+        raise UsageError(f"{config.model} is a reinforcement-learning agent: its run has no "
+                         "engine settings (see nnzoo.train.environment)")
+    return config.train
+
+
 def read_run_config(run: RunDir) -> RunConfig:
     """The :class:`RunConfig` of run folder ``run`` (its ``config.json``)."""
     return RunConfig.from_json(run.read_config(), source=f"run config {run.config_path}")
@@ -368,7 +379,7 @@ def run_threads(threads: int | str | None, model: ZooModule[Any], splits: Splits
 def _execute(config: RunConfig, opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
     device = resolve_device(opts.device)
     splits = load_dataset(config.dataset, **config.dataset_args)
-    cfg = config.train
+    cfg = engine_config(config)
     dist = init_from_env(device)
     if dist.enabled and device.type == "cuda":
         device = torch.device("cuda", dist.local_rank)
@@ -384,7 +395,7 @@ def _execute(config: RunConfig, opts: RunOptions, run: RunDir | None) -> dict[st
 def _run(config: RunConfig, opts: RunOptions, run: RunDir | None, model: ZooModule[Any],
          splits: Splits, device: torch.device, dist: DistContext) -> dict[str, Any]:
     """Train the built model (the thread count already set), score it and finish the run."""
-    cfg = config.train
+    cfg = engine_config(config)
     resuming = run is not None
     tags = _dataset_tags(splits)
     if "tags" in config.model_hp and tags is not None:  # what build_model used
@@ -460,7 +471,7 @@ def load_run_model(run_dir: str | Path, device: str = "auto"
     splits = load_dataset(config.dataset, **config.dataset_args)
     model = build_model(config.model, config.model_hp, splits, config.seed, dev)
     path = run.checkpoint_path
-    if config.train.restore_best and run.best_path.exists():
+    if engine_config(config).restore_best and run.best_path.exists():
         path = run.best_path
     tensors, state = load_checkpoint(path)
     if state.get("model") != config.model:
@@ -483,7 +494,7 @@ def evaluate_run(run_dir: str | Path, device: str = "auto") -> dict[str, Any]:
     if is_agent(read_run_config(RunDir.open(run_dir)).model):
         return evaluate_agent_run(run_dir)
     run, config, model, splits = load_run_model(run_dir, device)
-    bs = config.train.eval_batch_size
+    bs = engine_config(config).eval_batch_size
     return {"run_dir": str(run.path), "model": config.model, "recipe": config.recipe,
             "dataset": splits.name,
             "val": evaluate(model, splits.val, batch_size=bs),

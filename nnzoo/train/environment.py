@@ -369,7 +369,7 @@ def _greedy_episodes(agent: Agent, env_id: str, seeds: list[int],
         with isolated_rng(None), torch.no_grad():
             for j, s in enumerate(seeds):
                 sink = None if frame is None else (
-                    lambda rgb, t, j=j: frame(rgb, j, t))  # type: ignore[misc]
+                    lambda rgb, t, j=j: frame(rgb, j, t))
                 returns[j], n = _greedy_episode(agent, pool.envs[0], pool.info, s, sink)
                 lengths.append(n)
     finally:
