@@ -48,7 +48,7 @@ TRAIN_EPILOG = """\
   - an argument of the dataset's loader (e.g. target=price for csv:FILE, max_len=60 for
     sentences:DIR, val_fraction=0.2, split_seed=1; 'nnzoo data --help' lists them).
 
-reinforcement-learning agents (dqn, ddpg, q-learning...; 'nnzoo list --family rl'):
+reinforcement-learning agents (dqn, ddpg, q-learning...; 'nnzoo list --family reinforcement'):
   --dataset is a gymnasium environment id (CartPole-v1, Pendulum-v1, FrozenLake-v1...), and
   --set names a field of the agent's config or of the loop's RLConfig (steps, n_envs,
   eval_every, eval_episodes, checkpoint_every, log_every, env_kwargs as a JSON object):
