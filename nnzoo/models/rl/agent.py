@@ -2,7 +2,9 @@
 
 The loop (:mod:`nnzoo.train.environment`) owns the environments, the step count, logging,
 evaluation and checkpoints; the agent owns its networks or tables, its optimizers, its replay
-buffer and its random generators. Per environment step the loop calls::
+buffer and its random generators. Before the first step the loop gives the agent the run's
+step budget (:meth:`Agent.set_budget`, for schedules that span the run); per environment step
+it calls::
 
     actions = agent.act(obs, explore=True)           # (n_envs, ...) -> (n_envs, ...)
     obs2, reward, terminated, truncated = envs.step(actions)
