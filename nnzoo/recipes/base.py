@@ -20,7 +20,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from nnzoo.core.config import TrainConfig, build_config, config_dict
-from nnzoo.core.errors import UnknownNameError
+from nnzoo.core.errors import UnknownNameError, UsageError
 from nnzoo.models import get_spec
 from nnzoo.models.rl.agent import ENV_FIELDS
 from nnzoo.train.environment import RLConfig
@@ -83,9 +83,22 @@ class Recipe:
     module: str = ""
 
     def resolve(self, overrides: dict[str, Any] | None = None
-                ) -> tuple[dict[str, Any], TrainConfig | RLConfig]:
-        """Model hyperparameters and the TrainConfig (an agent's: the RLConfig), with
-        ``overrides`` parsed and checked."""
+                ) -> tuple[dict[str, Any], TrainConfig]:
+        """Model hyperparameters and the engine's TrainConfig, with ``overrides`` parsed and
+        checked (:meth:`resolve_run` for a recipe of any model, agents included).
+
+        :raises UsageError: for an agent's recipe (its settings are an :class:`RLConfig`).
+        """
+        model_hp, cfg = self.resolve_run(overrides)
+        if not isinstance(cfg, TrainConfig):
+            raise UsageError(f"{self.model} is a reinforcement-learning agent: its recipe "
+                             f"{self.name!r} has loop settings (RLConfig), not the engine's")
+        return model_hp, cfg
+
+    def resolve_run(self, overrides: dict[str, Any] | None = None
+                    ) -> tuple[dict[str, Any], TrainConfig | RLConfig]:
+        """Model hyperparameters and the run's settings: the engine's TrainConfig, or an
+        agent's RLConfig, with ``overrides`` parsed and checked."""
         fixed = fixed_fields(self.model)
         train_cls = run_config_class(self.model)
         model_fields = [f.name for f in dataclasses.fields(get_spec(self.model).config)
@@ -112,7 +125,7 @@ _RECIPES: dict[str, dict[str, Recipe]] = {}
 def add(recipe: Recipe) -> Recipe:
     """Register ``recipe`` (its hyperparameters are checked now, not at run time), recording
     the calling module as its ``module`` unless it names one."""
-    recipe.resolve()
+    recipe.resolve_run()
     if not recipe.module:
         recipe = dataclasses.replace(recipe, module=sys._getframe(1).f_globals["__name__"])
     book = _RECIPES.setdefault(recipe.model, {})

@@ -256,7 +256,7 @@ def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
                               run=None)
     ds_name = canonical_name(dataset) if dataset else rec.dataset
     rest, ds_args = split_overrides(rec, ds_name, overrides or {})
-    model_hp, cfg = rec.resolve(rest)
+    model_hp, cfg = rec.resolve_run(rest)
     config = RunConfig(
         model=spec.id, recipe=rec.name, dataset=ds_name,
         dataset_args={**(rec.dataset_args if dataset in (None, rec.dataset) else {}),
@@ -524,7 +524,7 @@ def _agent_run_config(rec: Recipe, env_id: str | None, overrides: dict[str, Any]
     if "epochs" in overrides:
         raise ConfigError(f"{rec.model} is a reinforcement-learning agent: it trains for "
                           "environment steps, not epochs; use --set steps=N")
-    model_hp, cfg = rec.resolve(overrides)
+    model_hp, cfg = rec.resolve_run(overrides)
     return RunConfig(
         model=rec.model, recipe=rec.name, dataset=env_id or rec.dataset, dataset_args={},
         model_hp=model_hp, train=cfg, metric=rec.metric,
