@@ -273,16 +273,17 @@ def test_evaluation_changes_nothing() -> None:
 
 # -- recipes and pictures -------------------------------------------------------------------
 
-def _moves(env_id: str, **kw: object) -> dict[int, tuple[int, int]]:
-    """The (row, col) displacement of each action from an interior cell (1, 1)."""
+def _moves(env_id: str, row: int, **kw: object) -> dict[int, tuple[int, int]]:
+    """The (row, col) displacement of each action from the free cell (row, 1), whose
+    neighbours are all ordinary cells."""
     env = make_env(env_id, **kw)
     u = env.unwrapped
     cols = u.ncol if hasattr(u, "ncol") else u.shape[1]
-    s = 1 * cols + 1
+    s = row * cols + 1
     out = {}
     for a, outcomes in u.P[s].items():
         (_, s2, _, _), = outcomes
-        out[a] = (int(s2) // cols - 1, int(s2) % cols - 1)
+        out[a] = (int(s2) // cols - row, int(s2) % cols - 1)
     return out
 
 
@@ -292,14 +293,14 @@ def test_recipe_grids_are_the_environments() -> None:
     fl = get_recipe("q-learning", "frozenlake").model_hp
     env = make_env("FrozenLake-v1", map_name="4x4")
     assert tuple(r.decode() for r in map(bytes, env.unwrapped.desc)) == fl["grid_desc"]
-    moves = _moves("FrozenLake-v1", map_name="4x4", is_slippery=False)
+    moves = _moves("FrozenLake-v1", 2, map_name="4x4", is_slippery=False)
     assert all(DIRECTIONS[fl["grid_actions"][a]] == d for a, d in moves.items())
     cw = get_recipe("q-learning", "cliffwalking").model_hp
     cliff = make_env("CliffWalking-v1").unwrapped._cliff
     desc = np.array([list(r) for r in cw["grid_desc"]])
     assert np.array_equal(desc == "C", cliff)
     assert desc[3, 0] == "S" and desc[3, 11] == "G"
-    moves = _moves("CliffWalking-v1")
+    moves = _moves("CliffWalking-v1", 1)
     assert all(DIRECTIONS[cw["grid_actions"][a]] == d for a, d in moves.items())
 
 

@@ -4,7 +4,7 @@ greedy policy as an arrow in each cell (FrozenLake, CliffWalking)."""
 from __future__ import annotations
 
 import math
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -18,11 +18,12 @@ TERMINAL = {"H", "G", "C"}
 
 
 def draw_grid(ax: Any, values: np.ndarray, policy: np.ndarray, visited: np.ndarray,
-              config: QLearningConfig, title: str) -> Any:
+              config: QLearningConfig, title: str, route: Sequence[int] = ()) -> Any:
     """Draw one grid: ``values`` ``(n_states,)`` as colours with their numbers, the action of
     ``policy`` ``(n_states,)`` as an arrow in each cell that is not terminal and where
-    ``visited`` (a state never updated has no policy to show), and the letters of
-    ``grid_desc`` (start, holes, cliff, goal).
+    ``visited`` (a state never updated has no policy to show), the letters of
+    ``grid_desc`` (start, holes, cliff, goal), and ``route`` (states in order: the path the
+    greedy policy walks) as a red line.
 
     :returns: the image (for a colour bar).
     """
@@ -51,6 +52,9 @@ def draw_grid(ax: Any, values: np.ndarray, policy: np.ndarray, visited: np.ndarr
                 ax.annotate("", xy=(c + 0.3 * dc, r + 0.3 * dr),
                             xytext=(c - 0.3 * dc, r - 0.3 * dr),
                             arrowprops={"arrowstyle": "->", "color": color, "lw": 1.4})
+    if len(route) > 1:
+        ax.plot([s % cols for s in route], [s // cols for s in route], color="red", lw=2,
+                alpha=0.7)
     ax.set_xticks([])
     ax.set_yticks([])
     ax.set_title(title, fontsize=8)
@@ -64,13 +68,15 @@ def _square(ax: Any, r: int, c: int, color: str) -> Any:
 
 
 def policy_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
-                config: QLearningConfig, path: str | Path, title: str = "") -> Path:
+                config: QLearningConfig, path: str | Path, title: str = "",
+                routes: Mapping[str, Sequence[int]] | None = None) -> Path:
     """One grid per panel, side by side (wrapped at three per row).
 
     :param panels: title -> ``(values, policy, visited)``, each ``(n_states,)``.
     :param config: the agent's config (``grid_shape``, ``grid_desc``, ``grid_actions``).
     :param path: the PNG to write.
     :param title: the figure's title.
+    :param routes: panel title -> states of a path to draw on it (optional).
     """
     rows, cols = config.grid_shape
     k = len(panels)
@@ -81,7 +87,7 @@ def policy_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
                                figsize=(ncols * (0.45 * cols * scale + 1.2),
                                         nrows * (0.45 * rows * scale + 0.7)))
     for ax, (name, (values, policy, visited)) in zip(axes.ravel(), panels.items()):
-        im = draw_grid(ax, values, policy, visited, config, name)
+        im = draw_grid(ax, values, policy, visited, config, name, (routes or {}).get(name, ()))
         fig.colorbar(im, ax=ax, fraction=0.046, pad=0.03)
     for ax in axes.ravel()[k:]:
         ax.axis("off")
