@@ -77,7 +77,8 @@ class QLearningConfig:
     :param grid_shape: ``(rows, cols)`` of a grid world whose state is ``row * cols + col``
         (FrozenLake, CliffWalking), for :meth:`QLearning.visualize`; empty: no grid.
     :param grid_desc: the grid's rows as letters (``S`` start, ``F`` free, ``H`` hole, ``C``
-        cliff, ``G`` goal; holes and the goal are drawn as terminal); may be empty.
+        cliff, ``G`` goal; holes and the goal are drawn as terminal); may be empty. Unused
+        without ``grid_shape``, as ``grid_actions``.
     :param grid_actions: for each action index, the letter of the direction it moves in
         (``L``, ``D``, ``R``, ``U``): FrozenLake ``LDRU``, CliffWalking ``URDL``.
     """
@@ -130,9 +131,7 @@ class QLearningConfig:
 
     def _check_grid(self) -> None:
         shape = tuple(self.grid_shape)
-        if not shape:
-            require(not self.grid_desc and not self.grid_actions,
-                    "grid_desc and grid_actions need grid_shape (rows, cols)")
+        if not shape:  # no grid: grid_desc and grid_actions are not used
             return
         require(len(shape) == 2 and min(shape) >= 1,
                 f"grid_shape must be (rows, cols), got {shape}")
@@ -156,7 +155,8 @@ class QLearningConfig:
             return
         require(shape[0] * shape[1] == self.n_states,
                 f"grid_shape {shape} has {shape[0] * shape[1]} cells but the environment has "
-                f"{self.n_states} states; set grid_shape to the environment's map (or empty)")
+                f"{self.n_states} states; set grid_shape and grid_desc to the environment's "
+                "map, or --set grid_shape= for no grid picture")
         require(len(self.grid_actions) == self.n_actions,
                 f"grid_actions {self.grid_actions!r} names {len(self.grid_actions)} actions, "
                 f"the environment has {self.n_actions}")

@@ -80,7 +80,7 @@ def policy_grid(panels: Mapping[str, tuple[np.ndarray, np.ndarray, np.ndarray]],
     """
     rows, cols = config.grid_shape
     k = len(panels)
-    ncols = min(k, 3)
+    ncols = 1 if cols >= 2 * rows else min(k, 3)   # wide grids (CliffWalking) stacked
     nrows = math.ceil(k / ncols)
     scale = 3.6 / max(rows, cols) ** 0.5
     fig, axes = plots.subplots(nrows, ncols, squeeze=False,
