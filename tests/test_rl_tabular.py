@@ -69,7 +69,7 @@ def test_undiscounted_evaluation_of_a_policy_that_never_ends() -> None:
     assert policy_evaluation(mdp, np.array([0, 0, 0]), 1.0)[0] == 0.0
     assert value_iteration(mdp, 1.0).V[0] == pytest.approx(0.5)
     looped = TabularMDP(mdp.P, mdp.R + np.array([[0.1, 0], [0, 0], [0, 0]]), mdp.C, mdp.start)
-    with pytest.raises(InputError, match="infinite"):
+    with pytest.raises(InputError, match=r"states \[0\].*infinite"):
         policy_evaluation(looped, np.array([0, 0, 0]), 1.0)
 
 
@@ -121,6 +121,15 @@ def test_frozenlake_table_matches_simulation(frozenlake: TabularMDP) -> None:
         wins += r > 0
     sd = np.sqrt(exact * (1 - exact) / n)
     assert abs(wins / n - exact) < 4 * sd
+
+
+def test_cliffwalking_optimum_is_the_13_step_path() -> None:
+    """Deterministic, -1 per step: the shortest path from the start (bottom left) to the
+    goal (bottom right) around the cliff is 1 up, 11 right, 1 down."""
+    mdp = tabular_mdp(make_env("CliffWalking-v1"))
+    sol = value_iteration(mdp, 1.0)
+    assert sol.start_value(mdp) == pytest.approx(-13.0)
+    assert float(mdp.start @ policy_evaluation(mdp, sol.policy, 1.0)) == pytest.approx(-13.0)
 
 
 def test_mdp_checks() -> None:

@@ -166,9 +166,11 @@ def policy_evaluation(mdp: TabularMDP, policy: np.ndarray, gamma: float,
         if (more == ends).all():
             break
         ends = more
-    if np.abs(R_pi[~ends]).max(initial=0.0) > 0:
-        raise InputError("with gamma = 1 this policy earns rewards forever in states it "
-                         "never leaves: its value is infinite")
+    earning = np.flatnonzero(~ends & (R_pi != 0))
+    if len(earning):
+        raise InputError(f"with gamma = 1 this policy never ends the episode from states "
+                         f"{earning[:8].tolist()}{'...' if len(earning) > 8 else ''} and earns "
+                         "rewards there: their value is infinite; use gamma < 1")
     V = np.zeros(S)
     E = np.flatnonzero(ends)
     V[E] = np.linalg.solve(np.eye(len(E)) - C_pi[np.ix_(E, E)], R_pi[E])
