@@ -13,6 +13,7 @@ import numpy as np
 
 from nnzoo.core.errors import ConfigError, UnknownNameError, UsageError
 from nnzoo.models.rl.agent import EnvInfo
+from nnzoo.models.rl.value_iteration import TabularMDP
 
 
 def gymnasium() -> Any:
@@ -83,3 +84,31 @@ def describe(env_id: str) -> EnvInfo:
         return env_info(env, env_id)
     finally:
         env.close()
+
+
+def tabular_mdp(env: Any) -> TabularMDP:
+    """The :class:`~nnzoo.models.rl.value_iteration.TabularMDP` of a gymnasium toy-text
+    environment (FrozenLake, CliffWalking, Taxi), from its transition table
+    ``env.unwrapped.P[s][a] = [(probability, next_state, reward, terminated), ...]`` and its
+    ``initial_state_distrib``.
+
+    :raises ConfigError: for an environment without a transition table (CartPole).
+    """
+    u = env.unwrapped
+    table = getattr(u, "P", None)
+    start = getattr(u, "initial_state_distrib", None)
+    name = env.spec.id if env.spec is not None else type(u).__name__
+    if not isinstance(table, dict) or start is None:
+        raise ConfigError(f"{name} has no transition table (env.unwrapped.P): exact dynamic "
+                          "programming needs a toy-text environment such as FrozenLake-v1")
+    S = len(table)
+    A = len(table[0])
+    P, C, R = np.zeros((S, A, S)), np.zeros((S, A, S)), np.zeros((S, A))
+    for s in range(S):
+        for a in range(A):
+            for prob, s2, reward, terminated in table[s][a]:
+                P[s, a, int(s2)] += prob
+                R[s, a] += prob * float(reward)
+                if not terminated:
+                    C[s, a, int(s2)] += prob
+    return TabularMDP(P, R, C, np.asarray(start, dtype=np.float64))
