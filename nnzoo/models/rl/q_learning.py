@@ -185,6 +185,8 @@ class QLearning(Agent[QLearningConfig]):
 
     action_kind = "discrete"
     integer_inputs = True
+    q: torch.Tensor
+    visits: torch.Tensor
 
     def __init__(self, config: QLearningConfig) -> None:
         config.check_environment()
