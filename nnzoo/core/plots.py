@@ -135,3 +135,62 @@ def confusion_matrix(
                     color="white" if cm[i, j] > thresh else "black")
     ax.set_title(title)
     return save(fig, path)
+
+
+def return_curves(curves: dict[str, list[np.ndarray]], steps: Sequence[float] | np.ndarray,
+                  path: str | Path, title: str = "", target: float | None = None) -> Path:
+    """Learning curves of reinforcement-learning runs: per label, the mean over seeds and a
+    band of one standard deviation around it.
+
+    :param curves: label -> one array per seed, each the returns at ``steps`` (the same
+        length as ``steps``; :func:`resample_returns` puts a run's episodes on such a grid).
+    :param steps: the environment steps of the curves' points.
+    :param path: the PNG file to write.
+    :param title: the figure's title.
+    :param target: a return to draw as a dashed horizontal line (a task's solved score).
+    :raises ValueError: when a curve's length differs from ``steps``'.
+    """
+    x = np.asarray(steps, dtype=float)
+    fig, ax = subplots(figsize=(6.4, 3.8))
+    colors = colormap("tab10")
+    for k, (label, runs) in enumerate(curves.items()):
+        if not runs:
+            continue
+        ys = np.stack([np.asarray(r, dtype=float) for r in runs])
+        if ys.shape[1] != len(x):
+            raise ValueError(f"return_curves: curve {label!r} has {ys.shape[1]} points, "
+                             f"steps has {len(x)}")
+        mean, std = np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
+        color = colors(k % 10)
+        ax.plot(x, mean, color=color, lw=1.6, label=f"{label} ({len(runs)} seed"
+                f"{'s' if len(runs) > 1 else ''})")
+        if len(runs) > 1:
+            ax.fill_between(x, mean - std, mean + std, color=color, alpha=0.2, lw=0)
+    if target is not None:
+        ax.axhline(target, color="0.3", ls="--", lw=1, label=f"target {target:g}")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("episode return")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "return")
+    return save(fig, path)
+
+
+def resample_returns(episodes: Sequence[Sequence[float]], steps: Sequence[float] | np.ndarray,
+                     window: int = 10) -> np.ndarray:
+    """A run's training returns on a grid of steps: at each of ``steps``, the mean return of
+    the last ``window`` episodes that ended by then (NaN before the first one ended).
+
+    :param episodes: ``(step, return, ...)`` of the finished episodes in order
+        (:attr:`~nnzoo.train.environment.RLResult.episodes`).
+    :param steps: the grid.
+    :param window: episodes averaged per point.
+    """
+    ends = np.asarray([e[0] for e in episodes], dtype=float)
+    rets = np.asarray([e[1] for e in episodes], dtype=float)
+    out = np.full(len(steps), np.nan)
+    for j, s in enumerate(np.asarray(steps, dtype=float)):
+        n = int(np.searchsorted(ends, s, side="right"))
+        if n:
+            out[j] = rets[max(0, n - window):n].mean()
+    return out
