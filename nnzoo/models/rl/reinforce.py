@@ -221,7 +221,7 @@ class REINFORCE(Agent[REINFORCEConfig]):
         if c.max_grad_norm > 0:
             torch.nn.utils.clip_grad_norm_(self.policy.parameters(), c.max_grad_norm)
         self.optimizer.step()
-        metrics = {"loss": float(loss), "return": float(np.mean([e[2].sum() for e in batch])),
+        metrics = {"loss": loss.item(), "return": float(np.mean([e[2].sum() for e in batch])),
                    "entropy": float(torch.distributions.Categorical(logits=logits.detach())
                                     .entropy().mean())}
         if c.baseline == "value":
@@ -231,7 +231,7 @@ class REINFORCE(Agent[REINFORCEConfig]):
                 self.value_optimizer.zero_grad()
                 v_loss.backward()
                 self.value_optimizer.step()
-            metrics["value_loss"] = float(v_loss)
+            metrics["value_loss"] = v_loss.item()
         elif c.baseline == "mean":  # the moving average, for the next updates
             m = float(returns.mean())
             self.mean_return = m if self.mean_return is None else (
