@@ -1,0 +1,20 @@
+"""Recipes of the noisy cross-entropy method on CartPole-v1: a linear policy (keras-rl's
+``CEMAgent`` form), a population of 50, the best 20% refit the Gaussian, extra noise 0.1
+on each variance."""
+
+from __future__ import annotations
+
+from nnzoo.recipes.base import Recipe, add
+
+HP = {"net_arch": (), "population": 50, "elite_frac": 0.2, "episodes_per_candidate": 1,
+      "init_std": 1.0, "extra_noise": 0.1}
+
+add(Recipe(
+    "cem", "cartpole", "CartPole-v1",
+    "noisy CEM, linear policy, population 50, elite 20%, 10k steps",
+    model_hp=HP, train={"steps": 10_000, "eval_episodes": 10}, metric="return",
+    default=True))
+add(Recipe(
+    "cem", "cartpole-50k", "CartPole-v1",
+    "noisy CEM, linear policy, population 50, elite 20%, 50k steps",
+    model_hp=HP, train={"steps": 50_000, "eval_episodes": 10}, metric="return"))
