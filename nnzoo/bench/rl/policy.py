@@ -42,12 +42,14 @@ DQN = ("dqn", "cartpole-zoo")
 @dataclass
 class SeedRun:
     """One seed's training run: the final evaluation's mean return, the training episodes
-    ``(step, return, length)``, the steps taken and the training wall seconds."""
+    ``(step, return, length)``, the steps taken, the training wall seconds and every
+    evaluation ``(step, mean, std)``."""
 
     eval_return: float
     episodes: list[tuple[int, float, int]]
     steps: int
     train_time_s: float
+    evals: list[tuple[int, float, float]]
 
     @property
     def per_step_s(self) -> float:
@@ -63,7 +65,7 @@ def run_recipe(model: str, recipe: str, seed: int, *, quiet: bool,
     if hasattr(agent, "set_budget"):  # DQN's exploration schedule is a fraction of it
         agent.set_budget(cfg.steps)
     res = train_agent(agent, rec.dataset, cfg, seed=seed, quiet=quiet)
-    return SeedRun(res.evals[-1][1], res.episodes, res.steps, res.train_time_s)
+    return SeedRun(res.evals[-1][1], res.episodes, res.steps, res.train_time_s, res.evals)
 
 
 _DQN_RUNS: dict[tuple[int, int | None], SeedRun] = {}
@@ -81,7 +83,11 @@ def _summary(runs: list[SeedRun]) -> dict[str, Any]:
     evals = [r.eval_return for r in runs]
     reach = [steps_to_reach(r.episodes) for r in runs]
     hit = [s for s in reach if s is not None]
+    # the policy the agent would be evaluated with (CEM's mean, REINFORCE's argmax) can reach
+    # 475 long before its exploring training episodes do: the first evaluation that did
+    first_eval = [next((int(st) for st, m, _ in r.evals if m >= TARGET), None) for r in runs]
     return {"eval_per_seed": evals, "eval_std": float(np.std(evals)),
+            "first_eval_at_or_above_475_per_seed": first_eval,
             "steps_to_475_per_seed": reach, "seeds_reaching_475": len(hit),
             "steps_to_475_median_of_reaching": float(np.median(hit)) if hit else None,
             "per_step_ms": 1e3 * float(np.mean([r.per_step_s for r in runs]))}
