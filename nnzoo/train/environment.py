@@ -464,6 +464,7 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
     """Train ``agent`` for ``cfg.steps`` environment steps; evaluate it every
     ``cfg.eval_every`` steps and at the end.
 
+    The agent learns its step budget first (:meth:`Agent.set_budget` with ``cfg.steps``).
     With a run folder the loop logs to its ``metrics.jsonl`` (``kind`` ``episode``, ``log``
     and ``eval`` lines), checkpoints every ``cfg.checkpoint_every`` steps and at the end, and,
     when the folder already holds a checkpoint, resumes from it exactly (the agent given must
@@ -491,6 +492,7 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
         run.truncate_metrics(step)
     else:
         pool.reset()
+    agent.set_budget(cfg.steps)
     agent.train()
     recent: deque[float] = deque((r for _, r, _ in result.episodes[-20:]), maxlen=20)
     bar = progress(range(step, cfg.steps, cfg.n_envs), total=-(-cfg.steps // cfg.n_envs),

@@ -4,7 +4,9 @@ For every implemented id (or the ids asked for) the default recipe is trained of
 in-process, with seed 0 on one CPU thread, in a temporary run folder
 (:func:`nnzoo.recipes.runner.train`). The figures the run wrote (``learning_curve.png``,
 ``confusion_matrix.png`` and the model's ``visualize`` pictures) are copied to
-``OUT/<id>/``; for a generative text model a sample of text goes to ``OUT/<id>/samples.txt``
+``OUT/<id>/``; a reinforcement-learning agent's run writes ``return_curve.png`` and its
+``visualize`` pictures, and the gallery adds ``episode.png``, four frames of one greedy
+episode; for a generative text model a sample of text goes to ``OUT/<id>/samples.txt``
 (the character language models through :func:`nnzoo.recipes.sampling.sample_run`, the
 Markov chain from the text its ``visualize`` writes). ``OUT/gallery.json`` lists, per id,
 the recipe, the command that records it again, the date, the run's test metrics and the
@@ -91,6 +93,36 @@ def _text_sample(ident: str, run_dir: Path, plots: Path) -> str | None:
     return text.read_text(encoding="utf-8")[:SAMPLE_CHARS] if text.is_file() else None
 
 
+#: The still of an agent's greedy episode that the gallery adds.
+EPISODE = "episode.png"
+"""Four frames of one deterministic episode of a trained agent."""
+
+
+def _episode_still(run_dir: Path, out: Path) -> Path:
+    """Write four frames (first, two between, last) of one deterministic episode of the
+    agent of ``run_dir`` (evaluation seed ``SEED``) to ``out``."""
+    from nnzoo.core import plots
+    from nnzoo.recipes.runner import load_run_agent
+    from nnzoo.train.environment import render_episodes
+
+    _, config, agent = load_run_agent(run_dir)
+    kept: list[tuple[int, Any]] = []
+
+    def keep(rgb: Any, episode: int, step: int) -> None:
+        if step % 10 == 0:  # a frame in ten: memory stays small on 500-step episodes
+            kept.append((step, rgb))
+        else:
+            last[:] = [(step, rgb)]
+
+    last: list[tuple[int, Any]] = []
+    env_kwargs = getattr(config.train, "env_kwargs", {})
+    returns, _ = render_episodes(agent, config.dataset, 1, SEED, keep, env_kwargs)
+    frames = kept + last
+    picks = sorted({round(i * (len(frames) - 1) / 3) for i in range(4)})
+    return plots.frame_strip([(f"step {frames[i][0]}", frames[i][1]) for i in picks], out,
+                             f"{config.model} on {config.dataset}: return {returns[0]:.4g}")
+
+
 @dataclass
 class Recorded:
     """One model's recording: its manifest record and its files (name -> content)."""
@@ -109,6 +141,7 @@ def record_model(ident: str, command: str) -> Recorded:
     :param ident: an implemented model id.
     :param command: the command that records it again (kept in the record).
     """
+    from nnzoo.models import get_spec
     from nnzoo.recipes.base import get_recipe
     from nnzoo.recipes.runner import RunOptions, train
 
@@ -120,6 +153,8 @@ def record_model(ident: str, command: str) -> Recorded:
                                                          quiet=True))
         run_dir = Path(summary["run_dir"])
         plots = run_dir / "plots"
+        if get_spec(ident).learning == "environment":
+            _episode_still(run_dir, plots / EPISODE)
         files = {p.name: p.read_bytes() for p in sorted(plots.iterdir())
                  if p.is_file() and p.suffix.lower() in FIGURE_SUFFIXES and _safe_name(p.name)}
         sample = _text_sample(ident, run_dir, plots)
