@@ -62,8 +62,6 @@ def run_recipe(model: str, recipe: str, seed: int, *, quiet: bool,
     rec = get_recipe(model, recipe)
     hp, cfg = rec.resolve({"steps": steps} if steps else None)
     agent = build_agent(model, hp, rec.dataset, seed, cfg.env_kwargs)
-    if hasattr(agent, "set_budget"):  # DQN's exploration schedule is a fraction of it
-        agent.set_budget(cfg.steps)
     res = train_agent(agent, rec.dataset, cfg, seed=seed, quiet=quiet)
     return SeedRun(res.evals[-1][1], res.episodes, res.steps, res.train_time_s, res.evals)
 

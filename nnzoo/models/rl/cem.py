@@ -203,6 +203,9 @@ class CEM(Agent[CEMConfig]):
         return out
 
     def observe(self, step: Step) -> dict[str, float]:
+        """Add up each environment's return; at an episode's end score its candidate
+        (metrics: its return, the fraction of the population scored) and refit after the
+        population's last (:meth:`update`'s metrics too)."""
         done = step.done
         self._ensure(len(done))
         self.running[:len(done)] += step.reward
@@ -212,8 +215,10 @@ class CEM(Agent[CEMConfig]):
             if slot >= 0:
                 self.returns[slot] = self.running[i]
                 self.scored += 1
+                metrics = {"candidate_return": float(self.running[i]),
+                           "population_scored": self.scored / len(self.returns)}
                 if self.scored == len(self.returns):
-                    metrics = self.update()
+                    metrics.update(self.update())
             self.running[i] = 0.0
             self.slot_of_env[i] = self._hand_out()
         return metrics
