@@ -301,3 +301,9 @@ def test_greedy_action_changes_nothing(agent_id: str) -> None:
     assert s0 == s1 and t0.keys() == t1.keys()
     for k in t0:
         assert torch.equal(t0[k], t1[k]), k
+
+
+def test_cem_draws_its_search_distribution(tmp_path) -> None:  # noqa: ANN001
+    agent = create("cem")
+    (path,) = agent.visualize(tmp_path)
+    assert path == tmp_path / "search_distribution.png" and path.stat().st_size > 1000

@@ -29,6 +29,7 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -241,6 +242,22 @@ class CEM(Agent[CEMConfig]):
                    "noise": noise}
         self._draw()
         return metrics
+
+    def visualize(self, out_dir: Path) -> list[Path]:
+        """The search distribution: each policy parameter's mean with a bar of one standard
+        deviation (``search_distribution.png``)."""
+        from nnzoo.core.plots import save, subplots
+
+        mean, std = self.mean.numpy(), self.std.detach().numpy()
+        names = [f"{n}[{i}]" for n, shape in self.shapes for i in range(int(np.prod(shape)))]
+        fig, ax = subplots(figsize=(max(4.0, 0.35 * len(mean) + 1.5), 3.4))
+        ax.errorbar(np.arange(len(mean)), mean, yerr=std, fmt="o", ms=3, capsize=2)
+        ax.axhline(0.0, color="0.6", lw=0.8)
+        if len(names) <= 40:
+            ax.set_xticks(np.arange(len(mean)), names, rotation=90, fontsize=7)
+        ax.set_ylabel("mean ± std")
+        ax.set_title(f"CEM search distribution after {self.iteration} refits")
+        return [save(fig, Path(out_dir) / "search_distribution.png")]
 
     def agent_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:
         tensors, state = super().agent_state()
