@@ -442,3 +442,19 @@ def test_gallery_records_an_agent(toy: str) -> None:
     assert {"return_curve.png", "q_weights.png", EPISODE} <= set(done.record["figures"])
     assert done.record["metric"] == "return" and done.record["test_metric"] is not None
     assert all(done.files[n].startswith(b"\x89PNG") for n in done.record["figures"])
+
+
+# ------------------------------------------------------------------------------ the plots
+def test_resample_returns_and_return_curves(tmp_path: Path) -> None:
+    from nnzoo.core.plots import resample_returns, return_curves
+
+    episodes = [(10, 1.0, 10), (25, 3.0, 15), (40, 5.0, 15)]
+    got = resample_returns(episodes, [5, 10, 30, 40, 100], window=2)
+    assert np.isnan(got[0])                              # no episode had ended by step 5
+    np.testing.assert_allclose(got[1:], [1.0, 2.0, 4.0, 4.0])
+    path = return_curves({"nnzoo": [got, got + 1], "peer": [got]}, [5, 10, 30, 40, 100],
+                         tmp_path / "curves.png", "returns", target=4.5)
+    assert path.read_bytes().startswith(b"\x89PNG")
+    with pytest.raises(ValueError, match="points"):
+        return_curves({"x": [np.zeros(3)]}, [1, 2], tmp_path / "bad.png")
+    assert not (tmp_path / "bad.png").exists()

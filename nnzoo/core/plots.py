@@ -15,6 +15,7 @@ import io
 import math
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,9 @@ def return_curves(curves: dict[str, list[np.ndarray]], steps: Sequence[float] | 
         if ys.shape[1] != len(x):
             raise ValueError(f"return_curves: curve {label!r} has {ys.shape[1]} points, "
                              f"steps has {len(x)}")
-        mean, std = np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
+        with warnings.catch_warnings():  # a point before any seed's first episode: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
         color = colors(k % 10)
         ax.plot(x, mean, color=color, lw=1.6, label=f"{label} ({len(runs)} seed"
                 f"{'s' if len(runs) > 1 else ''})")

@@ -98,31 +98,6 @@ EPISODE = "episode.png"
 """Four frames of one deterministic episode of a trained agent."""
 
 
-def _episode_still(run_dir: Path, out: Path) -> Path:
-    """Write four frames (first, two between, last) of one deterministic episode of the
-    agent of ``run_dir`` (evaluation seed ``SEED``) to ``out``."""
-    from nnzoo.core import plots
-    from nnzoo.recipes.runner import load_run_agent
-    from nnzoo.train.environment import render_episodes
-
-    _, config, agent = load_run_agent(run_dir)
-    kept: list[tuple[int, Any]] = []
-
-    def keep(rgb: Any, episode: int, step: int) -> None:
-        if step % 10 == 0:  # a frame in ten: memory stays small on 500-step episodes
-            kept.append((step, rgb))
-        else:
-            last[:] = [(step, rgb)]
-
-    last: list[tuple[int, Any]] = []
-    env_kwargs = getattr(config.train, "env_kwargs", {})
-    returns, _ = render_episodes(agent, config.dataset, 1, SEED, keep, env_kwargs)
-    frames = kept + last
-    picks = sorted({round(i * (len(frames) - 1) / 3) for i in range(4)})
-    return plots.frame_strip([(f"step {frames[i][0]}", frames[i][1]) for i in picks], out,
-                             f"{config.model} on {config.dataset}: return {returns[0]:.4g}")
-
-
 @dataclass
 class Recorded:
     """One model's recording: its manifest record and its files (name -> content)."""
@@ -143,7 +118,7 @@ def record_model(ident: str, command: str) -> Recorded:
     """
     from nnzoo.models import get_spec
     from nnzoo.recipes.base import get_recipe
-    from nnzoo.recipes.runner import RunOptions, train
+    from nnzoo.recipes.runner import RunOptions, episode_still, train
 
     recipe = get_recipe(ident, None)
     t0 = time.perf_counter()
@@ -154,7 +129,7 @@ def record_model(ident: str, command: str) -> Recorded:
         run_dir = Path(summary["run_dir"])
         plots = run_dir / "plots"
         if get_spec(ident).learning == "environment":
-            _episode_still(run_dir, plots / EPISODE)
+            episode_still(run_dir, plots / EPISODE, seed=SEED)
         files = {p.name: p.read_bytes() for p in sorted(plots.iterdir())
                  if p.is_file() and p.suffix.lower() in FIGURE_SUFFIXES and _safe_name(p.name)}
         sample = _text_sample(ident, run_dir, plots)
