@@ -320,10 +320,13 @@ class DQN(Agent[AC], Generic[AC]):
         self.steps_since_train += n
         if self.n_calls % max(c.target_update_interval // n, 1) == 0:
             self.update_target()
-        if self.n_calls % c.train_freq or self.num_timesteps <= c.learning_starts:
+        if self.n_calls % c.train_freq:
             return {}
-        steps = c.gradient_steps if c.gradient_steps >= 0 else self.steps_since_train
-        self.steps_since_train = 0
+        # the end of SB3's rollout of train_freq calls: train once past learning_starts
+        rollout, self.steps_since_train = self.steps_since_train, 0
+        if self.num_timesteps <= c.learning_starts:
+            return {}
+        steps = c.gradient_steps if c.gradient_steps >= 0 else rollout
         return self.train_steps(steps) if steps > 0 else {}
 
     @torch.no_grad()
