@@ -307,3 +307,21 @@ def test_cem_draws_its_search_distribution(tmp_path) -> None:  # noqa: ANN001
     agent = create("cem")
     (path,) = agent.visualize(tmp_path)
     assert path == tmp_path / "search_distribution.png" and path.stat().st_size > 1000
+
+
+def test_sarsa_pairs_each_environment_with_its_own_next_action() -> None:
+    agent = sarsa_agent()
+    seen: list[tuple[np.ndarray, ...]] = []
+    agent.update = lambda batch: seen.append(batch) or {}  # type: ignore[method-assign]
+    two = lambda s, a, r, s2, term: Step(  # noqa: E731
+        np.array(s), np.array(a), np.array(r, np.float32), np.array(s2), np.array(term),
+        np.zeros(2, bool))
+    agent.observe(two([0, 1], [0, 1], [1.0, 2.0], [1, 2], [False, True]))
+    (first,) = seen  # env 1 ended: complete at once; env 0 waits for its next action
+    np.testing.assert_array_equal(first[0], [1])
+    np.testing.assert_array_equal(first[4], [1.0])
+    agent.observe(two([1, 0], [1, 0], [0.0, 0.0], [2, 1], [False, False]))
+    second = seen[1]  # env 0's first transition, with the action env 0 took next (1)
+    np.testing.assert_array_equal(second[0], [0])
+    np.testing.assert_array_equal(second[3], [1])
+    np.testing.assert_array_equal(second[5], [1])
