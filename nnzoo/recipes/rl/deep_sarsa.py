@@ -7,8 +7,8 @@ with exactly the hyperparameters of nnzoo DQN's recipes that they stand beside i
 ``Q(s', a')`` for DQN's ``max_a Q(s', a)``. DQN's ``exploration_fraction`` of the budget is
 written as ``exploration_steps``: 16% of 50k = 8000 steps, of 10k = 1600. Not tuned for
 SARSA: a check on seed 100 (none of the bench's seeds) gave evaluations of 417, 169, 500,
-369 and 220 at 10k, ..., 50k steps: it solves CartPole on the way and does not hold it. keras-rl's
-online form (``buffer_size=0``, no target network, one update per step) is the config's
+369 and 220 at 10k, ..., 50k steps: it solves CartPole on the way and does not hold it.
+keras-rl's online form (``buffer_size=0``, no target network, one update per step) is the config's
 default; on CartPole it learned poorly in a trial (seed 0, 20k steps, Adam 1e-3: evaluation
 9.4), so no recipe uses it.
 """
