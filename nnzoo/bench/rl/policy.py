@@ -12,9 +12,12 @@ per environment step (evaluation excluded); the ratio is the agent's over DQN's.
 The sides run interleaved per seed (agent seed 0, DQN seed 0, agent seed 1, ...). DQN's runs
 are kept for the rest of the process, so a ``nnzoo bench`` of several of these rows trains
 DQN once: the rows after the first compare with the DQN runs of the first (same seeds, same
-machine, the same process), which their notes say. keras-rl's README gives no figure for
-its SARSA and CEM examples on CartPole and there is no published 50k-step REINFORCE figure in
-the RL Zoo (it has no REINFORCE): the rows carry none.
+machine, the same process), which their notes say.
+
+Published figures: keras-rl's README (keras-rl/keras-rl at 0479c2d6) gives no return for its
+SARSA and CEM examples, and the RL Zoo's ``benchmark.md`` (DLR-RM/rl-baselines3-zoo at
+0088472b) has no SARSA, CEM or REINFORCE row; its nearest figures are named in the notes
+(:data:`PUBLISHED`), never as the peer's value.
 """
 
 from __future__ import annotations
@@ -116,12 +119,13 @@ def compare(model: str, recipe: str, task: str, tier: str, seeds: tuple[int, ...
         curves["nnzoo DQN (cartpole-zoo)"] = [resample_returns(r.episodes, grid, WINDOW)
                                               for r in theirs]
     fig = return_curves(curves, grid, plots_dir() / f"{model}-{tier}-{task}.png",
-                        title=f"{label} vs nnzoo DQN, CartPole-v1, {len(seeds)} seeds "
+                        title=f"{label} vs nnzoo DQN, CartPole-v1, {len(seeds)} "
+                              f"seed{'s' if len(seeds) > 1 else ''} "
                               f"(mean of the last {WINDOW} training returns)", target=TARGET)
     extra: dict[str, Any] = {"seeds": list(seeds), "figure": str(fig), **_summary(ours)}
     if theirs:
         extra["dqn"] = _summary(theirs)
-    note = notes
+    note = f"{notes}; {PUBLISHED[model]}" if notes else PUBLISHED[model]
     if reused and theirs:
         note += ("; DQN's runs are those of an earlier row of the same process (same seeds "
                  "and budget), not re-run beside this one")
@@ -136,6 +140,17 @@ def compare(model: str, recipe: str, task: str, tier: str, seeds: tuple[int, ...
         f"recipes {model}/{recipe} and dqn/cartpole-zoo, single-threaded",
         notes=note.lstrip("; "), extra=extra, status=status)
 
+
+#: What is published nearby, per agent (read from the files named in the module docstring).
+PUBLISHED = {
+    "deep-sarsa": "no published figure: keras-rl's README gives none for its SARSA example; "
+                  "the RL Zoo (benchmark.md) reports DQN 500.000 ± 0.000 on CartPole-v1 at 50k",
+    "cem": "no published figure: keras-rl's README gives none for its CEM example; the RL "
+           "Zoo's nearest (benchmark.md): ARS, another derivative-free search over linear "
+           "policies, 500.000 ± 0.000 on CartPole-v1 at 50k",
+    "reinforce": "no published figure: the RL Zoo has no REINFORCE; its nearest "
+                 "(benchmark.md): A2C 500.000 ± 0.000 on CartPole-v1, at 500k steps",
+}
 
 QUICK_STEPS = 3000
 
