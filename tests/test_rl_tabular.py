@@ -248,7 +248,7 @@ def test_default_recipe_reaches_90_percent_of_the_optimal_success(
         frozenlake: TabularMDP) -> None:
     recipe = get_recipe("q-learning")
     assert recipe.name == "frozenlake" and recipe.dataset == "FrozenLake-v1"
-    hp, cfg = recipe.resolve({"eval_episodes": 1})
+    hp, cfg = recipe.resolve_agent({"eval_episodes": 1})
     assert cfg.env_kwargs == {"map_name": "4x4", "is_slippery": True}
     ag = build_agent("q-learning", hp, recipe.dataset, seed=0, env_kwargs=cfg.env_kwargs)
     train_agent(ag, recipe.dataset, cfg, seed=0)
@@ -315,7 +315,7 @@ def test_recipe_grids_are_the_environments() -> None:
 
 def test_visualize_draws_the_grid(tmp_path) -> None:
     recipe = get_recipe("q-learning", "cliffwalking")
-    hp, _ = recipe.resolve()
+    hp, _ = recipe.resolve_agent()
     ag = build_agent("q-learning", hp, "CliffWalking-v1", seed=0)
     train_agent(ag, "CliffWalking-v1", RLConfig(steps=500, eval_episodes=1), seed=0)
     paths = ag.visualize(tmp_path)
@@ -353,7 +353,7 @@ def test_observation_outside_the_states() -> None:
 
 
 def test_grid_that_does_not_fit_the_map() -> None:
-    hp = get_recipe("q-learning").resolve()[0]
+    hp = get_recipe("q-learning").resolve_agent()[0]
     with pytest.raises(ConfigError, match="grid_shape"):
         build_agent("q-learning", hp, "FrozenLake-v1", seed=0, env_kwargs={"map_name": "8x8"})
     with pytest.raises(ConfigError, match="grid_actions"):

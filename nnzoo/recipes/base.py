@@ -95,6 +95,19 @@ class Recipe:
                              f"{self.name!r} has loop settings (RLConfig), not the engine's")
         return model_hp, cfg
 
+    def resolve_agent(self, overrides: dict[str, Any] | None = None
+                      ) -> tuple[dict[str, Any], RLConfig]:
+        """An agent's hyperparameters and its loop settings (:class:`RLConfig`), with
+        ``overrides`` parsed and checked.
+
+        :raises UsageError: for the recipe of a model the engine trains.
+        """
+        model_hp, cfg = self.resolve_run(overrides)
+        if not isinstance(cfg, RLConfig):
+            raise UsageError(f"{self.model} is not a reinforcement-learning agent: its recipe "
+                             f"{self.name!r} has the engine's settings (TrainConfig)")
+        return model_hp, cfg
+
     def resolve_run(self, overrides: dict[str, Any] | None = None
                     ) -> tuple[dict[str, Any], TrainConfig | RLConfig]:
         """Model hyperparameters and the run's settings: the engine's TrainConfig, or an

@@ -23,12 +23,20 @@ SARSA and CEM examples, and the RL Zoo's ``benchmark.md`` (DLR-RM/rl-baselines3-
 from __future__ import annotations
 
 from dataclasses import dataclass
+from functools import partial
 from typing import Any
 
 import numpy as np
 
 from nnzoo.bench.rl.dqn import steps_to_reach
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, plots_dir
+from nnzoo.bench.runner import (
+    BenchResult,
+    PeerRun,
+    bench_task,
+    one_thread,
+    peer_run,
+    plots_dir,
+)
 from nnzoo.core.plots import resample_returns, return_curves
 from nnzoo.recipes.base import get_recipe
 from nnzoo.train.environment import build_agent, train_agent
@@ -63,7 +71,7 @@ def run_recipe(model: str, recipe: str, seed: int, *, quiet: bool,
                steps: int | None = None) -> SeedRun:
     """Train ``model`` with ``recipe`` (``steps`` overriding its budget) on ``seed``."""
     rec = get_recipe(model, recipe)
-    hp, cfg = rec.resolve({"steps": steps} if steps else None)
+    hp, cfg = rec.resolve_agent({"steps": steps} if steps else None)
     agent = build_agent(model, hp, rec.dataset, seed, cfg.env_kwargs)
     res = train_agent(agent, rec.dataset, cfg, seed=seed, quiet=quiet)
     return SeedRun(res.evals[-1][1], res.episodes, res.steps, res.train_time_s, res.evals)
@@ -106,7 +114,7 @@ def compare(model: str, recipe: str, task: str, tier: str, seeds: tuple[int, ...
         for seed in seeds:
             ours.append(run_recipe(model, recipe, seed, quiet=quiet, steps=steps))
             if not status:
-                side = peer_run(lambda s=seed: dqn_run(s, quiet, steps))
+                side: PeerRun[SeedRun] = peer_run(partial(dqn_run, seed, quiet, steps))
                 if side.ok:
                     assert side.value is not None
                     theirs.append(side.value)

@@ -112,7 +112,7 @@ def route(mdp: TabularMDP, policy: np.ndarray, limit: int = 200) -> list[int]:
 def _train(recipe_name: str, seed: int, overrides: dict[str, Any]
            ) -> tuple[QLearning, Any, RLConfig, str]:
     recipe = get_recipe("q-learning", recipe_name)
-    hp, cfg = recipe.resolve(overrides)
+    hp, cfg = recipe.resolve_agent(overrides)
     assert isinstance(cfg, RLConfig)
     agent = build_agent("q-learning", hp, recipe.dataset, seed, cfg.env_kwargs)
     assert isinstance(agent, QLearning)
@@ -128,7 +128,7 @@ def _frozenlake(tier: str, task: str, seeds: tuple[int, ...], steps: int | None,
     total = steps if steps is not None else int(get_recipe("q-learning").train["steps"])
     overrides["eval_every"] = total // 10
     recipe = get_recipe("q-learning", "frozenlake")
-    _, cfg = recipe.resolve(overrides)
+    _, cfg = recipe.resolve_agent(overrides)
     assert isinstance(cfg, RLConfig)
     env_id, kw = recipe.dataset, cfg.env_kwargs
     mdp, limit = _mdp(env_id, kw)
@@ -208,7 +208,7 @@ def frozenlake_full(quiet: bool) -> BenchResult:
 @bench_task("q-learning", "full", "cliffwalking")
 def cliffwalking_full(quiet: bool) -> BenchResult:
     recipe = get_recipe("q-learning", "cliffwalking")
-    _, cfg = recipe.resolve()
+    _, cfg = recipe.resolve_agent()
     assert isinstance(cfg, RLConfig)
     mdp, _ = _mdp(recipe.dataset, cfg.env_kwargs)
     opt = value_iteration(mdp, 1.0)

@@ -124,6 +124,7 @@ class CEM(Agent[CEMConfig]):
     """
 
     action_kind = "discrete"
+    std: torch.Tensor
 
     def __init__(self, config: CEMConfig) -> None:
         super().__init__(config)
