@@ -49,6 +49,7 @@ class ToyConfig:
 class ToyQ(Agent[ToyConfig]):
     """Linear Q-learning: Q(s, .) = W s + b, one Adam step on a replayed batch per step."""
 
+    model_id = TOY_ID
     action_kind = "discrete"
 
     def __init__(self, config: ToyConfig) -> None:

@@ -15,6 +15,7 @@ import io
 import math
 import os
 import tempfile
+import warnings
 from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
@@ -163,7 +164,9 @@ def return_curves(curves: dict[str, list[np.ndarray]], steps: Sequence[float] | 
         if ys.shape[1] != len(x):
             raise ValueError(f"return_curves: curve {label!r} has {ys.shape[1]} points, "
                              f"steps has {len(x)}")
-        mean, std = np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
+        with warnings.catch_warnings():  # a point before any seed's first episode: NaN
+            warnings.simplefilter("ignore", RuntimeWarning)
+            mean, std = np.nanmean(ys, axis=0), np.nanstd(ys, axis=0)
         color = colors(k % 10)
         ax.plot(x, mean, color=color, lw=1.6, label=f"{label} ({len(runs)} seed"
                 f"{'s' if len(runs) > 1 else ''})")
@@ -358,3 +361,22 @@ def animation_writer(path: str | Path, fps: float = 30.0) -> Iterator[Callable[[
         os.replace(tmp, p)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def frame_strip(frames: Sequence[tuple[str, np.ndarray]], path: str | Path,
+                title: str = "") -> Path:
+    """RGB frames side by side, each with its caption (an agent's episode at a few steps).
+
+    :param frames: ``(caption, rgb (H, W, 3))`` pairs.
+    :param path: the PNG file to write.
+    :param title: the figure's title.
+    """
+    n = max(1, len(frames))
+    fig, axes = subplots(1, n, figsize=(2.6 * n, 2.3), squeeze=False)
+    for ax, (caption, rgb) in zip(axes[0], frames):
+        ax.imshow(np.asarray(rgb))
+        ax.set_title(caption, fontsize=8)
+    for ax in axes[0]:
+        ax.axis("off")
+    fig.suptitle(title)
+    return save(fig, path)

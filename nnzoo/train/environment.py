@@ -36,6 +36,7 @@ from __future__ import annotations
 
 import contextlib
 import dataclasses
+import functools
 import json
 import os
 import time
@@ -154,13 +155,14 @@ def env_actions(actions: Any, info: EnvInfo, n: int) -> np.ndarray:
     """
     arr = np.asarray(actions)
     if info.discrete_actions:
-        if arr.shape not in ((n,), (n, 1)) or not np.issubdtype(arr.dtype, np.integer):
+        if arr.dtype.kind not in "iu" or arr.shape not in ((n,), (n, 1)):
             raise InputError(f"{info.env_id}: expected {n} integer actions of shape ({n},), "
                              f"got {arr.dtype} of shape {arr.shape}")
-        arr = arr.reshape(n).astype(np.int64)
-        if arr.min() < 0 or arr.max() >= info.n_actions:
+        arr = arr.reshape(n).astype(np.int64, copy=False)
+        values = arr.tolist()  # Python's min/max: cheaper than NumPy's on a few numbers
+        if min(values) < 0 or max(values) >= info.n_actions:
             raise InputError(f"{info.env_id}: actions must be in [0, {info.n_actions}), got "
-                             f"{arr.tolist()}")
+                             f"{values}")
         return arr
     shape = (n, *info.action_shape)
     if arr.size != int(np.prod(shape)):
@@ -168,9 +170,16 @@ def env_actions(actions: Any, info: EnvInfo, n: int) -> np.ndarray:
     arr = arr.astype(np.float32).reshape(shape)
     if not np.isfinite(arr).all():
         raise InputError(f"{info.env_id}: actions must be finite, got {arr.tolist()}")
+    low, high = _bounds(info)
+    return np.clip(arr, low, high)
+
+
+@functools.lru_cache(maxsize=32)
+def _bounds(info: EnvInfo) -> tuple[np.ndarray, np.ndarray]:
+    """The action box of ``info`` as float32 arrays of the action's shape."""
     low = np.asarray(info.action_low, dtype=np.float32).reshape(info.action_shape)
     high = np.asarray(info.action_high, dtype=np.float32).reshape(info.action_shape)
-    return np.clip(arr, low, high)
+    return low, high
 
 
 class EnvPool:
@@ -218,12 +227,13 @@ class EnvPool:
         self.obs = np.stack([self._reset(i) for i in range(self.n)])
         return self.obs
 
-    def _step_one(self, i: int, action: np.ndarray) -> tuple[np.ndarray, float, bool, bool]:
-        a = int(action) if self.info.discrete_actions else action
-        obs, reward, terminated, truncated, _ = self.envs[i].step(a)
-        self.actions[i].append(a if self.info.discrete_actions else action.tolist())
+    def _step_one(self, i: int, action: Any) -> tuple[Any, float, bool, bool]:
+        """Step environment ``i`` with ``action`` (a Python int, or a float32 array) and
+        record it; the raw observation, the reward and the two end flags."""
+        obs, reward, terminated, truncated, _ = self.envs[i].step(action)
+        self.actions[i].append(action if self.info.discrete_actions else action.tolist())
         self.returns[i] += float(reward)
-        return _obs_array(obs, self.info), float(reward), bool(terminated), bool(truncated)
+        return obs, float(reward), bool(terminated), bool(truncated)
 
     def step(self, actions: np.ndarray) -> tuple[Step, list[tuple[int, float, int]]]:
         """Step every environment with its action (:func:`env_actions` checks and clips them).
@@ -234,19 +244,23 @@ class EnvPool:
             step starts from (a new episode's first where one ended).
         """
         acts = env_actions(actions, self.info, self.n)
-        results = [self._step_one(i, acts[i]) for i in range(self.n)]
-        next_obs = np.stack([r[0] for r in results])
-        step = Step(obs=self.obs, action=acts,
-                    reward=np.array([r[1] for r in results], dtype=np.float32),
-                    next_obs=next_obs,
-                    terminated=np.array([r[2] for r in results], dtype=bool),
-                    truncated=np.array([r[3] for r in results], dtype=bool))
+        given = acts.tolist() if self.info.discrete_actions else list(acts)
+        next_obs = np.empty_like(self.obs)
+        reward = np.empty(self.n, dtype=np.float32)
+        terminated = np.empty(self.n, dtype=bool)
+        truncated = np.empty(self.n, dtype=bool)
+        for i in range(self.n):
+            next_obs[i], reward[i], terminated[i], truncated[i] = self._step_one(i, given[i])
+        step = Step(obs=self.obs, action=acts, reward=reward, next_obs=next_obs,
+                    terminated=terminated, truncated=truncated)
         finished = []
-        obs = next_obs.copy()
-        for i in np.flatnonzero(step.done):
-            finished.append((int(i), self.returns[i], len(self.actions[i])))
+        obs = next_obs
+        for i in np.flatnonzero(terminated | truncated).tolist():
+            if obs is next_obs:
+                obs = next_obs.copy()
+            finished.append((i, self.returns[i], len(self.actions[i])))
             self.episode[i] += 1
-            obs[i] = self._reset(int(i))
+            obs[i] = self._reset(i)
         self.obs = obs
         return step, finished
 
@@ -274,8 +288,9 @@ class EnvPool:
             self.episode[i] = int(state["episode"][i])
             o = self._reset(i)
             for t, a in enumerate(state["actions"][i]):
-                act = np.asarray(a, dtype=np.float32) if not self.info.discrete_actions else a
-                o, _, terminated, truncated = self._step_one(i, np.asarray(act))
+                act = int(a) if self.info.discrete_actions else np.asarray(a, np.float32)
+                raw, _, terminated, truncated = self._step_one(i, act)
+                o = _obs_array(raw, self.info)
                 if terminated or truncated:
                     raise CheckpointError(
                         f"replaying environment {i}'s episode {self.episode[i]} of "
@@ -464,6 +479,7 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
     """Train ``agent`` for ``cfg.steps`` environment steps; evaluate it every
     ``cfg.eval_every`` steps and at the end.
 
+    The agent learns its step budget first (:meth:`Agent.set_budget` with ``cfg.steps``).
     With a run folder the loop logs to its ``metrics.jsonl`` (``kind`` ``episode``, ``log``
     and ``eval`` lines), checkpoints every ``cfg.checkpoint_every`` steps and at the end, and,
     when the folder already holds a checkpoint, resumes from it exactly (the agent given must
@@ -491,6 +507,7 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
         run.truncate_metrics(step)
     else:
         pool.reset()
+    agent.set_budget(cfg.steps)
     agent.train()
     recent: deque[float] = deque((r for _, r, _ in result.episodes[-20:]), maxlen=20)
     bar = progress(range(step, cfg.steps, cfg.n_envs), total=-(-cfg.steps // cfg.n_envs),
