@@ -27,6 +27,7 @@ import numpy as np
 
 from nnzoo.bench.runner import BenchResult, PeerRun, bench_task, peer_run, plots_dir
 from nnzoo.core.plots import resample_returns, return_curves
+from nnzoo.models.rl.dqn import DQN
 from nnzoo.recipes.rl.dqn import ZOO
 from nnzoo.train.environment import (
     EVAL_STEP_CAP,
@@ -81,7 +82,8 @@ def nnzoo_side(agent_id: str, hp: dict[str, Any], env_id: str, steps: int,
                seed: int) -> SideRun:
     """Train nnzoo's ``agent_id`` with the loop; evaluate it."""
     agent = build_agent(agent_id, hp, env_id, seed)
-    agent.set_budget(steps)  # type: ignore[operator]
+    assert isinstance(agent, DQN)
+    agent.set_budget(steps)
     res = train_agent(agent, env_id, RLConfig(steps=steps, eval_episodes=EVAL_EPISODES),
                       seed=seed)
     returns = evaluate_agent(agent, env_id, EVAL_EPISODES, seed)

@@ -332,8 +332,8 @@ class DQN(Agent[AC], Generic[AC]):
     @torch.no_grad()
     def update_target(self) -> None:
         """``theta' <- tau theta + (1 - tau) theta'`` (a copy when ``tau = 1``)."""
-        online = list(self.q_net.parameters())
-        target = list(self.q_net_target.parameters())
+        online: list[torch.Tensor] = list(self.q_net.parameters())
+        target: list[torch.Tensor] = list(self.q_net_target.parameters())
         if self.config.tau >= 1.0:
             torch._foreach_copy_(target, online)
         else:
