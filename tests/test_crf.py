@@ -279,6 +279,36 @@ def test_feature_crf_shape_features_match_a_string_reference() -> None:
     assert not got[2, 2:, :15].any()                       # padded steps: no word features
 
 
+def test_feature_crf_affix_scores_are_the_sum_of_the_word_affix_weights() -> None:
+    """The affix part of the emissions (one embedding bag per word) equals the sum of the
+    affix table's rows over the word's affixes, read one affix at a time, and so does its
+    gradient with respect to the table."""
+    torch.manual_seed(0)
+    m, s = _toy("crf")
+    torch.nn.init.normal_(m.affix.weight)
+    x = s.train.X[:6]
+    words, chars, lengths = m._split(x)
+    aff = m.affix_ids(chars)
+    assert (aff >= 0).any() and (aff < 0).any()                 # words shorter than affixes
+    without = m.emissions(words, chars, lengths).detach()
+    g = torch.randn_like(without)
+    m.emissions(words, chars, lengths).backward(g)
+    got = m.affix.weight.grad.clone()
+    want = torch.zeros_like(m.affix.weight)
+    part = torch.zeros_like(without)
+    W = m.affix.weight.detach()
+    for b, t, j in itertools.product(*map(range, aff.shape)):
+        h = int(aff[b, t, j])
+        if h >= 0:
+            part[b, t] += W[h]
+            want[h] += g[b, t]
+    with torch.no_grad():
+        m.affix.weight.zero_()
+        base = m.emissions(words, chars, lengths)
+    torch.testing.assert_close(without - base, part, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("model_id,hp", [("crf", {}), ("bilstm-crf", {"char_encoder": "lstm"}),
                                          ("bilstm-crf", {"char_encoder": "none",
                                                          "decoder": "softmax"})])

@@ -173,9 +173,11 @@ class FeatureCRF(SequenceTagger[CRFConfig]):
         feats = torch.cat([shp[:, o:o + L] for o in range(2 * w + 1)], 2)   # (B, L, S(2w+1))
         e = e + self.shape(feats)                                           # + W_s phi_shape
         aff = self.affix_ids(chars)                                         # (B, L, 2A)
-        if aff.shape[2]:
-            ok = aff >= 0
-            e = e + (self.affix(aff.clamp_min(0)) * ok[..., None]).sum(2)   # + sum W_a[affix]
+        if aff.shape[2]:                     # + sum W_a[affix], one bag of affixes per word
+            a, W = aff.shape[2], self.affix.weight
+            bags = F.embedding_bag(aff.clamp_min(0).reshape(-1, a), W, mode="sum",
+                                   per_sample_weights=(aff >= 0).reshape(-1, a).to(W.dtype))
+            e = e + bags.view(B, L, -1)
         return e                                                            # (B, L, K)
 
 
