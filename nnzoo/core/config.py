@@ -221,30 +221,44 @@ def fused_applies(params: list[torch.Tensor]) -> bool:
         and p.dtype in FUSED_DTYPES for p in params)
 
 
-def match_layouts(opt: torch.optim.Optimizer, *_: Any) -> None:
-    """Give every gradient and every per-parameter state tensor of ``opt`` its parameter's
-    strides (a step pre-hook of the fused optimizers).
+def _same_layout(t: torch.Tensor, p: torch.Tensor) -> bool:
+    """Whether ``t`` is laid out in memory as parameter ``p`` (both contiguous: the fast
+    test; otherwise the same strides)."""
+    return (t.is_contiguous() and p.is_contiguous()) or t.stride() == p.stride()
 
-    torch's fused CPU Adam kernel walks the parameter, its gradient and both moments as flat
-    arrays, element ``i`` of each at offset ``i`` in memory, whatever their strides. So a
-    channels-last parameter (the CNN's) whose moments come back from a checkpoint in the
-    default (contiguous) layout, or a gradient assigned by hand with other strides, would
-    pair each weight with another weight's moments or gradient. Copying those tensors into
-    the parameter's layout first makes element ``i`` the same element everywhere; with
-    gradients from autograd (which follow their parameter's layout) and moments created by
-    the optimizer, nothing is copied and the hook costs a few stride comparisons.
+
+def match_grad_layouts(opt: torch.optim.Optimizer, *_: Any) -> None:
+    """Give every gradient of ``opt``'s parameters its parameter's strides (a step pre-hook
+    of the fused optimizers; see :func:`match_state_layouts` for why).
+
+    Gradients from autograd already follow their parameter's layout, so this copies only a
+    gradient assigned by hand with other strides (a transposed matrix, say), and otherwise
+    costs one contiguity test per parameter.
     """
     for group in opt.param_groups:
         for p in group["params"]:
             g = p.grad
-            if g is not None and g.stride() != p.stride():
+            if g is not None and not _same_layout(g, p):
                 p.grad = torch.empty_like(p).copy_(g)
+
+
+def match_state_layouts(opt: torch.optim.Optimizer, *_: Any) -> None:
+    """Give every per-parameter state tensor of ``opt`` (Adam's moments) its parameter's
+    strides (a ``load_state_dict`` post-hook of the fused optimizers).
+
+    torch's fused CPU Adam kernel walks the parameter, its gradient and both moments as flat
+    arrays, element ``i`` of each at offset ``i`` in memory, whatever their strides. A
+    checkpoint stores tensors contiguous, so the moments of a channels-last parameter (the
+    CNN's) come back in the other layout, and the kernel would pair each weight with another
+    weight's moments. Copying them into the parameter's layout once, when they are loaded,
+    makes element ``i`` the same element everywhere.
+    """
+    for group in opt.param_groups:
+        for p in group["params"]:
             state = opt.state.get(p)
-            if not state:
-                continue
-            for key, val in state.items():
+            for key, val in (state or {}).items():
                 if isinstance(val, torch.Tensor) and val.shape == p.shape \
-                        and val.stride() != p.stride():
+                        and not _same_layout(val, p):
                     state[key] = torch.empty_like(p).copy_(val)
 
 
@@ -254,8 +268,9 @@ def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
     Adam and AdamW over CPU parameters of :data:`FUSED_DTYPES` run as torch's fused kernel
     (``fused=True``: one pass over each parameter instead of about ten elementwise
     operations; the same update rule, equal to the single-tensor one to float rounding),
-    with :func:`match_layouts` as a step pre-hook so that the kernel's flat-memory walk
-    pairs the right elements, also after a checkpoint is restored. Elsewhere (CUDA, other
+    with :func:`match_grad_layouts` as a step pre-hook and :func:`match_state_layouts` as
+    a ``load_state_dict`` post-hook, so that the kernel's flat-memory walk pairs the right
+    elements, also after a checkpoint is restored. Elsewhere (CUDA, other
     dtypes) they are torch's defaults.
     """
     params = list(params)                  # an iterator is read once
@@ -269,7 +284,8 @@ def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
     if not fused_applies(_tensors(params)):
         return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
     opt = cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
-    opt.register_step_pre_hook(match_layouts)
+    opt.register_step_pre_hook(match_grad_layouts)
+    opt.register_load_state_dict_post_hook(match_state_layouts)
     return opt
 
 
@@ -289,6 +305,7 @@ def build_scheduler(
 
 __all__ = [
     "FUSED_DTYPES", "TrainConfig", "build_config", "build_optimizer", "build_scheduler",
-    "config_dict", "field_types", "fused_applies", "match_layouts", "parse_overrides",
+    "config_dict", "field_types", "fused_applies", "match_grad_layouts",
+    "match_state_layouts", "parse_overrides",
     "replace_config", "require",
 ]
