@@ -235,6 +235,80 @@ def test_taggers_read_the_characters_the_data_encodes() -> None:
     assert s.meta["chars"] == CRFConfig().alphabet
 
 
+def _shape_reference(word: str, alphabet: str, pos: int, n_words: int) -> list[bool]:
+    """SHAPE_FEATURES of ``word`` read off the string, character by character (characters
+    outside ``alphabet`` count as unknown)."""
+    known = [c for c in word if c in alphabet]
+    n = len(word)
+    up = [c.isupper() for c in known]
+    lo = [c.islower() for c in known]
+    dg = [c.isdigit() for c in known]
+    pu = [not (c.isalpha() or c.isdigit()) for c in known]
+    unk = len(known) < n
+    every = lambda m: n > 0 and len(m) == n and all(m)  # noqa: E731 (unknowns break "every")
+    return [bool(word) and word[0] in alphabet and word[0].isupper(), every(up), every(lo),
+            any(up) and any(lo), any(dg), every(dg), any(pu), every(pu), word.startswith("@"),
+            word.startswith("#"), unk, n == 1, 2 <= n <= 3, 4 <= n <= 6, n >= 7, pos == 0,
+            pos == n_words - 1]
+
+
+def test_feature_crf_shape_features_match_a_string_reference() -> None:
+    """The vectorised shape features equal a per-character reading of the words (case,
+    digits, punctuation, @ and #, unknown characters, lengths, position), truncated words
+    and padded steps included."""
+    from nnzoo.models.text.crf import SHAPE_FEATURES
+
+    m = create("crf", sample_shape=(6, 1 + 8))
+    alphabet = m.config.alphabet
+    sentences = [["Apple", "NASA", "ok", "iPhone", "2017", "a1"],
+                 ["@user", "#tag", "...", "x", "caf\u00e9", "Z\u00fcrich"],
+                 ["Mixed-Case9", "'s"]]
+    x = torch.zeros(len(sentences), 6, 9, dtype=torch.long)
+    for b, sent in enumerate(sentences):
+        for t, w in enumerate(sent):
+            x[b, t, 0] = 2 + t
+            for i, c in enumerate(w[:8]):
+                x[b, t, 1 + i] = 2 + alphabet.index(c) if c in alphabet else 1
+    words, chars, lengths = m._split(x)
+    got = m.shape_features(chars, lengths)
+    assert got.shape == (3, 6, len(SHAPE_FEATURES))
+    for b, sent in enumerate(sentences):
+        for t, w in enumerate(sent):
+            want = _shape_reference(w[:8], alphabet, t, len(sent))
+            assert got[b, t].tolist() == [float(v) for v in want], (w, SHAPE_FEATURES)
+    assert not got[2, 2:, :15].any()                       # padded steps: no word features
+
+
+def test_feature_crf_affix_scores_are_the_sum_of_the_word_affix_weights() -> None:
+    """The affix part of the emissions (one embedding bag per word) equals the sum of the
+    affix table's rows over the word's affixes, read one affix at a time, and so does its
+    gradient with respect to the table."""
+    torch.manual_seed(0)
+    m, s = _toy("crf")
+    torch.nn.init.normal_(m.affix.weight)
+    x = s.train.X[:6]
+    words, chars, lengths = m._split(x)
+    aff = m.affix_ids(chars)
+    assert (aff >= 0).any() and (aff < 0).any()                 # words shorter than affixes
+    without = m.emissions(words, chars, lengths).detach()
+    g = torch.randn_like(without)
+    m.emissions(words, chars, lengths).backward(g)
+    got = m.affix.weight.grad.clone()
+    want = torch.zeros_like(m.affix.weight)
+    part = torch.zeros_like(without)
+    W = m.affix.weight.detach()
+    for b, t, j in itertools.product(*map(range, aff.shape)):
+        h = int(aff[b, t, j])
+        if h >= 0:
+            part[b, t] += W[h]
+            want[h] += g[b, t]
+    with torch.no_grad():
+        m.affix.weight.zero_()
+        base = m.emissions(words, chars, lengths)
+    torch.testing.assert_close(without - base, part, rtol=1e-5, atol=1e-5)
+    torch.testing.assert_close(got, want, rtol=1e-5, atol=1e-5)
+
+
 @pytest.mark.parametrize("model_id,hp", [("crf", {}), ("bilstm-crf", {"char_encoder": "lstm"}),
                                          ("bilstm-crf", {"char_encoder": "none",
                                                          "decoder": "softmax"})])

@@ -15,9 +15,16 @@ import pytest
 import torch
 from conftest import nnzoo_subprocess
 
-from nnzoo.core.config import TrainConfig
+from nnzoo.core.config import TrainConfig, build_optimizer
 from nnzoo.core.errors import CheckpointError
-from nnzoo.core.io import load_checkpoint, save_checkpoint
+from nnzoo.core.io import (
+    load_checkpoint,
+    load_optimizer_state,
+    optimizer_state,
+    prefixed,
+    save_checkpoint,
+    unprefixed,
+)
 from nnzoo.core.rundir import RunDir
 from nnzoo.data import load_dataset
 from nnzoo.models.base import Classifier
@@ -93,6 +100,106 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path: Path) -> None:
     ta, _ = load_checkpoint(_only_run(tmp_path / "whole") / "checkpoint.safetensors")
     tb, _ = load_checkpoint(run / "checkpoint.safetensors")
     assert all(torch.equal(ta[k], tb[k]) for k in ta if k.startswith("model."))
+
+
+def _adam_params(seed: int = 0) -> list[torch.nn.Parameter]:
+    """A channels-last conv weight (the CNN's layout), a matrix, a bias and a float64
+    vector: the layouts and dtypes the fused Adam path meets."""
+    g = torch.Generator().manual_seed(seed)
+    conv = torch.randn(8, 6, 3, 3, generator=g).contiguous(memory_format=torch.channels_last)
+    return [torch.nn.Parameter(t) for t in (conv, torch.randn(5, 7, generator=g),
+                                            torch.randn(5, generator=g),
+                                            torch.randn(11, generator=g, dtype=torch.float64))]
+
+
+def _grads(params: list[torch.nn.Parameter], steps: int, seed: int = 1
+           ) -> list[list[torch.Tensor]]:
+    """Random gradients; every third step's matrix gradient is a transposed (non-contiguous)
+    tensor, as a hand-written backward pass may leave."""
+    g = torch.Generator().manual_seed(seed)
+    out = []
+    for s in range(steps):
+        gs = [torch.randn(p.shape, generator=g, dtype=p.dtype) for p in params]
+        if s % 3 == 0:
+            gs[1] = gs[1].t().contiguous().t()
+        out.append(gs)
+    return out
+
+
+def _step(params: list[torch.nn.Parameter], opt: torch.optim.Optimizer,
+          grads: list[torch.Tensor]) -> None:
+    for p, g in zip(params, grads):
+        p.grad = g.clone(memory_format=torch.preserve_format)
+    opt.step()
+
+
+@pytest.mark.parametrize("name,wd", [("adam", 0.0), ("adam", 0.1), ("adamw", 0.1)])
+def test_fused_adam_matches_torch_reference_adam(name: str, wd: float) -> None:
+    """build_optimizer's Adam/AdamW on CPU is torch's fused kernel, and its steps equal the
+    reference single-tensor Adam's to float rounding: also for a channels-last parameter
+    and a gradient with other strides than its parameter."""
+    ours = _adam_params()
+    cfg = TrainConfig(optimizer=name, lr=0.01, weight_decay=wd)  # type: ignore[arg-type]
+    opt = build_optimizer(ours, cfg)
+    assert opt.defaults["fused"] is True
+    ref = _adam_params()
+    cls = torch.optim.AdamW if name == "adamw" else torch.optim.Adam
+    ref_opt = cls(ref, lr=0.01, weight_decay=wd, foreach=False, fused=False)
+    for grads in _grads(ours, 40):
+        _step(ours, opt, grads)
+        _step(ref, ref_opt, grads)
+    for a, b in zip(ours, ref):
+        torch.testing.assert_close(a.detach(), b.detach(), rtol=1e-5, atol=1e-6)
+        assert a.stride() == b.stride()
+    assert not torch.equal(ours[0].detach(), _adam_params()[0].detach())    # it moved
+
+
+def test_fused_adam_resumes_exactly_from_a_checkpoint(tmp_path: Path) -> None:
+    """Fused Adam's state written to a checkpoint (contiguous, as safetensors stores it) and
+    loaded into a fresh optimizer continues bit for bit like the optimizer never stopped,
+    channels-last parameter included (the kernel walks memory flat, so moments restored in
+    another layout than their parameter's would be paired with the wrong weights)."""
+    cfg = TrainConfig(lr=0.01)
+    grads = _grads(_adam_params(), 20)
+    whole = _adam_params()
+    opt = build_optimizer(whole, cfg)
+    for g in grads:
+        _step(whole, opt, g)
+
+    first = _adam_params()
+    opt = build_optimizer(first, cfg)
+    for g in grads[:9]:
+        _step(first, opt, g)
+    t, meta = optimizer_state(opt)
+    model = {str(i): p.detach() for i, p in enumerate(first)}
+    save_checkpoint(tmp_path / "c.safetensors", {**prefixed("model", model),
+                                                 **prefixed("optim", t)}, {"optim": meta})
+    tensors, state = load_checkpoint(tmp_path / "c.safetensors")
+    resumed = _adam_params(seed=5)                  # other values, overwritten by the load
+    with torch.no_grad():
+        for i, p in enumerate(resumed):
+            p.copy_(unprefixed("model", tensors)[str(i)])
+    opt = build_optimizer(resumed, cfg)
+    load_optimizer_state(opt, unprefixed("optim", tensors), state["optim"])
+    assert not tensors["optim.0.exp_avg"].is_contiguous(memory_format=torch.channels_last)
+    assert opt.state[resumed[0]]["exp_avg"].stride() == resumed[0].stride()  # re-laid out
+    for g in grads[9:]:
+        _step(resumed, opt, g)
+    assert all(torch.equal(a, b) for a, b in zip(whole, resumed))
+
+
+def test_build_optimizer_fuses_only_cpu_float_parameters() -> None:
+    """Fused Adam for CPU float32/float64 parameters; torch's default path for other dtypes;
+    SGD and Adadelta untouched."""
+    cfg = TrainConfig()
+    assert build_optimizer([torch.nn.Parameter(torch.zeros(3))], cfg).defaults["fused"]
+    half = [torch.nn.Parameter(torch.zeros(3, dtype=torch.bfloat16))]
+    assert not build_optimizer(half, cfg).defaults["fused"]
+    groups = [{"params": [torch.nn.Parameter(torch.zeros(2))]},
+              {"params": [torch.nn.Parameter(torch.zeros(2))], "lr": 0.1}]
+    assert build_optimizer(iter(groups), cfg).defaults["fused"]
+    sgd = build_optimizer([torch.nn.Parameter(torch.zeros(3))], TrainConfig(optimizer="sgd"))
+    assert isinstance(sgd, torch.optim.SGD)
 
 
 def test_early_stopping(tmp_path: Path) -> None:

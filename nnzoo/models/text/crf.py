@@ -115,18 +115,25 @@ class FeatureCRF(SequenceTagger[CRFConfig]):
         self.register_buffer("char_lower", torch.tensor(low), persistent=False)   # (n_chars,)
 
     def shape_features(self, chars: torch.Tensor, lengths: torch.Tensor) -> torch.Tensor:
-        """:data:`SHAPE_FEATURES` of every word, (B, L, S) float."""
+        """:data:`SHAPE_FEATURES` of every word, (B, L, S) float.
+
+        Each word's characters are counted by class once (``counts[..., c]``, (B, L, 6));
+        "some character is of class c" is ``counts[c] > 0`` and "every character is" is
+        ``counts[c] == n`` for a word of ``n > 0`` characters: the same booleans as tests
+        over every character, from a handful of operations on (B, L) tensors.
+        """
         cls = self.char_class[chars]                                        # (B, L, C)
-        real = cls > 0
-        n = real.sum(2)                                                     # word length
-        any_, all_ = (lambda m: m.any(2)), (lambda m: (m | ~real).all(2) & (n > 0))
-        up, lo, dg, pu = cls == 2, cls == 3, cls == 4, cls == 5
+        counts = F.one_hot(cls, 6).sum(2)                                   # (B, L, 6)
+        n = counts[..., 1:].sum(2)                                          # word length
+        some = counts > 0                                                   # (B, L, 6)
+        every = (counts == n[..., None]) & (n > 0)[..., None]               # (B, L, 6)
+        up, lo, dg, pu = 2, 3, 4, 5
         first = chars[..., 0] if chars.shape[2] else torch.zeros_like(n)
         at, hash_ = self._char_id("@"), self._char_id("#")
         steps = torch.arange(chars.shape[1], device=chars.device)
-        f = [up[..., 0] if chars.shape[2] else n < 0, all_(up), all_(lo),
-             any_(up) & any_(lo), any_(dg), all_(dg), any_(pu), all_(pu),
-             first == at, first == hash_, any_(cls == 1),
+        f = [cls[..., 0] == up if chars.shape[2] else n < 0, every[..., up], every[..., lo],
+             some[..., up] & some[..., lo], some[..., dg], every[..., dg], some[..., pu],
+             every[..., pu], first == at, first == hash_, some[..., 1],
              n == 1, (n >= 2) & (n <= 3), (n >= 4) & (n <= 6), n >= 7,
              (steps == 0)[None].expand_as(n), steps[None] == (lengths - 1)[:, None]]
         return torch.stack(f, 2).float()                                    # (B, L, S)
@@ -166,9 +173,11 @@ class FeatureCRF(SequenceTagger[CRFConfig]):
         feats = torch.cat([shp[:, o:o + L] for o in range(2 * w + 1)], 2)   # (B, L, S(2w+1))
         e = e + self.shape(feats)                                           # + W_s phi_shape
         aff = self.affix_ids(chars)                                         # (B, L, 2A)
-        if aff.shape[2]:
-            ok = aff >= 0
-            e = e + (self.affix(aff.clamp_min(0)) * ok[..., None]).sum(2)   # + sum W_a[affix]
+        if aff.shape[2]:                     # + sum W_a[affix], one bag of affixes per word
+            a, W = aff.shape[2], self.affix.weight
+            bags = F.embedding_bag(aff.clamp_min(0).reshape(-1, a), W, mode="sum",
+                                   per_sample_weights=(aff >= 0).reshape(-1, a).to(W.dtype))
+            e = e + bags.view(B, L, -1)
         return e                                                            # (B, L, K)
 
 
