@@ -256,7 +256,9 @@ def match_state_layouts(opt: torch.optim.Optimizer, *_: Any) -> None:
     for group in opt.param_groups:
         for p in group["params"]:
             state = opt.state.get(p)
-            for key, val in (state or {}).items():
+            if state is None:
+                continue
+            for key, val in state.items():
                 if isinstance(val, torch.Tensor) and val.shape == p.shape \
                         and not _same_layout(val, p):
                     state[key] = torch.empty_like(p).copy_(val)
