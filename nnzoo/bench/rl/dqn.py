@@ -3,8 +3,9 @@ nnzoo's DQN.
 
 Both sides of a row get the same environment, step budget, seeds and hyperparameters (the
 RL Zoo's, from the recipes of :mod:`nnzoo.recipes.rl.dqn`), run in one process, one thread,
-interleaved seed by seed (nnzoo seed 0, peer seed 0, nnzoo seed 1, ...) so that a slow spell
-of the machine falls on both. Each seed's agent is then scored by the same deterministic
+interleaved seed by seed in ABBA order (nnzoo then the peer on seed 0, the peer then nnzoo on
+seed 1, ...) so that a slow spell of the machine, or a load that drifts over the run, falls
+on both. Each seed's agent is then scored by the same deterministic
 evaluation: 10 greedy episodes reset with the loop's evaluation seeds
 (:func:`~nnzoo.train.environment.eval_seed`), never a training episode's. A row's value is
 the mean over seeds of those per-seed means; the per-seed values, their standard deviation and
@@ -159,16 +160,22 @@ def compare(model: str, tier: str, task: str, env_id: str, hp: dict[str, Any], s
     ours: list[SideRun] = []
     theirs: list[SideRun] = []
     status = PeerRun[SideRun](None, None)
-    for seed in seeds:
-        ours.append(nnzoo_side(model, hp, env_id, steps, seed))
-        if not status.ok:
-            continue
-        if peer == "sb3":
-            status = peer_run(lambda: sb3_side(hp, env_id, steps, seed))  # noqa: B023
-        else:
-            status = peer_run(lambda: nnzoo_side("dqn", hp, env_id, steps, seed))  # noqa: B023
-        if status.value is not None:
-            theirs.append(status.value)
+    for i, seed in enumerate(seeds):
+        # ABBA: nnzoo first on even seeds, the peer first on odd ones, so that a machine
+        # whose load drifts over the run does not always favour the side that runs second
+        for side in ("peer", "ours") if i % 2 else ("ours", "peer"):
+            if side == "ours":
+                ours.append(nnzoo_side(model, hp, env_id, steps, seed))
+                continue
+            if not status.ok:
+                continue
+            if peer == "sb3":
+                status = peer_run(lambda: sb3_side(hp, env_id, steps, seed))  # noqa: B023
+            else:
+                status = peer_run(
+                    lambda: nnzoo_side("dqn", hp, env_id, steps, seed))  # noqa: B023
+            if status.value is not None:
+                theirs.append(status.value)
     peer_name = ("Stable-Baselines3 DQN (same hyperparameters, seeds, steps)" if peer == "sb3"
                  else "nnzoo DQN (same hyperparameters, seeds, steps)")
     peer_label = "SB3 DQN" if peer == "sb3" else "nnzoo dqn"
