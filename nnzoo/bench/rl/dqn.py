@@ -79,9 +79,24 @@ def steps_to_reach(episodes: list[tuple[int, float, int]], target: float = SOLVE
     return None
 
 
+#: nnzoo's runs of this process, by (agent, environment, steps, seed, hyperparameters): the
+#: DQN side of the Double and Dueling rows reuses the DQN row's runs when one process runs
+#: them all (``nnzoo bench dqn double-dqn dueling-dqn --tier full --task cartpole``).
+_RUNS: dict[tuple[str, str, int, int, str], SideRun] = {}
+
+
 def nnzoo_side(agent_id: str, hp: dict[str, Any], env_id: str, steps: int,
                seed: int) -> SideRun:
-    """Train nnzoo's ``agent_id`` with the loop; evaluate it."""
+    """Train nnzoo's ``agent_id`` with the loop and evaluate it (once per process for the
+    same agent, environment, budget, seed and hyperparameters)."""
+    key = (agent_id, env_id, steps, seed, repr(sorted(hp.items())))
+    if key not in _RUNS:
+        _RUNS[key] = _train_side(agent_id, hp, env_id, steps, seed)
+    return _RUNS[key]
+
+
+def _train_side(agent_id: str, hp: dict[str, Any], env_id: str, steps: int,
+                seed: int) -> SideRun:
     agent = build_agent(agent_id, hp, env_id, seed)
     assert isinstance(agent, DQN)
     agent.set_budget(steps)
@@ -160,6 +175,8 @@ def compare(model: str, tier: str, task: str, env_id: str, hp: dict[str, Any], s
     ours: list[SideRun] = []
     theirs: list[SideRun] = []
     status = PeerRun[SideRun](None, None)
+    reused = peer == "dqn" and all(
+        ("dqn", env_id, steps, s, repr(sorted(hp.items()))) in _RUNS for s in seeds)
     for i, seed in enumerate(seeds):
         # ABBA: nnzoo first on even seeds, the peer first on odd ones, so that a machine
         # whose load drifts over the run does not always favour the side that runs second
@@ -210,6 +227,10 @@ def compare(model: str, tier: str, task: str, env_id: str, hp: dict[str, Any], s
         notes.append(f"RL Zoo benchmark.md: |dqn |{env_id} | {m:.3f}| {s:.3f}|{n} | "
                      f"{ev_steps}| {ev_eps}| (one trained agent, {ev_eps} deterministic "
                      "episodes)")
+    if reused:
+        notes.append("the DQN side reuses the runs of the dqn/full/cartpole row of the same "
+                     "process (same seeds, hyperparameters and budget), so its time per step "
+                     "was measured beside SB3's, not beside this row's agent")
     if peer == "sb3":
         notes.append("SB3 draws one epsilon coin for all environments and starts epsilon at 0 "
                      "until its first step; the same schedule otherwise (one environment here)")
