@@ -16,6 +16,7 @@ import torch
 from nnzoo.bench.generative.selection import selection_row
 from nnzoo.bench.generative.variational import fit_recipe, nnzoo_scorer, score_vae
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread
+from nnzoo.core.seed import isolated_rng
 from nnzoo.data import load_dataset
 from nnzoo.data.base import Splits
 from nnzoo.models.generative.vae import gaussian_kl
@@ -62,6 +63,14 @@ def validation_kl(model: Any, splits: Splits, batch: int = 500) -> float:
     return total / len(X)
 
 
+def largest_coding_beta(candidates: dict[str, dict[str, float]],
+                        min_kl: float = MIN_KL) -> float | None:
+    """The largest ``beta`` among the candidates whose ``validation_kl`` is at least
+    ``min_kl``; ``None`` when every code collapsed."""
+    coding = [c["beta"] for c in candidates.values() if c["validation_kl"] >= min_kl]
+    return max(coding) if coding else None
+
+
 @bench_task("beta-vae", "quick", "select-beta-digits")
 def select_beta_digits(quiet: bool) -> BenchResult:
     """The beta of ``beta-vae/digits``: the largest candidate whose code still carries at least
@@ -74,13 +83,13 @@ def select_beta_digits(quiet: bool) -> BenchResult:
     t0 = time.perf_counter()
     with one_thread():
         for beta in BETA_CANDIDATES:
-            model, _, epoch = fit_recipe("beta-vae", "digits", splits, {"beta": beta},
-                                         quiet=quiet)
+            with isolated_rng(0):
+                model, _, epoch = fit_recipe("beta-vae", "digits", splits, {"beta": beta},
+                                             quiet=quiet)
             candidates[f"{beta:g}"] = {"beta": beta, "validation_kl": validation_kl(model, splits),
                                        "scored_epoch": epoch}
     seconds = time.perf_counter() - t0
-    coding = [c["beta"] for c in candidates.values() if c["validation_kl"] >= MIN_KL]
-    chosen = max(coding) if coding else None
+    chosen = largest_coding_beta(candidates)
     return selection_row(
         "beta-vae", "quick", "select-beta-digits", "chosen beta", True, chosen, seconds,
         "beta-vae/digits recipe (64-128-8 MLP, Bernoulli decoder, Adam 0.001, batch 64, 60 "
