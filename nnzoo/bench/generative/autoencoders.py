@@ -353,7 +353,7 @@ INIT_CANDIDATES = ("torch", "glorot")
 
 
 def _select_init(tier: str, task: str, data: tuple[torch.Tensor, ...], f: dict[str, Any],
-                 what: str) -> BenchResult:
+                 note: str = "") -> BenchResult:
     """The SDAE row's baseline MLP (same layers, sigmoid, no pre-training) at the row's
     fine-tuning budget from each initialisation, trained on the training split and scored on
     the validation split; the chosen init is the one of higher validation accuracy (the
@@ -382,7 +382,8 @@ def _select_init(tier: str, task: str, data: tuple[torch.Tensor, ...], f: dict[s
         f"the dae/{task.removeprefix('select-init-')} row's baseline: nnzoo MLP {layers} "
         f"sigmoid, no pre-training, {f['epochs']} epochs of SGD (lr {f['lr']}, momentum "
         f"{f['momentum']}, batch {f['batch']}, constant rate), last epoch scored, seed 0, "
-        f"single-threaded; {what}",
+        f"single-threaded; trained on the {len(Xtr):,} training images, scored on the "
+        f"{len(Xva):,} validation images{note}",
         "between PyTorch's default initialisation (torch) and Glorot uniform (glorot), the "
         "init of the higher validation accuracy of the baseline MLP at the row's budget, "
         "seed 0 (a tie: torch)", candidates, chosen)
@@ -390,16 +391,13 @@ def _select_init(tier: str, task: str, data: tuple[torch.Tensor, ...], f: dict[s
 
 @bench_task("dae", "quick", "select-init-sdae-digits")
 def select_init_sdae_digits(quiet: bool) -> BenchResult:
-    return _select_init("quick", "select-init-sdae-digits", _train_val("digits"), SDAE_QUICK,
-                        "trained on the 1293 training images, scored on the 144 validation "
-                        "images")
+    return _select_init("quick", "select-init-sdae-digits", _train_val("digits"), SDAE_QUICK)
 
 
 @bench_task("dae", "full", "select-init-sdae-mnist")
 def select_init_sdae_mnist(quiet: bool) -> BenchResult:
     return _select_init("full", "select-init-sdae-mnist", _train_val("mnist"), SDAE_FULL,
-                        "trained on the loader's 55,000 training images, scored on its 5,000 "
-                        "validation images (the row itself trains on all 60,000)")
+                        " (the row itself trains on all 60,000)")
 
 
 #: The reconstruction losses the sparse autoencoder's recipes choose between.
