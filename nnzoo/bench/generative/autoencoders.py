@@ -7,22 +7,35 @@
   side draws its own), mean of seeds 0-2. scikit-learn's loss is the squared error averaged
   over the D outputs, nnzoo's summed (Adam's steps do not depend on that scale, up to its
   epsilon). scikit-learn computes in float64, nnzoo in float32.
-- ``sae`` quick ``digits``: the sparse autoencoder (64-100-64, sigmoid code, squared error,
-  KL towards rho = 0.05, beta 3) beside the plain autoencoder of the same layers without the penalty
-  (baseline); the row's extra holds the test mean activation against rho.
+- ``sae`` quick ``digits``: the sparse autoencoder (64-100-64, sigmoid code, squared error
+  (chosen by the validation selections below), KL towards rho = 0.05, beta 3) beside the
+  plain autoencoder of the same layers without the penalty (baseline); the row's extra holds
+  the test mean activation against rho.
 - ``dae`` quick ``digits``: the denoising autoencoder (64-64-64, 25 % masking) beside the
   same autoencoder trained without noise (baseline), scored on denoising: the test images
   masked at 25 % (a fixed draw) reconstructed against the clean ones.
 - ``dae`` quick ``sdae-digits`` and full ``sdae-mnist``: stacked denoising autoencoders
   (greedy pre-training, then fine-tuning) beside nnzoo's MLP with the same layers and
-  sigmoid units and no pre-training (Glorot-uniform initial weights), at the same
-  fine-tuning budget.
+  sigmoid units and no pre-training (Glorot-uniform initial weights, chosen over PyTorch's
+  default by the validation selections below), at the same fine-tuning budget.
 - ``deep-ae`` quick ``digits``: the RBM-pre-trained deep autoencoder beside the same net from
   random weights (baseline).
 - ``sae`` full ``mnist``: the sparse autoencoder 784-196-784; the row shows the test mean
   activation against rho and the learned filters.
 
-Every row reports the test reconstruction error (mean squared error per value) or the
+Selections on the validation split (no test figure computed; the row's figure is the choice,
+every candidate's validation figures are in its extra; see
+:mod:`nnzoo.bench.generative.selection`):
+
+- ``dae`` quick ``select-init-sdae-digits`` and full ``select-init-sdae-mnist``: the SDAE
+  rows' baseline MLP from PyTorch's default initialisation or from Glorot uniform, at the
+  row's budget, trained on the training split and scored on the validation split; the init of
+  the higher validation accuracy is the one the rows use.
+- ``sae`` quick ``select-loss-digits`` and full ``select-loss-mnist``: the ``sae/digits`` and
+  ``sae/mnist`` recipes with squared error or Bernoulli cross-entropy; the loss whose
+  validation mean activation is closest to rho is the one the recipes and rows use.
+
+Every other row reports the test reconstruction error (mean squared error per value) or the
 accuracy, and the linear-probe accuracy of the codes
 (:func:`~nnzoo.bench.generative.probe.linear_probe`). Both sides run single-threaded; the time
 is each side's whole fit.
@@ -31,6 +44,7 @@ is each side's whole fit.
 from __future__ import annotations
 
 import math
+import time
 import warnings
 from functools import partial
 from typing import Any
@@ -41,6 +55,7 @@ from torch import nn
 
 from nnzoo.bench.arrays import flat, targets
 from nnzoo.bench.generative.probe import linear_probe
+from nnzoo.bench.generative.selection import selection_row
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, plots_dir, timed
 from nnzoo.core.config import TrainConfig
 from nnzoo.core.loop import batch_slices, epoch_order, optimize
@@ -49,10 +64,14 @@ from nnzoo.data import load_dataset
 from nnzoo.models import create
 from nnzoo.models.base import ZooModule
 
+#: Quick-tier budget of the stacked denoising autoencoder on digits (both sides' fine-tuning).
+SDAE_QUICK: dict[str, Any] = {"hidden": (128, 128), "latent": 128, "pretrain_epochs": 10,
+                              "epochs": 50, "batch": 32, "lr": 0.1, "momentum": 0.9,
+                              "noise": 0.25, "pretrain_batch": 32}
 #: Full-tier budget of the stacked denoising autoencoder on MNIST (both sides' fine-tuning).
 SDAE_FULL: dict[str, Any] = {"hidden": (500, 500), "latent": 500, "pretrain_epochs": 4,
                              "epochs": 12, "batch": 100, "lr": 0.05, "momentum": 0.9,
-                             "noise": 0.25}
+                             "noise": 0.25, "pretrain_batch": 100}
 #: Full-tier budget of the sparse autoencoder on MNIST.
 SAE_FULL = {"latent": 196, "epochs": 10, "batch": 128}
 
@@ -178,8 +197,8 @@ def _sae_row(tier: str, task: str, data: tuple[torch.Tensor, ...], latent: int, 
     Xtr, ytr, Xte, yte = data
     rho = 0.05
     cfg = TrainConfig(epochs=epochs, batch_size=batch, lr=1e-3)
-    hp = {"latent": latent, "sparsity": "kl", "rho": rho, "beta": 3.0}
-    base_hp = {"latent": latent, "sparsity": "kl", "rho": rho, "beta": 0.0}
+    hp = {"latent": latent, "sparsity": "kl", "rho": rho, "beta": 3.0, "loss": "gaussian"}
+    base_hp = {**hp, "beta": 0.0}
     sae, t, base, t_base = _pair("sae", hp, "sae", base_hp, cfg, data)
     mse, probe = _scores(sae, Xtr, ytr, Xte, yte)
     mse_b, probe_b = _scores(base, Xtr, ytr, Xte, yte)
@@ -200,9 +219,9 @@ def _sae_row(tier: str, task: str, data: tuple[torch.Tensor, ...], latent: int, 
         "sae", tier, task, "test mse", False, "plain autoencoder of the same layers (baseline: "
         "beta = 0)", mse, mse_b, t, t_base, "fit",
         f"{Xtr[0].numel()}-{latent}-{Xtr[0].numel()} sigmoid code, KL towards rho = {rho} "
-        f"(beta 3) against the same net with beta 0; squared-error loss (Ng's notes), Adam lr "
-        f"1e-3, batch "
-        f"{batch}, {epochs} epochs, seed 0, single-threaded",
+        f"(beta 3) against the same net with beta 0; squared-error loss (Ng's notes; chosen "
+        f"over Bernoulli cross-entropy on validation: sae/{tier}/select-loss-{task}), Adam lr "
+        f"1e-3, batch {batch}, {epochs} epochs, seed 0, single-threaded",
         notes="the sparse code trades reconstruction for sparsity; the must-show is the test "
               "mean activation within 10 % of rho (extra)",
         extra={"test_mean_activation": mean_act, "rho": rho,
@@ -290,8 +309,8 @@ def _sdae_row(tier: str, task: str, data: tuple[torch.Tensor, ...], hidden: tupl
         f"{layers} sigmoid; SDAE: {pretrain_epochs} epochs of greedy pre-training per layer "
         f"(25 % masking, Adam 1e-3, batch {pretrain_batch}); both: {epochs} epochs of SGD "
         f"(lr {lr}, momentum {momentum}, batch {batch}, constant rate), last epoch scored, "
-        "seed 0, single-threaded; the MLP starts from Glorot-uniform weights (PyTorch's "
-        "default scale leaves this sigmoid net near chance on digits at this budget)",
+        "seed 0, single-threaded; the MLP starts from Glorot-uniform weights (chosen over "
+        f"PyTorch's default on validation accuracy: dae/{tier}/select-init-{task})",
         notes="the issue quotes 1.28 % test error for Vincent et al. 2010's SDAE-3 on MNIST "
               "(their table 3; the paper could not be opened here to check the figure), "
               "with 1000 units per layer, far more epochs and hyperparameters chosen on "
@@ -302,15 +321,149 @@ def _sdae_row(tier: str, task: str, data: tuple[torch.Tensor, ...], hidden: tupl
                "n_train": len(Xtr), "n_test": len(Xte)})
 
 
+def _sdae_budget(tier: str, task: str, data: tuple[torch.Tensor, ...],
+                 f: dict[str, Any]) -> BenchResult:
+    return _sdae_row(tier, task, data, tuple(f["hidden"]), int(f["latent"]),
+                     int(f["pretrain_epochs"]), int(f["epochs"]), int(f["batch"]),
+                     float(f["lr"]), float(f["momentum"]), float(f["noise"]),
+                     int(f["pretrain_batch"]))
+
+
 @bench_task("dae", "quick", "sdae-digits")
 def sdae_digits(quiet: bool) -> BenchResult:
-    return _sdae_row("quick", "sdae-digits", _digits(), (128, 128), 128, 10, 50, 32, 0.1,
-                     0.9, 0.25, 32)
+    return _sdae_budget("quick", "sdae-digits", _digits(), SDAE_QUICK)
 
 
 @bench_task("dae", "full", "sdae-mnist")
 def sdae_mnist(quiet: bool) -> BenchResult:
-    f = SDAE_FULL
-    return _sdae_row("full", "sdae-mnist", _mnist(), tuple(f["hidden"]), int(f["latent"]),
-                     int(f["pretrain_epochs"]), int(f["epochs"]), int(f["batch"]),
-                     float(f["lr"]), float(f["momentum"]), float(f["noise"]), 100)
+    return _sdae_budget("full", "sdae-mnist", _mnist(), SDAE_FULL)
+
+
+# -- selections on the validation split ---------------------------------------------------------
+
+def _train_val(name: str) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor, torch.Tensor]:
+    """The training and validation images and labels of ``name`` (the test split is never
+    returned: a selection must not see it)."""
+    s = load_dataset(name)
+    return s.train.X, targets(s), s.val.X, targets(s, "val")
+
+
+#: The initialisations the SDAE row's baseline MLP chooses between.
+INIT_CANDIDATES = ("torch", "glorot")
+
+
+def _select_init(tier: str, task: str, data: tuple[torch.Tensor, ...], f: dict[str, Any],
+                 note: str = "") -> BenchResult:
+    """The SDAE row's baseline MLP (same layers, sigmoid, no pre-training) at the row's
+    fine-tuning budget from each initialisation, trained on the training split and scored on
+    the validation split; the chosen init is the one of higher validation accuracy (the
+    first candidate, PyTorch's default, on a tie)."""
+    Xtr, ytr, Xva, yva = data
+    n_classes = int(ytr.max()) + 1
+    cfg = TrainConfig(epochs=int(f["epochs"]), batch_size=int(f["batch"]), lr=float(f["lr"]),
+                      optimizer="sgd", momentum=float(f["momentum"]))
+    candidates: dict[str, dict[str, float]] = {}
+    t0 = time.perf_counter()
+    for init in INIT_CANDIDATES:
+        with one_thread(), isolated_rng(0):
+            mlp = create("mlp", sample_shape=tuple(Xtr.shape[1:]),
+                         hidden=(*f["hidden"], f["latent"]), activation="sigmoid",
+                         n_classes=n_classes, init=init)
+            fit(mlp, Xtr, ytr, cfg, 0)
+            with torch.no_grad():
+                acc = float((mlp.predict(Xva) == yva).float().mean())
+        candidates[init] = {"validation_accuracy": acc}
+    seconds = time.perf_counter() - t0
+    chosen = max(INIT_CANDIDATES, key=lambda k: candidates[k]["validation_accuracy"])  # tie: 1st
+    layers = "-".join(map(str, (Xtr[0].numel(), *f["hidden"], f["latent"], n_classes)))
+    return selection_row(
+        "dae", tier, task, f"validation accuracy of the chosen init ({chosen})", True,
+        candidates[chosen]["validation_accuracy"], seconds,
+        f"the dae/{task.removeprefix('select-init-')} row's baseline: nnzoo MLP {layers} "
+        f"sigmoid, no pre-training, {f['epochs']} epochs of SGD (lr {f['lr']}, momentum "
+        f"{f['momentum']}, batch {f['batch']}, constant rate), last epoch scored, seed 0, "
+        f"single-threaded; trained on the {len(Xtr):,} training images, scored on the "
+        f"{len(Xva):,} validation images{note}",
+        "between PyTorch's default initialisation (torch) and Glorot uniform (glorot), the "
+        "init of the higher validation accuracy of the baseline MLP at the row's budget, "
+        "seed 0 (a tie: torch)", candidates, chosen)
+
+
+@bench_task("dae", "quick", "select-init-sdae-digits")
+def select_init_sdae_digits(quiet: bool) -> BenchResult:
+    return _select_init("quick", "select-init-sdae-digits", _train_val("digits"), SDAE_QUICK)
+
+
+@bench_task("dae", "full", "select-init-sdae-mnist")
+def select_init_sdae_mnist(quiet: bool) -> BenchResult:
+    return _select_init("full", "select-init-sdae-mnist", _train_val("mnist"), SDAE_FULL,
+                        " (the row itself trains on all 60,000)")
+
+
+#: The reconstruction losses the sparse autoencoder's recipes choose between.
+LOSS_CANDIDATES = ("gaussian", "bernoulli")
+#: Validation distances to rho closer than this are a tie (0.2 % of rho = 0.05).
+TIE = 1e-4
+
+
+def closest_to_rho(candidates: dict[str, dict[str, float]], tie: float = TIE) -> str:
+    """The candidate of the smallest ``distance_to_rho``; candidates within ``tie`` of that
+    distance are a tie, won by the smallest ``validation_mse`` (then by their order)."""
+    best = min(c["distance_to_rho"] for c in candidates.values())
+    tied = [k for k, c in candidates.items() if c["distance_to_rho"] - best <= tie]
+    return min(tied, key=lambda k: candidates[k]["validation_mse"])
+
+
+def _select_loss(tier: str, task: str, recipe: str, quiet: bool) -> BenchResult:
+    """The sparse autoencoder's ``recipe`` trained (engine, best validation epoch kept, seed 0)
+    with each reconstruction loss; the chosen loss is the one whose validation mean code
+    activation is closest to rho, a tie (within :data:`TIE`) going to the lower validation
+    reconstruction error (mean squared error per value, the same scale for both losses)."""
+    from nnzoo.bench.generative.variational import fit_recipe
+    from nnzoo.recipes import get_recipe
+
+    rec = get_recipe("sae", recipe)
+    splits = load_dataset(rec.dataset)
+    hp, cfg = rec.resolve()
+    rho = float(hp["rho"])
+    Xva = splits.val.X
+    candidates: dict[str, dict[str, float]] = {}
+    t0 = time.perf_counter()
+    for loss in LOSS_CANDIDATES:
+        with one_thread(), isolated_rng(0):
+            sae, _, epoch = fit_recipe("sae", recipe, splits, {"loss": loss}, quiet=quiet)
+        with torch.no_grad():
+            act = sae.mean_activations(Xva)
+            mse = float((sae.reconstruct(Xva) - Xva).pow(2).mean())
+        candidates[loss] = {
+            "validation_mean_activation": float(act.mean()),
+            "distance_to_rho": abs(float(act.mean()) - rho),
+            "validation_units_within_10pct": float(((act - rho).abs() <= 0.1 * rho)
+                                                   .float().mean()),
+            "validation_mse": mse, "scored_epoch": epoch}
+    seconds = time.perf_counter() - t0
+    chosen = closest_to_rho(candidates)
+    names = {"gaussian": "squared error", "bernoulli": "Bernoulli cross-entropy"}
+    shape = "-".join(map(str, (Xva[0].numel(), hp["latent"], Xva[0].numel())))
+    return selection_row(
+        "sae", tier, task, f"validation mean activation of the chosen loss ({names[chosen]})",
+        False, candidates[chosen]["validation_mean_activation"], seconds,
+        f"the sae/{recipe} recipe ({shape} sigmoid code, KL towards rho = {rho} (beta "
+        f"{hp['beta']:g}), Adam lr {cfg.lr:g}, batch {cfg.batch_size}, {cfg.epochs} epochs, "
+        f"best validation epoch kept) with each loss, seed 0, single-threaded; trained on the "
+        f"{len(splits.train)} training images, scored on the {len(Xva)} validation images",
+        f"between squared error (gaussian) and Bernoulli cross-entropy (bernoulli), the loss "
+        f"whose validation mean code activation is closest to rho = {rho} at the recipe's "
+        f"budget, seed 0; a tie (distances within {TIE:g}) goes to the lower validation "
+        "reconstruction error (mean squared error per value)", candidates, chosen,
+        notes="the metric is the chosen loss's validation mean activation (rho is the aim)")
+
+
+@bench_task("sae", "quick", "select-loss-digits")
+def select_loss_digits(quiet: bool) -> BenchResult:
+    return _select_loss("quick", "select-loss-digits", "digits", quiet)
+
+
+@bench_task("sae", "full", "select-loss-mnist")
+def select_loss_mnist(quiet: bool) -> BenchResult:
+    return _select_loss("full", "select-loss-mnist", "mnist", quiet)
