@@ -29,6 +29,8 @@ examples:
   nnzoo train cnn --nproc 2           data-parallel on two processes
   nnzoo train cnn --threads 2         two CPU threads (default auto: 1 for tiny steps)
   nnzoo eval runs/cnn-digits-...      score a run's checkpoint
+  nnzoo train dqn --set steps=20000   an agent: gymnasium environment, RLConfig settings
+  nnzoo play runs/dqn-cartpole-...    a trained agent's episodes as a GIF, with the returns
   nnzoo sample runs/lstm-excerpt-... --prime "ROMEO:"   text from a character LM run
   nnzoo bench mlp perceptron          nnzoo beside its peer library, same data and budget
   nnzoo bench --report --check        the README's results match the published rows
@@ -45,6 +47,15 @@ TRAIN_EPILOG = """\
     grad_clip, max_time, restore_best),
   - an argument of the dataset's loader (e.g. target=price for csv:FILE, max_len=60 for
     sentences:DIR, val_fraction=0.2, split_seed=1; 'nnzoo data --help' lists them).
+
+reinforcement-learning agents (dqn, ddpg, q-learning...; 'nnzoo list --family rl'):
+  --dataset is a gymnasium environment id (CartPole-v1, Pendulum-v1, FrozenLake-v1...), and
+  --set names a field of the agent's config or of the loop's RLConfig (steps, n_envs,
+  eval_every, eval_episodes, checkpoint_every, log_every, env_kwargs as a JSON object):
+  nnzoo train dqn --set steps=20000 --set eval_every=5000
+  nnzoo train q-learning --set 'env_kwargs={"is_slippery": false}'
+  nnzoo train dqn --dataset Acrobot-v1 --set steps=100000
+  --epochs, --nproc, --amp, --compile and a CUDA --device are the engine's, not agents'.
 
 your own data (--dataset KIND:PATH; the model's sizes, classes and tags follow the data):
   nnzoo train crf --dataset conll:corpus/                  CoNLL-2003 style folder
@@ -275,6 +286,26 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--json", action="store_true")
     s.add_argument("--threads", type=_count, metavar="N",
                    help="torch's intra-op CPU threads (default: as torch starts, every core)")
+
+    s = sub.add_parser("play", help="render a trained agent's episodes to a GIF or MP4",
+                       formatter_class=argparse.RawDescriptionHelpFormatter,
+                       description="Load a reinforcement-learning agent's run, play "
+                       "deterministic episodes with gymnasium's rgb_array rendering, write them "
+                       "(one frame per step) to one GIF or MP4 file and print each episode's "
+                       "return. Only that file is written.",
+                       epilog="examples:\n"
+                       "  nnzoo play runs/dqn-cartpole-<time>            plots/play.gif\n"
+                       "  nnzoo play runs/dqn-cartpole-<time> --episodes 3 --seed 1 "
+                       "--out /tmp/dqn.gif\n"
+                       "  nnzoo play runs/ddpg-pendulum-<time> --out /tmp/ddpg.mp4 --fps 20"
+                       "   (needs imageio-ffmpeg)")
+    s.add_argument("run_dir")
+    s.add_argument("--episodes", type=int, default=1, help="episodes to play (default 1)")
+    s.add_argument("--seed", type=int, default=0,
+                   help="seed of the episodes' resets (default 0)")
+    s.add_argument("--out", metavar="FILE.gif|FILE.mp4",
+                   help="the file to write (default RUN_DIR/plots/play.gif)")
+    s.add_argument("--fps", type=float, default=30.0, help="frames per second (default 30)")
 
     s = sub.add_parser("sample", help="images from a generator run, text from a language model",
                        description="Rebuild a model from its run folder. An image generator "
@@ -523,6 +554,18 @@ def cmd_train(a: argparse.Namespace, argv: list[str]) -> int:
     from nnzoo.recipes.runner import RunOptions, resume, train
 
     overrides = parse_overrides(a.overrides)
+    if a.id and not a.resume:
+        from nnzoo.models import get_spec
+
+        spec = get_spec(a.id)
+        if spec.learning == "environment":
+            if a.epochs is not None:
+                raise UsageError(f"{spec.id} is a reinforcement-learning agent: it trains for "
+                                 "environment steps, not epochs; use --set steps=N")
+            if a.nproc != 1 or a.nnodes != 1:
+                raise UsageError(f"{spec.id} is a reinforcement-learning agent: --nproc and "
+                                 "--nnodes are the engine's data parallelism; use --set "
+                                 "n_envs=N for more environments")
     if a.epochs is not None:
         overrides["epochs"] = str(a.epochs)
     if a.nproc < 1:
@@ -575,6 +618,13 @@ def _strip_dist_args(argv: list[str]) -> list[str]:
 
 def _report(summary: dict[str, Any]) -> None:
     test = summary["test"]
+    if "episodes" in summary:  # an agent's run
+        print(f"{summary['model']} / {summary['recipe']} on {summary['dataset']}: "
+              f"{summary['steps']} steps, {summary['episodes']} episodes, "
+              f"{summary['train_time_s']:.1f} s training")
+        print(f"evaluation return: {test['return']:.4g} ± {test['return_std']:.3g}")
+        print(f"run folder:    {summary['run_dir']}")
+        return
     metrics = "  ".join(f"{k} {v:.4f}" for k, v in test.items())
     print(f"{summary['model']} / {summary['recipe']} on {summary['dataset']}: "
           f"{summary['epochs']} epochs, {summary['train_time_s']:.1f} s training")
@@ -594,8 +644,22 @@ def cmd_eval(a: argparse.Namespace) -> int:
         _print_json(res)
         return 0
     print(f"{res['model']} / {res['recipe']} on {res['dataset']}  ({res['run_dir']})")
+    if "returns" in res:  # an agent: fresh deterministic episodes
+        print(f"  return {res['test']['return']:.4g} ± {res['test']['return_std']:.3g} over "
+              f"{len(res['returns'])} episodes")
+        return 0
     for split in ("val", "test"):
         print(f"  {split:<5} " + "  ".join(f"{k} {v:.4f}" for k, v in res[split].items()))
+    return 0
+
+
+def cmd_play(a: argparse.Namespace) -> int:
+    from nnzoo.recipes.runner import play
+
+    got = play(a.run_dir, episodes=a.episodes, seed=a.seed, out=a.out, fps=a.fps)
+    for j, (ret, n) in enumerate(zip(got["returns"], got["lengths"])):
+        print(f"episode {j}: return {ret:.4g}, {n} steps")
+    print(got["path"])
     return 0
 
 
@@ -873,7 +937,7 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "train":
             return cmd_train(args, argv)
         return {"list": cmd_list, "info": cmd_info, "lineage": cmd_lineage, "eval": cmd_eval,
-                "data": cmd_data, "bench": cmd_bench, "sample": cmd_sample,
+                "data": cmd_data, "bench": cmd_bench, "sample": cmd_sample, "play": cmd_play,
                 "catalog": cmd_catalog}[args.command](args)
     except NnzooError as e:
         if args.debug:

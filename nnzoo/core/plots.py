@@ -10,9 +10,12 @@ pyplot's registry of open figures.
 
 from __future__ import annotations
 
+import contextlib
 import io
 import math
-from collections.abc import Sequence
+import os
+import tempfile
+from collections.abc import Callable, Iterator, Sequence
 from pathlib import Path
 from typing import Any
 
@@ -194,3 +197,164 @@ def resample_returns(episodes: Sequence[Sequence[float]], steps: Sequence[float]
         if n:
             out[j] = rets[max(0, n - window):n].mean()
     return out
+
+
+def training_returns(episodes: Sequence[Sequence[float]],
+                     evals: Sequence[Sequence[float]], path: str | Path,
+                     title: str = "") -> Path:
+    """One agent's run: each training episode's return (dots), their moving mean over 10
+    episodes, and the deterministic evaluations' mean with a bar of one standard deviation.
+
+    :param episodes: ``(step, return, length)`` of the finished training episodes.
+    :param evals: ``(step, mean, std)`` of the evaluations.
+    :param path: the PNG file to write.
+    :param title: the figure's title.
+    """
+    fig, ax = subplots(figsize=(6.4, 3.8))
+    if episodes:
+        steps = np.asarray([e[0] for e in episodes], dtype=float)
+        rets = np.asarray([e[1] for e in episodes], dtype=float)
+        ax.plot(steps, rets, ".", ms=2, color="tab:blue", alpha=0.35, label="training episode")
+        window = min(10, len(rets))
+        moving = np.convolve(rets, np.ones(window) / window, mode="valid")
+        ax.plot(steps[window - 1:], moving, color="tab:blue", lw=1.6,
+                label=f"mean of the last {window}")
+    if evals:
+        ev = np.asarray(evals, dtype=float).reshape(-1, 3)
+        ax.errorbar(ev[:, 0], ev[:, 1], yerr=ev[:, 2], fmt="o-", ms=4, color="tab:orange",
+                    capsize=3, label="evaluation (greedy), mean ± std")
+    ax.set_xlabel("environment steps")
+    ax.set_ylabel("episode return")
+    ax.grid(alpha=0.3)
+    ax.legend(fontsize=8)
+    ax.set_title(title or "return")
+    return save(fig, path)
+
+
+#: The animation formats :func:`animation_writer` writes.
+ANIMATION_SUFFIXES = (".gif", ".mp4")
+
+
+def check_animation_path(path: str | Path) -> None:
+    """Refuse an animation file :func:`animation_writer` cannot write, before any work.
+
+    :raises UsageError: for a suffix other than ``.gif`` / ``.mp4``, a missing folder, or an
+        MP4 without an ffmpeg writer (imageio's ``ffmpeg`` or ``pyav`` plugin).
+    """
+    from nnzoo.core.errors import UsageError
+
+    p = Path(path)
+    if p.suffix.lower() not in ANIMATION_SUFFIXES:
+        raise UsageError(f"{p}: expected a .gif or .mp4 file name, got {p.suffix or 'none'}")
+    if not p.parent.is_dir():
+        raise UsageError(f"{p}: the folder {p.parent} does not exist")
+    if p.suffix.lower() == ".mp4" and _mp4_plugin() is None:
+        raise UsageError(f"{p}: writing MP4 needs an ffmpeg writer, and none is installed "
+                         "here: pip install imageio-ffmpeg (or write a .gif)")
+
+
+def _mp4_plugin() -> str | None:
+    """imageio's plugin that writes MP4 here (``pyav`` or ``FFMPEG``), or None."""
+    import importlib.util
+
+    try:
+        import imageio  # noqa: F401
+    except ImportError:
+        return None
+    if importlib.util.find_spec("av") is not None:
+        return "pyav"
+    if importlib.util.find_spec("imageio_ffmpeg") is not None:
+        return "FFMPEG"
+    return None
+
+
+def caption_frame(frame: np.ndarray, text: str) -> np.ndarray:
+    """A copy of the RGB frame ``(H, W, 3)`` with ``text`` written in its top-left corner on
+    a light box (Pillow's default font).
+
+    Besides telling the viewer where an animation is, the caption keeps every frame of an
+    episode distinct: a GIF writer merges identical consecutive frames, which would make the
+    file's frame count differ from the episode's step count.
+    """
+    from PIL import Image, ImageDraw
+
+    img = Image.fromarray(np.asarray(frame, dtype=np.uint8)).convert("RGB")
+    draw = ImageDraw.Draw(img)
+    box = draw.textbbox((4, 2), text)
+    draw.rectangle((box[0] - 2, box[1] - 1, box[2] + 2, box[3] + 1), fill=(255, 255, 255))
+    draw.text((4, 2), text, fill=(0, 0, 0))
+    return np.asarray(img)
+
+
+class _Gif:
+    """Frames kept as palette images (a third of RGB's memory), written as one GIF."""
+
+    def __init__(self) -> None:
+        self.frames: list[Any] = []
+
+    def __call__(self, frame: np.ndarray) -> None:
+        from PIL import Image
+
+        self.frames.append(Image.fromarray(np.asarray(frame, dtype=np.uint8)).quantize(256))
+
+    def bytes(self, fps: float) -> bytes:
+        buf = io.BytesIO()
+        first, *rest = self.frames
+        first.save(buf, format="GIF", save_all=True, append_images=rest, loop=0,
+                   duration=max(20, round(1000 / fps)), disposal=1)
+        return buf.getvalue()
+
+
+@contextlib.contextmanager
+def animation_writer(path: str | Path, fps: float = 30.0) -> Iterator[Callable[[np.ndarray],
+                                                                              None]]:
+    """A function that takes RGB frames ``(H, W, 3)`` uint8, one call each; on leaving the
+    block the frames become the animation ``path`` (a GIF through Pillow, an MP4 through
+    imageio's ffmpeg writer), written atomically. Nothing is written when the block raises
+    or no frame came.
+
+    :param path: a ``.gif`` or ``.mp4`` file (:func:`check_animation_path`).
+    :param fps: frames per second.
+    """
+    from nnzoo.core.errors import InputError
+
+    check_animation_path(path)
+    p = Path(path)
+    if p.suffix.lower() == ".gif":
+        gif = _Gif()
+        yield gif
+        if not gif.frames:
+            raise InputError(f"{p}: no frame to write")
+        atomic_write_bytes(p, gif.bytes(fps))
+        return
+    fd, tmp = tempfile.mkstemp(dir=p.parent, prefix=f".{p.name}.", suffix=".mp4")
+    os.close(fd)
+    count = 0
+    try:
+        if _mp4_plugin() == "pyav":
+            import imageio.v3 as iio
+
+            with iio.imopen(tmp, "w", plugin="pyav") as video:
+                video.init_video_stream("libx264", fps=fps)
+
+                def write(frame: np.ndarray) -> None:
+                    nonlocal count
+                    video.write_frame(np.asarray(frame, dtype=np.uint8))
+                    count += 1
+
+                yield write
+        else:
+            import imageio.v2 as iio2
+
+            with iio2.get_writer(tmp, format="FFMPEG", fps=fps, macro_block_size=1) as video:
+                def write(frame: np.ndarray) -> None:
+                    nonlocal count
+                    video.append_data(np.asarray(frame, dtype=np.uint8))
+                    count += 1
+
+                yield write
+        if not count:
+            raise InputError(f"{p}: no frame to write")
+        os.replace(tmp, p)
+    finally:
+        Path(tmp).unlink(missing_ok=True)

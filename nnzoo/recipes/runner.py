@@ -9,6 +9,14 @@ default), evaluates them on the test split, writes ``summary.json`` and the plot
 the summary. ``resume`` rebuilds the same run from its ``config.json`` and continues from its
 last checkpoint. ``evaluate_run`` reloads a finished or interrupted run and scores it (the
 best validation epoch's weights, ``best.safetensors``, when the run keeps them).
+
+A reinforcement-learning agent (``learning="environment"``) goes through the same three
+functions, with :mod:`nnzoo.train.environment`'s loop in place of the engine: its recipe names
+an environment id and :class:`~nnzoo.train.environment.RLConfig` settings; its run folder holds
+the same ``config.json``, ``metrics.jsonl`` (episode, log and evaluation lines), checkpoint,
+``summary.json`` (the final agent's evaluation return, mean and std, steps, training time, the
+return curve) and ``plots/`` (the return curve and the agent's own pictures); :func:`play`
+renders a trained agent's episodes to a GIF or MP4.
 """
 
 from __future__ import annotations
@@ -30,7 +38,13 @@ import nnzoo
 from nnzoo.core import plots
 from nnzoo.core.config import TrainConfig, build_config, coerce, config_dict
 from nnzoo.core.device import check_threads, resolve_device, threads_for_work, using_threads
-from nnzoo.core.errors import CheckpointError, ConfigError, InputError, UnknownNameError
+from nnzoo.core.errors import (
+    CheckpointError,
+    ConfigError,
+    InputError,
+    UnknownNameError,
+    UsageError,
+)
 from nnzoo.core.io import load_checkpoint, unprefixed
 from nnzoo.core.rundir import RunDir
 from nnzoo.core.seed import isolated_rng, seed_everything
@@ -39,9 +53,19 @@ from nnzoo.data.base import Splits
 from nnzoo.data.registry import canonical_name, dataset_parameters
 from nnzoo.models import create, get_spec
 from nnzoo.models.base import Classifier, ZooModule
-from nnzoo.recipes.base import DATA_FIELDS, Recipe, get_recipe
+from nnzoo.models.rl.agent import Agent
+from nnzoo.recipes.base import DATA_FIELDS, Recipe, get_recipe, is_agent, run_config_class
 from nnzoo.train.distributed import DistContext, init_from_env, shutdown
 from nnzoo.train.engine import Trainer, confusion_matrix, evaluate
+from nnzoo.train.environment import (
+    RLConfig,
+    RLResult,
+    build_agent,
+    evaluate_agent,
+    load_agent_checkpoint,
+    render_episodes,
+    train_agent,
+)
 
 
 @dataclass
@@ -85,8 +109,10 @@ class RunConfig:
     :param dataset: dataset id (canonical name).
     :param dataset_args: keyword arguments of the dataset's loader.
     :param model_hp: the model's hyperparameters without the fields the dataset decides
-        (``DATA_FIELDS``); :func:`build_model` adds those and parses the rest.
-    :param train: the engine's hyperparameters.
+        (``DATA_FIELDS``; an agent's: without ``ENV_FIELDS`` either); :func:`build_model`
+        (an agent's: :func:`~nnzoo.train.environment.build_agent`) adds those and parses the
+        rest.
+    :param train: the engine's hyperparameters (an agent's: the loop's :class:`RLConfig`).
     :param metric: the validation metric that picks the best epoch.
     :param higher_is_better: direction of ``metric``.
     :param seed: seeds initialisation, dropout and the data order.
@@ -105,7 +131,7 @@ class RunConfig:
     dataset: str
     dataset_args: dict[str, Any]
     model_hp: dict[str, Any]
-    train: TrainConfig
+    train: TrainConfig | RLConfig
     metric: str
     higher_is_better: bool
     seed: int
@@ -143,7 +169,11 @@ class RunConfig:
         known = {f.name for f in dataclasses.fields(cls)}
         values = {k: v for k, v in data.items() if k in known}
         values["dataset_args"] = dict(data.get("dataset_args") or {})
-        values["train"] = build_config(TrainConfig, data["train"])
+        try:
+            train_cls = run_config_class(str(data["model"]))
+        except UnknownNameError:
+            train_cls = TrainConfig  # a model this install lacks: the loading fails later
+        values["train"] = build_config(train_cls, data["train"])
         return cls(**values)
 
 
@@ -221,6 +251,9 @@ def train(model: str, recipe: str | None = None, *, dataset: str | None = None,
     opts = options or RunOptions()
     spec = get_spec(model)
     rec = get_recipe(spec.id, recipe)
+    if spec.learning == "environment":
+        return _execute_agent(_agent_run_config(rec, dataset, overrides or {}, opts), opts,
+                              run=None)
     ds_name = canonical_name(dataset) if dataset else rec.dataset
     rest, ds_args = split_overrides(rec, ds_name, overrides or {})
     model_hp, cfg = rec.resolve(rest)
@@ -249,6 +282,8 @@ def split_overrides(rec: Recipe, dataset: str, overrides: dict[str, Any]
     :raises UnknownNameError: for a key that none of the three takes (with the closest).
     """
     spec = get_spec(rec.model)
+    if spec.learning == "environment":  # an environment takes no loader arguments
+        return dict(overrides), {}
     hp = {f.name for f in dataclasses.fields(spec.config) if f.name not in DATA_FIELDS}
     hp |= {f.name for f in dataclasses.fields(TrainConfig)}
     ds_params = dataset_parameters(dataset)
@@ -278,6 +313,8 @@ def resume(run_dir: str | Path, *, options: RunOptions | None = None) -> dict[st
     opts = RunOptions(seed=config.seed, device=config.device, amp=config.amp,
                       compile=config.compile, out=str(run.path.parent), quiet=opts.quiet,
                       threads=opts.threads)
+    if is_agent(config.model):
+        return _execute_agent(config, opts, run=run)
     return _execute(config, opts, run=run)
 
 
@@ -416,6 +453,9 @@ def load_run_model(run_dir: str | Path, device: str = "auto"
     last checkpoint's."""
     run = RunDir.open(run_dir)
     config = read_run_config(run)
+    if is_agent(config.model):
+        raise UsageError(f"{run.path} is a run of the agent {config.model}: it has no "
+                         "dataset; load it with load_run_agent")
     dev = resolve_device(device)
     splits = load_dataset(config.dataset, **config.dataset_args)
     model = build_model(config.model, config.model_hp, splits, config.seed, dev)
@@ -435,10 +475,170 @@ def load_run_model(run_dir: str | Path, device: str = "auto"
 
 
 def evaluate_run(run_dir: str | Path, device: str = "auto") -> dict[str, Any]:
-    """Validation and test metrics of a run's weights (see :func:`load_run_model`)."""
+    """Validation and test metrics of a run's weights (see :func:`load_run_model`).
+
+    An agent's run: ``test`` holds the mean and std of the return over ``eval_episodes``
+    fresh deterministic episodes (:func:`evaluate_agent_run`), and there is no ``val``.
+    """
+    if is_agent(read_run_config(RunDir.open(run_dir)).model):
+        return evaluate_agent_run(run_dir)
     run, config, model, splits = load_run_model(run_dir, device)
     bs = config.train.eval_batch_size
     return {"run_dir": str(run.path), "model": config.model, "recipe": config.recipe,
             "dataset": splits.name,
             "val": evaluate(model, splits.val, batch_size=bs),
             "test": evaluate(model, splits.test, batch_size=bs)}
+
+
+# ----------------------------------------------------------------- reinforcement-learning agents
+def _check_agent_options(model: str, opts: RunOptions) -> None:
+    """Refuse the engine's options that an agent's loop does not have.
+
+    :raises ConfigError: for ``--amp``, ``--compile`` or a CUDA device.
+    """
+    if opts.amp or opts.compile:
+        raise ConfigError(f"{model} is a reinforcement-learning agent: --amp and --compile are "
+                          "options of the engine's models, not of the environment loop")
+    if opts.device not in ("auto", "cpu"):
+        raise ConfigError(f"{model} is a reinforcement-learning agent: agents run on the CPU "
+                          f"(their networks are tiny beside an environment step); got device "
+                          f"{opts.device!r}")
+
+
+def _agent_run_config(rec: Recipe, env_id: str | None, overrides: dict[str, Any],
+                      opts: RunOptions) -> RunConfig:
+    """The :class:`RunConfig` of an agent's run: the recipe's environment (or ``env_id``),
+    its hyperparameters and :class:`RLConfig` with ``overrides`` applied."""
+    _check_agent_options(rec.model, opts)
+    if "epochs" in overrides:
+        raise ConfigError(f"{rec.model} is a reinforcement-learning agent: it trains for "
+                          "environment steps, not epochs; use --set steps=N")
+    model_hp, cfg = rec.resolve(overrides)
+    return RunConfig(
+        model=rec.model, recipe=rec.name, dataset=env_id or rec.dataset, dataset_args={},
+        model_hp=model_hp, train=cfg, metric=rec.metric,
+        higher_is_better=rec.higher_is_better, seed=opts.seed, device="cpu", amp=False,
+        compile=False, world_size=1, versions=_versions(), git_revision=_git_revision(),
+        command=" ".join(["nnzoo", *sys.argv[1:]]),
+        created=time.strftime("%Y-%m-%dT%H:%M:%S%z"))
+
+
+def _agent_threads(threads: int | str | None) -> int | None:
+    """``auto`` is one thread for an agent: a step's networks are far too small to share."""
+    return 1 if threads == "auto" else check_threads(threads)  # type: ignore[arg-type]
+
+
+def _execute_agent(config: RunConfig, opts: RunOptions, run: RunDir | None) -> dict[str, Any]:
+    """Build the agent, train it in the environment loop (resuming ``run``'s checkpoint when
+    there is one), then write the summary and the plots."""
+    cfg = config.train
+    assert isinstance(cfg, RLConfig)
+    with using_threads(_agent_threads(opts.threads)):
+        agent = build_agent(config.model, config.model_hp, config.dataset, config.seed,
+                            cfg.env_kwargs)
+        if run is None:  # created once the agent is built: a bad id leaves no empty folder
+            run = RunDir.create(opts.out, f"{config.model}-{config.recipe}")
+            run.write_config(config.to_json())
+        t0 = time.perf_counter()
+        result = train_agent(agent, config.dataset, cfg, seed=config.seed, run=run,
+                             quiet=opts.quiet)
+        return _finish_agent(run, config, agent, result, time.perf_counter() - t0)
+
+
+#: Points of the return curve that ``summary.json`` keeps.
+CURVE_POINTS = 100
+
+
+def _finish_agent(run: RunDir, config: RunConfig, agent: Agent, result: RLResult,
+                  wall: float) -> dict[str, Any]:
+    _, mean, std = result.evals[-1]
+    grid = np.unique(np.linspace(0, result.steps, CURVE_POINTS + 1)[1:].round().astype(int))
+    curve = plots.resample_returns(result.episodes, grid)
+    summary = {
+        "model": config.model, "recipe": config.recipe, "dataset": config.dataset,
+        "run_dir": str(run.path), "steps": result.steps, "episodes": len(result.episodes),
+        "test": {"return": mean, "return_std": std},
+        "evals": [list(e) for e in result.evals],
+        "return_curve": {"steps": grid.tolist(),
+                         "return": [None if np.isnan(v) else float(v) for v in curve],
+                         "window": 10},
+        "train_time_s": result.train_time_s,
+        "step_time_ms": 1000 * result.train_time_s / max(result.steps, 1),
+        "wall_time_s_this_process": wall, "device": "cpu", "world_size": 1,
+        "threads": torch.get_num_threads(),
+    }
+    run.write_summary(summary)
+    plots.training_returns(result.episodes, result.evals, run.plots_dir / "return_curve.png",
+                           f"{config.model} / {config.recipe} on {config.dataset}")
+    agent.eval()
+    agent.visualize(run.plots_dir)
+    return summary
+
+
+def load_run_agent(run_dir: str | Path) -> tuple[RunDir, RunConfig, Agent]:
+    """Rebuild the agent of a run and load its last checkpoint (networks and agent state).
+
+    :raises UsageError: for a run of a model that is not an agent.
+    :raises CheckpointError: for a run without a checkpoint, or one of another model.
+    """
+    run = RunDir.open(run_dir)
+    config = read_run_config(run)
+    if not is_agent(config.model):
+        raise UsageError(f"{run.path} is a run of {config.model}, not of a reinforcement-"
+                         "learning agent ('nnzoo play' and agent evaluation need one)")
+    if not run.checkpoint_path.exists():
+        raise CheckpointError(f"{run.path} has no checkpoint yet: nothing to load")
+    cfg = config.train
+    assert isinstance(cfg, RLConfig)
+    agent = build_agent(config.model, config.model_hp, config.dataset, config.seed,
+                        cfg.env_kwargs)
+    load_agent_checkpoint(agent, run.checkpoint_path)
+    return run, config, agent.eval()
+
+
+def evaluate_agent_run(run_dir: str | Path, episodes: int | None = None) -> dict[str, Any]:
+    """The return of a run's agent over fresh deterministic episodes: ``episodes`` (default
+    the run's ``eval_episodes``) episodes of the run's evaluation seeds that its own
+    evaluations never played (they start after the first ``eval_episodes``)."""
+    run, config, agent = load_run_agent(run_dir)
+    cfg = config.train
+    assert isinstance(cfg, RLConfig)
+    n = episodes or cfg.eval_episodes
+    with using_threads(1):
+        returns = evaluate_agent(agent, config.dataset, n, config.seed, cfg.env_kwargs,
+                                 first=cfg.eval_episodes)
+    return {"run_dir": str(run.path), "model": config.model, "recipe": config.recipe,
+            "dataset": config.dataset,
+            "test": {"return": float(returns.mean()), "return_std": float(returns.std())},
+            "returns": returns.tolist()}
+
+
+def play(run_dir: str | Path, *, episodes: int = 1, seed: int = 0,
+         out: str | Path | None = None, fps: float = 30.0) -> dict[str, Any]:
+    """Render deterministic episodes of a run's agent to one GIF or MP4 file.
+
+    Episode ``j`` is reset with :func:`~nnzoo.train.environment.eval_seed` ``(seed, j)``;
+    the file holds one frame per step (the state the agent acts in), the episodes one after
+    the other. Only the file ``out`` is written (default ``RUN_DIR/plots/play.gif``).
+
+    :returns: ``{"path", "returns", "lengths"}``.
+    :raises UsageError: for a run that is not an agent's, a file that is neither ``.gif``
+        nor ``.mp4``, or an MP4 without an ffmpeg writer here.
+    """
+    if episodes < 1:
+        raise UsageError(f"--episodes must be >= 1, got {episodes}")
+    if not fps > 0:
+        raise UsageError(f"--fps must be > 0, got {fps}")
+    run, config, agent = load_run_agent(run_dir)
+    path = Path(out) if out is not None else run.plots_dir / "play.gif"
+    plots.check_animation_path(path)
+    cfg = config.train
+    assert isinstance(cfg, RLConfig)
+    with using_threads(1), plots.animation_writer(path, fps) as write:
+        def captioned(frame: np.ndarray, episode: int, step: int) -> None:
+            write(plots.caption_frame(frame, f"{config.model} · episode {episode} · "
+                                             f"step {step}"))
+
+        returns, lengths = render_episodes(agent, config.dataset, episodes, seed, captioned,
+                                           cfg.env_kwargs)
+    return {"path": str(path), "returns": returns.tolist(), "lengths": lengths}

@@ -34,10 +34,13 @@ it had never stopped.
 
 from __future__ import annotations
 
+import contextlib
 import dataclasses
 import json
+import os
 import time
 from collections import deque
+from collections.abc import Callable, Iterator
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -314,44 +317,100 @@ def build_agent(agent_id: str, hp: dict[str, Any], env_id: str, seed: int,
     return agent
 
 
+#: What :func:`render_episodes` hands each rendered state to: ``(rgb, episode, step)``.
+FrameSink = Callable[[np.ndarray, int, int], None]
+
+
+def _greedy_episode(agent: Agent, env: Any, info: EnvInfo, reset_seed: int,
+                    frame: Callable[[np.ndarray, int], None] | None = None
+                    ) -> tuple[float, int]:
+    """Play one deterministic episode; ``frame(rgb, step)`` gets the rendered state before
+    each action.
+
+    :returns: the episode's return and length.
+    """
+    obs, _ = env.reset(seed=reset_seed)
+    total, t, done = 0.0, 0, False
+    while not done and t < EVAL_STEP_CAP:
+        if frame is not None:
+            frame(env.render(), t)
+        a = env_actions(agent.act(_obs_array(obs, info)[None], explore=False), info, 1)[0]
+        obs, r, terminated, truncated, _ = env.step(int(a) if info.discrete_actions else a)
+        total += float(r)
+        t += 1
+        done = terminated or truncated
+    return total, t
+
+
+def _greedy_episodes(agent: Agent, env_id: str, seeds: list[int],
+                     env_kwargs: dict[str, Any] | None, frame: FrameSink | None = None
+                     ) -> tuple[np.ndarray, list[int]]:
+    pool = EnvPool(env_id, 1, 0, env_kwargs, render_mode="rgb_array" if frame else None)
+    check_action_kind(agent.model_id, agent.action_kind, pool.info)
+    was = agent.training
+    agent.eval()
+    returns, lengths = np.zeros(len(seeds)), []
+    try:
+        with isolated_rng(None), torch.no_grad():
+            for j, s in enumerate(seeds):
+                sink = None if frame is None else (
+                    lambda rgb, t, j=j: frame(rgb, j, t))  # type: ignore[misc]
+                returns[j], n = _greedy_episode(agent, pool.envs[0], pool.info, s, sink)
+                lengths.append(n)
+    finally:
+        agent.train(was)
+        pool.close()
+    return returns, lengths
+
+
 def evaluate_agent(agent: Agent, env_id: str, episodes: int, seed: int,
-                   env_kwargs: dict[str, Any] | None = None) -> np.ndarray:
+                   env_kwargs: dict[str, Any] | None = None, *, first: int = 0) -> np.ndarray:
     """Returns of ``episodes`` deterministic episodes (``act(explore=False)``).
 
-    Episode ``j`` is reset with :func:`eval_seed` ``(seed, j)``, never a training episode's
-    seed. The agent is in evaluation mode meanwhile (then given its mode back), and the
-    global generators are restored afterwards: evaluating changes nothing of the agent or
-    of a run. An episode of an environment without a time limit is cut at
-    :data:`EVAL_STEP_CAP` steps.
+    Episode ``j`` is reset with :func:`eval_seed` ``(seed, first + j)``, never a training
+    episode's seed (the loop's evaluations use ``first=0``; ``nnzoo eval`` takes the episodes
+    after those, which no evaluation of the run played). The agent is in evaluation mode
+    meanwhile (then given its mode back), and the global generators are restored afterwards:
+    evaluating changes nothing of the agent or of a run. An episode of an environment
+    without a time limit is cut at :data:`EVAL_STEP_CAP` steps.
 
     :returns: ``(episodes,)`` float64 returns.
     """
     if episodes < 1:
         raise ConfigError(f"evaluation needs at least one episode, got {episodes}")
-    pool = EnvPool(env_id, 1, seed, env_kwargs)
-    check_action_kind(agent.model_id, agent.action_kind, pool.info)
-    env = pool.envs[0]
-    was = agent.training
-    agent.eval()
-    out = np.zeros(episodes)
+    seeds = [eval_seed(seed, first + j) for j in range(episodes)]
+    return _greedy_episodes(agent, env_id, seeds, env_kwargs)[0]
+
+
+def render_episodes(agent: Agent, env_id: str, episodes: int, seed: int,
+                    frame: FrameSink,
+                    env_kwargs: dict[str, Any] | None = None) -> tuple[np.ndarray, list[int]]:
+    """Play ``episodes`` deterministic episodes with ``render_mode="rgb_array"``, handing
+    ``frame(rgb, episode, step)`` the picture of every state the agent acts in (one per
+    step). Episode ``j`` is reset with :func:`eval_seed` ``(seed, j)``.
+
+    :returns: the episodes' returns and lengths.
+    """
+    if episodes < 1:
+        raise ConfigError(f"need at least one episode, got {episodes}")
+    with _offscreen():
+        return _greedy_episodes(agent, env_id, [eval_seed(seed, j) for j in range(episodes)],
+                                env_kwargs, frame)
+
+
+@contextlib.contextmanager
+def _offscreen() -> Iterator[None]:
+    """SDL's ``dummy`` video driver for the block, unless the user chose one: gymnasium's
+    ``rgb_array`` rendering (pygame) draws off screen and needs no display, and without it
+    SDL complains on stderr where there is none. The variable is given back afterwards."""
+    had = "SDL_VIDEODRIVER" in os.environ
+    if not had:
+        os.environ["SDL_VIDEODRIVER"] = "dummy"
     try:
-        with isolated_rng(None), torch.no_grad():
-            for j in range(episodes):
-                obs, _ = env.reset(seed=eval_seed(seed, j))
-                total, t, done = 0.0, 0, False
-                while not done and t < EVAL_STEP_CAP:
-                    a = env_actions(agent.act(_obs_array(obs, pool.info)[None], explore=False),
-                                    pool.info, 1)[0]
-                    obs, r, terminated, truncated, _ = env.step(
-                        int(a) if pool.info.discrete_actions else a)
-                    total += float(r)
-                    t += 1
-                    done = terminated or truncated
-                out[j] = total
+        yield
     finally:
-        agent.train(was)
-        pool.close()
-    return out
+        if not had:
+            os.environ.pop("SDL_VIDEODRIVER", None)
 
 
 def _checkpoint(run: RunDir, agent: Agent, pool: EnvPool, step: int, result: RLResult,
@@ -405,6 +464,7 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
     """Train ``agent`` for ``cfg.steps`` environment steps; evaluate it every
     ``cfg.eval_every`` steps and at the end.
 
+    The agent learns its step budget first (:meth:`Agent.set_budget` with ``cfg.steps``).
     With a run folder the loop logs to its ``metrics.jsonl`` (``kind`` ``episode``, ``log``
     and ``eval`` lines), checkpoints every ``cfg.checkpoint_every`` steps and at the end, and,
     when the folder already holds a checkpoint, resumes from it exactly (the agent given must
@@ -432,6 +492,7 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
         run.truncate_metrics(step)
     else:
         pool.reset()
+    agent.set_budget(cfg.steps)
     agent.train()
     recent: deque[float] = deque((r for _, r, _ in result.episodes[-20:]), maxlen=20)
     bar = progress(range(step, cfg.steps, cfg.n_envs), total=-(-cfg.steps // cfg.n_envs),
@@ -483,4 +544,5 @@ def train_agent(agent: Agent, env_id: str, cfg: RLConfig, *, seed: int,
 
 
 __all__ = ["EnvPool", "RLConfig", "RLResult", "build_agent", "env_actions", "episode_seed",
-           "eval_seed", "evaluate_agent", "load_agent_checkpoint", "train_agent"]
+           "eval_seed", "evaluate_agent", "load_agent_checkpoint", "render_episodes",
+           "train_agent"]

@@ -127,6 +127,11 @@ class Agent(ZooModule[C]):
         self.np_rng = np.random.default_rng([seed % 2**63, 7])
         self.torch_rng = torch.Generator().manual_seed(seed * 1_000_003 + 11)
 
+    def set_budget(self, total_steps: int) -> None:
+        """The run's step budget (``RLConfig.steps``), which the loop gives before the first
+        step, also on resumption. Schedules that span the run (SB3's exploration fraction)
+        read it; the base class ignores it."""
+
     def act(self, obs: np.ndarray, *, explore: bool) -> np.ndarray:
         """Actions for a batch of observations ``(n, *obs_shape)``: exploratory when
         ``explore``, the greedy (deterministic) policy otherwise."""
