@@ -63,6 +63,7 @@ def run_sb3(hp: dict[str, Any], steps: int, seed: int, eval_episodes: int) -> di
     the evaluation seeds nnzoo's side uses."""
     import gymnasium as gym
     from stable_baselines3 import DDPG
+    from stable_baselines3.common.logger import Logger
     from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
 
     env = gym.make(ENV)
@@ -74,6 +75,9 @@ def run_sb3(hp: dict[str, Any], steps: int, seed: int, eval_episodes: int) -> di
              "none": lambda: None}[hp["noise_type"]]()
     model = DDPG("MlpPolicy", env, action_noise=noise, seed=seed, device="cpu", verbose=0,
                  **sb3_ddpg_kwargs(hp))
+    # SB3's default logger makes a folder under the temporary directory even when it logs
+    # nothing; this one writes nowhere
+    model.set_logger(Logger(folder=None, output_formats=[]))
     t0 = time.perf_counter()
     model.learn(total_timesteps=steps)
     seconds = time.perf_counter() - t0
