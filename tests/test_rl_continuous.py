@@ -6,6 +6,7 @@ of bad input."""
 from __future__ import annotations
 
 import json
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -266,3 +267,31 @@ def test_continuous_agent_on_a_discrete_environment_errs(agent_id: str) -> None:
 def test_bad_hyperparameters_err(agent_id: str, hp: dict[str, object], words: str) -> None:
     with pytest.raises(ConfigError, match=words):
         create(agent_id, **hp)
+
+
+@pytest.mark.parametrize("agent_id", ["ddpg", "naf"])
+def test_stopped_run_resumes_to_the_same_returns(agent_id: str, tmp_path: Path) -> None:
+    """A Pendulum run stopped at a checkpoint in the middle of an episode, while learning
+    (noise state, replay buffer, optimizer moments), then resumed, gives the returns and
+    weights of a run never stopped."""
+    pytest.importorskip("gymnasium")
+    from nnzoo.core.io import load_checkpoint
+    from nnzoo.core.rundir import RunDir
+    from nnzoo.train.environment import RLConfig, build_agent, train_agent
+
+    hp = {**SMALL, "learning_starts": 150, "noise_type": "ornstein-uhlenbeck",
+          "train_freq": 1, "train_freq_unit": "episode", "gradient_steps": -1}
+    cfg = RLConfig(steps=700, eval_episodes=1, checkpoint_every=10_000)
+    whole = RunDir.create(tmp_path / "a", agent_id)
+    ref = train_agent(build_agent(agent_id, hp, "Pendulum-v1", 5), "Pendulum-v1", cfg, seed=5,
+                      run=whole)
+    part = RunDir.create(tmp_path / "b", agent_id)
+    train_agent(build_agent(agent_id, hp, "Pendulum-v1", 5), "Pendulum-v1",
+                RLConfig(steps=450, eval_episodes=1), seed=5, run=part)
+    got = train_agent(build_agent(agent_id, hp, "Pendulum-v1", 99), "Pendulum-v1", cfg, seed=5,
+                      run=part)
+    assert len(ref.episodes) == 3 and got.episodes == ref.episodes
+    assert got.evals[-1] == ref.evals[-1]
+    ta, _ = load_checkpoint(whole.checkpoint_path)
+    tb, _ = load_checkpoint(part.checkpoint_path)
+    assert all(torch.equal(ta[k], tb[k]) for k in ta if k.startswith(("model.", "agent.")))
