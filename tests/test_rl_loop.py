@@ -198,10 +198,12 @@ def test_checkpoint_written_atomically(tmp_path: Path, monkeypatch: pytest.Monke
     assert not [p.name for p in run.path.iterdir() if p.name.startswith(".")]
 
 
-def test_resume_in_process_equals_uninterrupted(tmp_path: Path) -> None:
+@pytest.mark.parametrize("n_envs", [1, 3])
+def test_resume_in_process_equals_uninterrupted(tmp_path: Path, n_envs: int) -> None:
     """Stop a run after a checkpoint (steps=300 of a 700-step plan), resume it: the same
     episodes, evaluations and final weights as a run never stopped."""
-    cfg = RLConfig(steps=700, eval_every=350, eval_episodes=2, checkpoint_every=150)
+    cfg = RLConfig(steps=700, n_envs=n_envs, eval_every=350, eval_episodes=2,
+                   checkpoint_every=150)
     whole = RunDir.create(tmp_path / "a", "toy")
     ref = train_agent(_agent(seed=3), "CartPole-v1", cfg, seed=3, run=whole)
     part = RunDir.create(tmp_path / "b", "toy")
@@ -210,7 +212,8 @@ def test_resume_in_process_equals_uninterrupted(tmp_path: Path) -> None:
     fresh = _agent(seed=99)                    # the checkpoint overrides everything
     got = train_agent(fresh, "CartPole-v1", cfg, seed=3, run=part)
     assert got.episodes == ref.episodes and got.steps == ref.steps
-    assert [e for e in got.evals if e[0] != 300] == ref.evals  # the stopped run's own, at 300
+    stop = -(-300 // n_envs) * n_envs                           # where the first part ended
+    assert [e for e in got.evals if e[0] != stop] == ref.evals  # the stopped run's own
     ta, _ = load_checkpoint(whole.checkpoint_path)
     tb, _ = load_checkpoint(part.checkpoint_path)
     assert all(torch.equal(ta[k], tb[k]) for k in ta if k.startswith(("model.", "agent.")))
@@ -312,6 +315,23 @@ def test_play_errors(cli, toy: str, tmp_path: Path) -> None:
     assert not (tmp_path / "x.avi").exists() and not (tmp_path / "x.mp4").exists()
 
 
+@pytest.mark.skipif("not _has_mp4_writer()", reason="no ffmpeg writer (imageio-ffmpeg, PyAV)")
+def test_play_writes_an_mp4(cli, toy: str, tmp_path: Path) -> None:
+    code, _, err = cli("train", toy, "--set", "steps=50", "--out", str(tmp_path / "r"),
+                       "--quiet")
+    assert code == 0, err
+    video = tmp_path / "two.mp4"
+    code, out, err = cli("play", str(_only_run(tmp_path / "r")), "--out", str(video),
+                         "--episodes", "2", "--fps", "20")
+    assert code == 0, err
+    steps = sum(int(line.split(",")[1].split()[0]) for line in out.splitlines()
+                if line.startswith("episode"))
+    import imageio.v2 as imageio
+
+    with imageio.get_reader(video) as reader:
+        assert reader.count_frames() == steps and reader.get_meta_data()["fps"] == 20
+
+
 def _has_mp4_writer() -> bool:
     from nnzoo.core.plots import _mp4_plugin
 
@@ -411,3 +431,14 @@ def test_resume_after_sigkill_matches_uninterrupted_run(tmp_path: Path) -> None:
     assert ta.keys() == tb.keys()
     assert all(torch.equal(ta[k], tb[k]) for k in ta if not k.startswith("rng."))
     assert sa["episodes"] == sb["episodes"] and sa["pool"] == sb["pool"]
+
+
+def test_gallery_records_an_agent(toy: str) -> None:
+    """The gallery trains an agent's default recipe like any model's and keeps its return
+    curve, its own pictures and a still of a greedy episode."""
+    from nnzoo.web.gallery import EPISODE, record_model
+
+    done = record_model(toy, "nnzoo site gallery OUT --id " + toy)
+    assert {"return_curve.png", "q_weights.png", EPISODE} <= set(done.record["figures"])
+    assert done.record["metric"] == "return" and done.record["test_metric"] is not None
+    assert all(done.files[n].startswith(b"\x89PNG") for n in done.record["figures"])

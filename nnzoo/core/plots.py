@@ -358,3 +358,22 @@ def animation_writer(path: str | Path, fps: float = 30.0) -> Iterator[Callable[[
         os.replace(tmp, p)
     finally:
         Path(tmp).unlink(missing_ok=True)
+
+
+def frame_strip(frames: Sequence[tuple[str, np.ndarray]], path: str | Path,
+                title: str = "") -> Path:
+    """RGB frames side by side, each with its caption (an agent's episode at a few steps).
+
+    :param frames: ``(caption, rgb (H, W, 3))`` pairs.
+    :param path: the PNG file to write.
+    :param title: the figure's title.
+    """
+    n = max(1, len(frames))
+    fig, axes = subplots(1, n, figsize=(2.6 * n, 2.3), squeeze=False)
+    for ax, (caption, rgb) in zip(axes[0], frames):
+        ax.imshow(np.asarray(rgb))
+        ax.set_title(caption, fontsize=8)
+    for ax in axes[0]:
+        ax.axis("off")
+    fig.suptitle(title)
+    return save(fig, path)

@@ -642,3 +642,27 @@ def play(run_dir: str | Path, *, episodes: int = 1, seed: int = 0,
         returns, lengths = render_episodes(agent, config.dataset, episodes, seed, captioned,
                                            cfg.env_kwargs)
     return {"path": str(path), "returns": returns.tolist(), "lengths": lengths}
+
+
+def episode_still(run_dir: str | Path, out: str | Path, *, seed: int = 0) -> Path:
+    """Write four frames (the first, two between, the last) of one deterministic episode of
+    a run's agent (evaluation seed ``seed``, as :func:`play`) side by side to the PNG
+    ``out``; the gallery's picture of an agent."""
+    _, config, agent = load_run_agent(run_dir)
+    cfg = config.train
+    assert isinstance(cfg, RLConfig)
+    kept: list[tuple[int, np.ndarray]] = []
+    last: list[tuple[int, np.ndarray]] = []
+
+    def keep(rgb: np.ndarray, episode: int, step: int) -> None:
+        if step % 10 == 0:  # a frame in ten: memory stays small on 500-step episodes
+            kept.append((step, rgb))
+        else:
+            last[:] = [(step, rgb)]
+
+    with using_threads(1):
+        returns, _ = render_episodes(agent, config.dataset, 1, seed, keep, cfg.env_kwargs)
+    frames = kept + last
+    picks = sorted({round(i * (len(frames) - 1) / 3) for i in range(4)})
+    return plots.frame_strip([(f"step {frames[i][0]}", frames[i][1]) for i in picks], out,
+                             f"{config.model} on {config.dataset}: return {returns[0]:.4g}")

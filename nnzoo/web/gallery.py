@@ -4,7 +4,9 @@ For every implemented id (or the ids asked for) the default recipe is trained of
 in-process, with seed 0 on one CPU thread, in a temporary run folder
 (:func:`nnzoo.recipes.runner.train`). The figures the run wrote (``learning_curve.png``,
 ``confusion_matrix.png`` and the model's ``visualize`` pictures) are copied to
-``OUT/<id>/``; for a generative text model a sample of text goes to ``OUT/<id>/samples.txt``
+``OUT/<id>/``; a reinforcement-learning agent's run writes ``return_curve.png`` and its
+``visualize`` pictures, and the gallery adds ``episode.png``, four frames of one greedy
+episode; for a generative text model a sample of text goes to ``OUT/<id>/samples.txt``
 (the character language models through :func:`nnzoo.recipes.sampling.sample_run`, the
 Markov chain from the text its ``visualize`` writes). ``OUT/gallery.json`` lists, per id,
 the recipe, the command that records it again, the date, the run's test metrics and the
@@ -91,6 +93,11 @@ def _text_sample(ident: str, run_dir: Path, plots: Path) -> str | None:
     return text.read_text(encoding="utf-8")[:SAMPLE_CHARS] if text.is_file() else None
 
 
+#: The still of an agent's greedy episode that the gallery adds.
+EPISODE = "episode.png"
+"""Four frames of one deterministic episode of a trained agent."""
+
+
 @dataclass
 class Recorded:
     """One model's recording: its manifest record and its files (name -> content)."""
@@ -109,8 +116,9 @@ def record_model(ident: str, command: str) -> Recorded:
     :param ident: an implemented model id.
     :param command: the command that records it again (kept in the record).
     """
+    from nnzoo.models import get_spec
     from nnzoo.recipes.base import get_recipe
-    from nnzoo.recipes.runner import RunOptions, train
+    from nnzoo.recipes.runner import RunOptions, episode_still, train
 
     recipe = get_recipe(ident, None)
     t0 = time.perf_counter()
@@ -120,6 +128,8 @@ def record_model(ident: str, command: str) -> Recorded:
                                                          quiet=True))
         run_dir = Path(summary["run_dir"])
         plots = run_dir / "plots"
+        if get_spec(ident).learning == "environment":
+            episode_still(run_dir, plots / EPISODE, seed=SEED)
         files = {p.name: p.read_bytes() for p in sorted(plots.iterdir())
                  if p.is_file() and p.suffix.lower() in FIGURE_SUFFIXES and _safe_name(p.name)}
         sample = _text_sample(ident, run_dir, plots)
