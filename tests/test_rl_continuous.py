@@ -295,3 +295,21 @@ def test_stopped_run_resumes_to_the_same_returns(agent_id: str, tmp_path: Path) 
     ta, _ = load_checkpoint(whole.checkpoint_path)
     tb, _ = load_checkpoint(part.checkpoint_path)
     assert all(torch.equal(ta[k], tb[k]) for k in ta if k.startswith(("model.", "agent.")))
+
+
+@pytest.mark.parametrize("agent_id", ["ddpg", "naf"])
+def test_visualize_draws_the_visited_states(agent_id: str, tmp_path: Path) -> None:
+    a = agent(agent_id, learning_starts=1_000)
+    assert a.visualize(tmp_path / "none") == []  # nothing visited yet
+    rng = np.random.default_rng(0)
+    for _ in range(30):
+        a.observe(step(1, rng))
+    paths = a.visualize(tmp_path)
+    assert [p.name for p in paths] == ["policy_value.png"]
+    assert paths[0].read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+    # the value drawn is max_a Q: DDPG's critic at the actor's action, NAF's V
+    obs = torch.as_tensor(a.replay.obs[:4])
+    with torch.no_grad():
+        q_at_greedy = (a.critic(obs, a.actor(obs)) if isinstance(a, DDPG)
+                       else a.q(obs, a.policy(obs)))[:, 0]
+        assert torch.allclose(a.state_value(obs), q_at_greedy, atol=1e-6)

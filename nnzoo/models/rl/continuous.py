@@ -34,6 +34,7 @@ from __future__ import annotations
 import copy
 import math
 from dataclasses import dataclass
+from pathlib import Path
 from typing import Any, Literal
 
 import numpy as np
@@ -194,6 +195,11 @@ class ContinuousAgent(Agent[C]):
         """The greedy action of each observation, scaled to [-1, 1] (``(n, action_dim)``)."""
         raise NotImplementedError
 
+    def state_value(self, obs: torch.Tensor) -> torch.Tensor:
+        """The value of the greedy action, :math:`\\max_a Q(s, a)` as the agent estimates
+        it, ``(n,)``."""
+        raise NotImplementedError
+
     def update(self, batch: dict[str, torch.Tensor]) -> dict[str, torch.Tensor]:
         """One gradient step on a batch (``obs``, ``action`` scaled, ``reward``,
         ``next_obs``, ``terminated``; rewards and flags ``(B, 1)``); detached losses."""
@@ -270,6 +276,27 @@ class ContinuousAgent(Agent[C]):
                 sums[k] = sums[k] + v if k in sums else v
             self.n_updates += 1
         return {k: float(v) / steps for k, v in sums.items()}
+
+    @torch.no_grad()
+    def visualize(self, out_dir: Path) -> list[Path]:
+        """``policy_value.png``: the greedy action and the value over the states in the
+        replay buffer (up to the last 5,000), on their principal plane; none before any
+        step was stored."""
+        from nnzoo.models.rl._plots import policy_value_map
+
+        n = len(self.replay)
+        if n == 0:
+            return []
+        idx = (self.replay.pos - 1 - np.arange(min(n, 5_000))) % self.replay.capacity
+        states = self.replay.obs[idx]
+        obs = torch.as_tensor(states)
+        action = self.forward(obs).reshape(len(obs), -1)[:, 0].numpy()
+        value = self.state_value(obs).numpy()
+        out = Path(out_dir)
+        out.mkdir(parents=True, exist_ok=True)
+        return [policy_value_map(states, action, value, out / "policy_value.png",
+                                 f"{self.model_id}: greedy action and value on visited states",
+                                 "max_a Q(s, a)")]
 
     # -- checkpoints ---------------------------------------------------------------------
     def agent_state(self) -> tuple[dict[str, torch.Tensor], dict[str, Any]]:

@@ -91,6 +91,9 @@ class DDPG(ContinuousAgent[DDPGConfig]):
     def policy(self, obs: torch.Tensor) -> torch.Tensor:
         return self.actor(obs)
 
+    def state_value(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.critic(obs, self.actor(obs))[:, 0]
+
     @torch.no_grad()
     def td_target(self, reward: torch.Tensor, next_obs: torch.Tensor,
                   terminated: torch.Tensor) -> torch.Tensor:

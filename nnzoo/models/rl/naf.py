@@ -133,6 +133,9 @@ class NAF(ContinuousAgent[NAFConfig]):
     def policy(self, obs: torch.Tensor) -> torch.Tensor:
         return self.q.mu(self.q.trunk(obs))
 
+    def state_value(self, obs: torch.Tensor) -> torch.Tensor:
+        return self.q.value(obs)[:, 0]
+
     @torch.no_grad()
     def td_target(self, reward: torch.Tensor, next_obs: torch.Tensor,
                   terminated: torch.Tensor) -> torch.Tensor:
