@@ -21,11 +21,19 @@ from __future__ import annotations
 
 import statistics
 import time
+from functools import partial
 from typing import Any
 
 import numpy as np
 
-from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, plots_dir
+from nnzoo.bench.runner import (
+    BenchResult,
+    PeerRun,
+    bench_task,
+    one_thread,
+    peer_run,
+    plots_dir,
+)
 from nnzoo.core.plots import resample_returns, return_curves
 from nnzoo.recipes import get_recipe
 from nnzoo.train.environment import RLConfig, build_agent, eval_seed, train_agent
@@ -67,7 +75,7 @@ def run_sb3(hp: dict[str, Any], steps: int, seed: int, eval_episodes: int) -> di
     from stable_baselines3.common.noise import NormalActionNoise, OrnsteinUhlenbeckActionNoise
 
     env = gym.make(ENV)
-    d = int(np.prod(env.action_space.shape))
+    d = int(np.prod(env.action_space.shape or (1,)))
     zeros, sigma = np.zeros(d), hp["noise_std"] * np.ones(d)
     noise = {"normal": lambda: NormalActionNoise(zeros, sigma),
              "ornstein-uhlenbeck": lambda: OrnsteinUhlenbeckActionNoise(
@@ -81,7 +89,8 @@ def run_sb3(hp: dict[str, Any], steps: int, seed: int, eval_episodes: int) -> di
     t0 = time.perf_counter()
     model.learn(total_timesteps=steps)
     seconds = time.perf_counter() - t0
-    monitor = model.get_env().envs[0]  # SB3 wraps the environment in a Monitor
+    vec: Any = model.get_env()
+    monitor = vec.envs[0]  # SB3 wraps the environment in a Monitor
     lengths, returns = monitor.get_episode_lengths(), monitor.get_episode_rewards()
     ends = np.cumsum(lengths)
     episodes = [(int(s), float(r), int(n)) for s, r, n in zip(ends, returns, lengths,
@@ -109,9 +118,9 @@ def compare(agent_id: str, recipe: str, tier: str, task: str, peer_recipe: str,
     None)."""
     rec = get_recipe(agent_id, recipe)
     overrides = {"steps": steps} if steps else {}
-    hp, cfg = rec.resolve(overrides)
+    hp, cfg = rec.resolve_agent(overrides)
     assert isinstance(cfg, RLConfig)
-    peer_hp, _ = get_recipe("ddpg", peer_recipe).resolve()
+    peer_hp, _ = get_recipe("ddpg", peer_recipe).resolve_agent()
     ours: list[dict[str, Any]] = []
     theirs: list[dict[str, Any]] = []
     status = ""
@@ -119,7 +128,8 @@ def compare(agent_id: str, recipe: str, tier: str, task: str, peer_recipe: str,
         for seed in seeds:
             ours.append(run_nnzoo(agent_id, hp, cfg, seed))
             if not status:
-                run = peer_run(lambda s=seed: run_sb3(peer_hp, cfg.steps, s, cfg.eval_episodes))
+                run: PeerRun[dict[str, Any]] = peer_run(
+                    partial(run_sb3, peer_hp, cfg.steps, seed, cfg.eval_episodes))
                 if run.ok and run.value is not None:
                     theirs.append(run.value)
                 else:

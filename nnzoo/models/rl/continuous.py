@@ -35,7 +35,7 @@ import copy
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any, Literal
+from typing import Any, Literal, TypeVar
 
 import numpy as np
 import torch
@@ -44,7 +44,6 @@ from torch import nn
 from nnzoo.core.config import require
 from nnzoo.core.io import load_optimizer_state, optimizer_state, prefixed, unprefixed
 from nnzoo.core.replay import ReplayBuffer
-from nnzoo.models.base import C
 from nnzoo.models.rl.agent import Agent, Step, as_batch, check_discount
 from nnzoo.models.rl.noise import ActionNoise, make_noise
 
@@ -142,7 +141,7 @@ def mlp(sizes: list[int], out_tanh: bool = False) -> nn.Sequential:
     return nn.Sequential(*layers)
 
 
-def frozen_copy(net: nn.Module) -> nn.Module:
+def frozen_copy(net: N) -> N:
     """A copy of ``net`` for a target network: same weights, no gradients."""
     target = copy.deepcopy(net)
     target.requires_grad_(False)
@@ -153,12 +152,19 @@ def frozen_copy(net: nn.Module) -> nn.Module:
 def polyak_update(online: nn.Module, target: nn.Module, tau: float) -> None:
     """:math:`\\theta' \\leftarrow (1 - \\tau)\\theta' + \\tau\\theta`, parameter by parameter
     (``tau = 1`` copies)."""
-    src, dst = list(online.parameters()), list(target.parameters())
+    src: list[torch.Tensor] = list(online.parameters())
+    dst: list[torch.Tensor] = list(target.parameters())
     torch._foreach_mul_(dst, 1.0 - tau)
     torch._foreach_add_(dst, src, alpha=tau)
 
 
-class ContinuousAgent(Agent[C]):
+#: The config of a continuous agent (a :class:`ContinuousConfig` or a subclass).
+CC = TypeVar("CC", bound=ContinuousConfig)
+#: A network (for :func:`frozen_copy`'s return type).
+N = TypeVar("N", bound=nn.Module)
+
+
+class ContinuousAgent(Agent[CC]):
     """An off-policy agent with a deterministic policy on a box of actions.
 
     A subclass builds its networks and optimizers, then calls :meth:`_setup`; it implements
@@ -168,7 +174,7 @@ class ContinuousAgent(Agent[C]):
 
     action_kind = "continuous"
 
-    def __init__(self, config: C) -> None:
+    def __init__(self, config: CC) -> None:
         super().__init__(config)
         cfg: Any = config
         self.obs_dim = int(cfg.sample_shape[0])

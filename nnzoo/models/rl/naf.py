@@ -74,6 +74,10 @@ class NAFNet(nn.Module):
     :param diagonal: ``"exp"`` or ``"softplus"`` for the diagonal of :math:`L`.
     """
 
+    rows: torch.Tensor
+    cols: torch.Tensor
+    on_diagonal: torch.Tensor
+
     def __init__(self, obs_dim: int, action_dim: int, net_arch: tuple[int, ...],
                  diagonal: str = "exp") -> None:
         super().__init__()
