@@ -458,3 +458,20 @@ def test_resample_returns_and_return_curves(tmp_path: Path) -> None:
     with pytest.raises(ValueError, match="points"):
         return_curves({"x": [np.zeros(3)]}, [1, 2], tmp_path / "bad.png")
     assert not (tmp_path / "bad.png").exists()
+
+
+def test_lunar_lander_is_described_when_box2d_is_installed() -> None:
+    """LunarLander-v3 (the rl extra's Box2D): eight observations, four discrete actions;
+    its continuous form, a box of two actions in [-1, 1]."""
+    pytest.importorskip("Box2D")
+    from nnzoo.train.envs import describe, env_info, make_env
+
+    info = describe("LunarLander-v3")
+    assert (info.obs_shape, info.n_actions) == ((8,), 4)
+    env = make_env("LunarLander-v3", continuous=True)
+    try:
+        cont = env_info(env, "LunarLander-v3")
+    finally:
+        env.close()
+    assert cont.n_actions == 0 and cont.action_shape == (2,)
+    assert cont.action_low == (-1.0, -1.0) and cont.action_high == (1.0, 1.0)
