@@ -41,6 +41,7 @@ from typing import Any, ClassVar
 import numpy as np
 import torch
 
+from nnzoo.core.config import require
 from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.core.seed import generator_state, set_generator_state
 from nnzoo.models.base import Batch, C, ZooModule
@@ -203,6 +204,25 @@ def check_discount(gamma: float) -> None:
     """:raises ConfigError: when the discount ``gamma`` is outside [0, 1]."""
     if not 0.0 <= gamma <= 1.0:
         raise ConfigError(f"gamma (the discount) must be in [0, 1], got {gamma}")
+
+
+def check_off_policy(cfg: Any) -> None:
+    """The range checks an off-policy agent's config shares (DQN, DDPG, NAF): ``lr`` > 0,
+    ``batch_size`` >= 1, a replay buffer at least one batch large, ``learning_starts`` >= 0,
+    ``train_freq`` >= 1 and ``gradient_steps`` >= 0 or -1 (as many as the rollout's steps).
+
+    :raises ConfigError: naming the first field out of range.
+    """
+    require(cfg.lr > 0, f"lr must be > 0, got {cfg.lr}")
+    require(cfg.batch_size >= 1, f"batch_size must be >= 1, got {cfg.batch_size}")
+    require(cfg.buffer_size >= cfg.batch_size,
+            f"the replay buffer (buffer_size={cfg.buffer_size}) is smaller than a batch "
+            f"(batch_size={cfg.batch_size}); make buffer_size >= batch_size")
+    require(cfg.learning_starts >= 0, f"learning_starts must be >= 0, got {cfg.learning_starts}")
+    require(cfg.train_freq >= 1, f"train_freq must be >= 1, got {cfg.train_freq}")
+    require(cfg.gradient_steps >= -1,
+            f"gradient_steps must be >= 0, or -1 (as many as the rollout's steps), got "
+            f"{cfg.gradient_steps}")
 
 
 def as_batch(obs: np.ndarray, sample_shape: tuple[int, ...], what: str) -> np.ndarray:

@@ -44,7 +44,7 @@ from torch import nn
 from nnzoo.core.config import require
 from nnzoo.core.io import load_optimizer_state, optimizer_state, prefixed, unprefixed
 from nnzoo.core.replay import ReplayBuffer
-from nnzoo.models.rl.agent import Agent, Step, as_batch, check_discount
+from nnzoo.models.rl.agent import Agent, Step, as_batch, check_discount, check_off_policy
 from nnzoo.models.rl.noise import ActionNoise, make_noise
 
 
@@ -111,17 +111,7 @@ class ContinuousConfig:
         require(bool((lo < hi).all()), "each action_low must be below its action_high")
         require(len(self.net_arch) >= 1 and all(w >= 1 for w in self.net_arch),
                 f"net_arch must be one or more positive widths, got {self.net_arch}")
-        require(self.lr > 0, f"lr must be > 0, got {self.lr}")
-        require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
-        require(self.buffer_size >= self.batch_size,
-                f"the replay buffer (buffer_size={self.buffer_size}) is smaller than a batch "
-                f"(batch_size={self.batch_size}); make buffer_size >= batch_size")
-        require(self.learning_starts >= 0,
-                f"learning_starts must be >= 0, got {self.learning_starts}")
-        require(self.train_freq >= 1, f"train_freq must be >= 1, got {self.train_freq}")
-        require(self.gradient_steps >= -1,
-                f"gradient_steps must be >= 0, or -1 (as many as the rollout's steps), got "
-                f"{self.gradient_steps}")
+        check_off_policy(self)
         require(self.noise_std >= 0, f"noise_std must be >= 0, got {self.noise_std}")
         require(self.noise_theta > 0 and self.noise_dt > 0,
                 f"noise_theta and noise_dt must be > 0, got {self.noise_theta} and "

@@ -61,7 +61,7 @@ from nnzoo.core.errors import ConfigError
 from nnzoo.core.io import load_optimizer_state, optimizer_state, prefixed, unprefixed
 from nnzoo.core.replay import PrioritizedReplayBuffer, ReplayBuffer
 from nnzoo.models.registry import register
-from nnzoo.models.rl.agent import Agent, Step, as_batch, check_discount
+from nnzoo.models.rl.agent import Agent, Step, as_batch, check_discount, check_off_policy
 
 
 @dataclass
@@ -123,18 +123,8 @@ class DQNConfig:
         require(self.n_actions >= 1, f"n_actions must be >= 1, got {self.n_actions}")
         require(all(w >= 1 for w in self.net_arch),
                 f"net_arch widths must be >= 1, got {self.net_arch}")
-        require(self.lr > 0, f"lr must be > 0, got {self.lr}")
-        require(self.batch_size >= 1, f"batch_size must be >= 1, got {self.batch_size}")
-        require(self.buffer_size >= self.batch_size,
-                f"the replay buffer (buffer_size={self.buffer_size}) is smaller than a batch "
-                f"(batch_size={self.batch_size}); make buffer_size >= batch_size")
-        require(self.learning_starts >= 0,
-                f"learning_starts must be >= 0, got {self.learning_starts}")
+        check_off_policy(self)
         require(0 < self.tau <= 1, f"tau must be in (0, 1], got {self.tau}")
-        require(self.train_freq >= 1, f"train_freq must be >= 1, got {self.train_freq}")
-        require(self.gradient_steps >= -1,
-                f"gradient_steps must be >= 0, or -1 (as many as steps), got "
-                f"{self.gradient_steps}")
         require(self.target_update_interval >= 1,
                 f"target_update_interval must be >= 1, got {self.target_update_interval}")
         require(0 < self.exploration_fraction <= 1,
