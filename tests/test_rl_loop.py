@@ -475,3 +475,12 @@ def test_lunar_lander_is_described_when_box2d_is_installed() -> None:
         env.close()
     assert cont.n_actions == 0 and cont.action_shape == (2,)
     assert cont.action_low == (-1.0, -1.0) and cont.action_high == (1.0, 1.0)
+
+
+def test_environment_arguments_it_does_not_take_are_one_clear_error() -> None:
+    """A recipe's env_kwargs on another environment (FrozenLake's is_slippery on CartPole)."""
+    from nnzoo.core.errors import ConfigError
+    from nnzoo.train.envs import make_env
+
+    with pytest.raises(ConfigError, match=r"CartPole-v1 does not take.*is_slippery=True"):
+        make_env("CartPole-v1", is_slippery=True)

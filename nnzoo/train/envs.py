@@ -48,6 +48,11 @@ def make_env(env_id: str, *, render_mode: str | None = None, **kwargs: Any) -> A
         return gym.make(env_id, render_mode=render_mode, **kwargs)
     except gym.error.DependencyNotInstalled as e:
         raise UsageError(f"environment {env_id} cannot be created here: {e}") from None
+    except TypeError as e:  # an argument the environment's constructor does not take
+        given = ", ".join(f"{k}={v!r}" for k, v in kwargs.items()) or "none"
+        raise ConfigError(f"environment {env_id} does not take the arguments given "
+                          f"(env_kwargs: {given}): {e}; set env_kwargs to what it takes, "
+                          "e.g. --set 'env_kwargs={}'") from None
 
 
 def env_info(env: Any, env_id: str | None = None) -> EnvInfo:
