@@ -537,7 +537,12 @@ def test_new_entries(cat: Catalog) -> None:
     assert dtn.paper.title == "Unsupervised Cross-Domain Image Generation"
     assert dtn.paper.authors == ("Yaniv Taigman", "Adam Polyak", "Lior Wolf")
     assert "gan" in dtn.parents and "gan" in muse.parents and "word2vec" in muse.parents
-    assert len(cat) == 148
+    nplm = cat.get("bengio-lm")
+    assert nplm.id == "nplm" and (nplm.year, nplm.month) == (2003, 2)
+    assert nplm.paper.url == "https://jmlr.org/papers/v3/bengio03a.html"
+    assert nplm.paper.title == "A Neural Probabilistic Language Model"
+    assert nplm.paper.authors == ("Yoshua Bengio", "R\u00e9jean Ducharme", "Pascal Vincent")
+    assert len(cat) == 149
 
 
 def test_featured_implementations_carry_the_quoted_stars(cat: Catalog) -> None:
@@ -726,8 +731,8 @@ def test_check_accepts_good_entries(tmp_path, capsys) -> None:
     code, lines = _check(tmp_path, capsys, [GOOD, child])
     assert code == 0 and lines[0].startswith("2 entries fine (toy-net, toy-child)")
     code, lines = _check(tmp_path, capsys, raw_catalog())
-    assert code == 0 and lines[0].startswith("148 entries fine (perceptron, mlp,")
-    assert lines[0].endswith("and 140 more), checked on its own")
+    assert code == 0 and lines[0].startswith("149 entries fine (perceptron, mlp,")
+    assert lines[0].endswith("and 141 more), checked on its own")
 
 
 def test_check_reports_one_line_per_problem(tmp_path, capsys) -> None:

@@ -55,6 +55,15 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("generative", ("autoencoder", "latent-variable", "generative-adversarial"),
            takes=("deconvnet",),
            summary="autoencoders, variational autoencoders, deconvolutional nets, GANs"),
+    Family("memory", ("memory", "neural-programming"),
+           summary="end-to-end memory networks, DMN+, neural Turing machine, differentiable "
+                   "neural computer"),
+    Family("attention", ("attention",), takes=("seq2seq",),
+           summary="sequence to sequence with Bahdanau and Luong attention, the Transformer, "
+                   "GPT"),
+    Family("autoregressive", ("autoregressive",), takes=("nplm",),
+           summary="WaveNet and the neural probabilistic language model (from the catalog's "
+                   "feedforward family)"),
     Family("rl", ("reinforcement",),
            summary="reinforcement-learning agents: tabular, value-based, policy search, "
                    "policy gradient, actor-critic"),

@@ -1,0 +1,2 @@
+"""Autoregressive models: the benchmarks of the family :mod:`nnzoo.models.autoregressive`
+beside makemore."""

@@ -1,0 +1,2 @@
+"""Memory networks and neural programming: the benchmarks of the family
+:mod:`nnzoo.models.memory` beside the published tables and the peer implementations."""

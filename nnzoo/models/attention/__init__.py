@@ -1,0 +1,1 @@
+"""Attention: sequence to sequence with Bahdanau and Luong attention, the Transformer and GPT."""
