@@ -17,14 +17,15 @@
 # APART: peers installed with --no-deps ([tool.nnzoo] installed-apart in pyproject.toml;
 # APART= installs none):
 # PyDTMC pins matplotlib<=3.7.3 but runs on today's; its other runtime needs (numpy, scipy,
-# networkx) come with the `peers` extra.
+# networkx) come with the `peers` extra. dnc (the DNC's peer) declares flann, which only its
+# sparse variants use.
 
 PYTHON ?= python3
 VENV   ?= .venv
 TORCH  ?= torch==2.13.0
 MODEL  ?= cnn
 ARGS   ?=
-APART  ?= PyDTMC==8.7.0
+APART  ?= PyDTMC==8.7.0 dnc==1.1.0
 NNZOO_CHROMIUM ?= /usr/bin/chromium
 export NNZOO_CHROMIUM
 
