@@ -30,7 +30,6 @@ resolution. Two architectures share this file (``arch``):
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -39,10 +38,10 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnzoo.core import plots
 from nnzoo.core.config import require
 from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
+from nnzoo.models.vision.convnets import conv_filters_plot
 
 
 @dataclass
@@ -157,10 +156,4 @@ class CNN(Classifier[CNNConfig]):
         return self.net(x)
 
     def visualize(self, out_dir: Path) -> list[Path]:
-        conv = next(m for m in self.modules() if isinstance(m, nn.Conv2d))
-        w = conv.weight.detach().float().cpu()  # (K, C, kh, kw)
-        k = min(w.shape[0], 64)
-        imgs = w[:k].mean(1) if w.shape[1] > 1 else w[:k, 0]
-        n = math.prod(w.shape[1:])
-        return [plots.image_grid(imgs, out_dir / "first_layer_filters.png",
-                                 f"first-layer filters ({k} of {w.shape[0]}, {n} weights each)")]
+        return [conv_filters_plot(self, out_dir)]

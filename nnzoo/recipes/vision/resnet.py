@@ -1,0 +1,16 @@
+"""Recipes of the residual networks on digits, MNIST and Fashion-MNIST."""
+
+from __future__ import annotations
+
+from nnzoo.recipes.base import Recipe, add
+
+add(Recipe("resnet", "digits", "digits",
+           "ResNet-20 (CIFAR layout, option A shortcuts) on the 8x8 digits, Adam, cosine, "
+           "15 epochs", model_hp={"variant": "resnet20"},
+           train={"epochs": 15, "batch_size": 64, "lr": 3e-3, "scheduler": "cosine"},
+           default=True))
+for ds in ("mnist", "fashion-mnist"):
+    add(Recipe("resnet", f"{ds}", ds,
+               "ResNet-20 (CIFAR layout) on 28x28 images, Adam with one-cycle, 10 epochs",
+               model_hp={"variant": "resnet20"},
+               train={"epochs": 10, "batch_size": 128, "lr": 3e-3, "scheduler": "onecycle"}))
