@@ -14,7 +14,9 @@ from __future__ import annotations
 
 import numpy as np
 import torch
+import torch.nn.functional as F
 
+from nnzoo.core.config import require
 from nnzoo.data.base import ArrayDataset, Splits, check_finite, check_labels, check_shape
 from nnzoo.data.registry import register_dataset
 
@@ -69,7 +71,7 @@ def _splits(
     )
 
 
-def load_digits() -> Splits:
+def load_digits(size: int = 8) -> Splits:
     """scikit-learn's handwritten digits: 1797 grey 8x8 images of the digits 0-9.
 
     The UCI "Optical Recognition of Handwritten Digits" test set (Alpaydin & Kaynak, 1998),
@@ -79,18 +81,28 @@ def load_digits() -> Splits:
     Split (fixed, the same for every seed): test = 20 % stratified (360 images), validation
     = 10 % of the remaining 1437 stratified (144), train = the other 1293; both by
     ``sklearn.model_selection.train_test_split(..., stratify=y, random_state=0)``.
+
+    :param size: side of the images: 8 (as shipped) or larger, resized bilinearly (e.g. 32 for
+        the image nets whose pools need at least 16x16 or 32x32 pixels).
+    :raises ConfigError: for a size below 8.
     """
     from sklearn.datasets import load_digits as sk_load_digits
 
+    require(isinstance(size, int) and size >= 8,
+            f"digits size must be an integer >= 8 (the images are 8x8), got {size!r}")
     d = sk_load_digits()
     X = d.images.astype(np.float32) / 16.0  # (1797, 8, 8), 0..16 -> [0, 1]
+    if size != 8:
+        X = F.interpolate(torch.from_numpy(X)[:, None], size=(size, size), mode="bilinear",
+                          align_corners=False)[:, 0].clamp(0, 1).numpy()
     return _splits(
         "digits",
         X,
         d.target,
-        (1, 8, 8),
+        (1, size, size),
         tuple(str(c) for c in range(10)),
-        "scikit-learn digits: 1797 8x8 images, pixels scaled from 0..16 to [0, 1].",
+        "scikit-learn digits: 1797 8x8 images, pixels scaled from 0..16 to [0, 1]"
+        + (f", resized bilinearly to {size}x{size}." if size != 8 else "."),
     )
 
 

@@ -1,0 +1,95 @@
+"""Benchmarks of the image convolutional networks of the genealogy (AlexNet, ZFNet, VGG,
+ResNet, ...): what their quick rows share.
+
+Quick tier (``digits``, one task per model): the model's default recipe trained as ``nnzoo
+train ID`` runs it, for :data:`QUICK_EPOCHS` epochs, single-threaded: test accuracy and time
+per epoch. The same row checks architecture parity where torchvision has the architecture:
+nnzoo's parameter counts in the ImageNet geometry beside the counts torchvision's
+documentation publishes (``num_params`` of each ``torchvision.models.<name>`` page, IMAGENET1K_V1
+weights, https://pytorch.org/vision/stable/models.html), and, where torchvision imports, beside
+torchvision's models built in the same run. torchvision is not a declared dependency: the
+build on the package index is a CUDA build, several GB, whose operators the CPU torch cannot
+load (``operator torchvision::nms does not exist``); on a CUDA machine, ``pip install
+torchvision`` matching its torch adds that column.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from typing import Any
+
+import torch
+
+from nnzoo.bench.runner import BenchResult, one_thread
+from nnzoo.models import create
+from nnzoo.recipes.runner import RunOptions, train
+
+QUICK_EPOCHS = 2
+
+#: torchvision name -> (nnzoo model id, its hyperparameters for that net, published count)
+TORCHVISION_PARAMS: dict[str, tuple[str, dict[str, Any], int]] = {
+    "alexnet": ("alexnet", {"variant": "owt", "geometry": "imagenet", "hidden": 4096},
+                61_100_840),
+    "vgg13": ("vgg", {"variant": "vgg13", "geometry": "imagenet", "batch_norm": False,
+                      "hidden": 4096}, 133_047_848),
+    "vgg13_bn": ("vgg", {"variant": "vgg13", "geometry": "imagenet", "batch_norm": True,
+                         "hidden": 4096}, 133_053_736),
+    "vgg16": ("vgg", {"variant": "vgg16", "geometry": "imagenet", "batch_norm": False,
+                      "hidden": 4096}, 138_357_544),
+    "vgg19": ("vgg", {"variant": "vgg19", "geometry": "imagenet", "batch_norm": False,
+                      "hidden": 4096}, 143_667_240),
+    "vgg19_bn": ("vgg", {"variant": "vgg19", "geometry": "imagenet", "batch_norm": True,
+                         "hidden": 4096}, 143_678_248),
+    "resnet18": ("resnet", {"variant": "resnet18"}, 11_689_512),
+    "resnet34": ("resnet", {"variant": "resnet34"}, 21_797_672),
+    "resnet50": ("resnet", {"variant": "resnet50"}, 25_557_032),
+}
+
+
+def n_params(model: Any) -> int:
+    """Number of trainable parameters (buffers such as BN running statistics excluded)."""
+    return sum(p.numel() for p in model.parameters())
+
+
+def parity(model_id: str) -> tuple[dict[str, dict[str, int | None]], str]:
+    """For each torchvision net that ``model_id`` builds: nnzoo's parameter count in the
+    ImageNet geometry (3x224x224, 1000 classes), the published count and, when torchvision
+    imports, torchvision's model's count built here; and a note saying which ran."""
+    try:
+        import torchvision  # noqa: PLC0415  (optional: a CUDA build)
+        note = f"torchvision {torchvision.__version__} built beside nnzoo"
+    except Exception as e:  # noqa: BLE001  (ImportError, or RuntimeError: torchvision::nms)
+        torchvision = None
+        note = f"torchvision not run: it does not import here ({type(e).__name__}: {e})"
+    rows: dict[str, dict[str, int | None]] = {}
+    for name, (mid, hp, count) in TORCHVISION_PARAMS.items():
+        if mid != model_id:
+            continue
+        with torch.device("meta"):  # shapes only: no memory, no initialisation
+            model = create(mid, **hp, sample_shape=(3, 224, 224), n_classes=1000)
+            built = None
+            if torchvision is not None:
+                built = n_params(getattr(torchvision.models, name)())
+        rows[name] = {"nnzoo": n_params(model), "published": count, "torchvision_built": built}
+    return rows, note
+
+
+def quick_digits(model_id: str, quiet: bool) -> BenchResult:
+    """The quick row of ``model_id``: its default recipe for :data:`QUICK_EPOCHS` epochs."""
+    with one_thread(), tempfile.TemporaryDirectory() as out:
+        summary = train(model_id, overrides={"epochs": QUICK_EPOCHS},
+                        options=RunOptions(out=out, quiet=quiet, threads=1))
+    rows, note = parity(model_id)
+    if rows:
+        equal = all(r["nnzoo"] == r["published"] for r in rows.values())
+        notes = (f"parameter counts equal torchvision's published ones ({', '.join(rows)}): "
+                 f"{equal}; {note}")
+        peer = "none (architecture parity: torchvision's published parameter counts)"
+    else:
+        notes, peer = "torchvision has no such architecture", "none"
+    return BenchResult(
+        model_id, "quick", "digits", "test accuracy", True, peer,
+        summary["test"]["accuracy"], None, summary["epoch_time_s"], None,
+        "median training epoch", f"{QUICK_EPOCHS} epochs of the default recipe, 1 thread",
+        notes=notes, extra={"parameters_imagenet": rows,
+                            "parameters": summary.get("parameters")})

@@ -1,0 +1,13 @@
+"""Benchmarks of ZFNet: the quick row (:func:`nnzoo.bench.vision.convnets.quick_digits`: the
+default recipe, and the parameter counts beside torchvision's published ones where it has the
+net)."""
+
+from __future__ import annotations
+
+from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.vision.convnets import quick_digits
+
+
+@bench_task("zfnet", "quick", "digits")
+def zfnet_digits(quiet: bool) -> BenchResult:
+    return quick_digits("zfnet", quiet)

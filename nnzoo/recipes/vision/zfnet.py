@@ -1,0 +1,16 @@
+"""Recipes of ZFNet (Zeiler and Fergus 2013) on digits, MNIST and Fashion-MNIST."""
+
+from __future__ import annotations
+
+from nnzoo.recipes.base import Recipe, add
+
+add(Recipe("zfnet", "digits", "digits",
+           "ZFNet (LRN; small geometry) on the digits resized to 32x32, Adam, cosine, 10 epochs",
+           dataset_args={"size": 32},
+           train={"epochs": 10, "batch_size": 64, "lr": 1e-3, "scheduler": "cosine"},
+           default=True))
+for ds in ("mnist", "fashion-mnist"):
+    add(Recipe("zfnet", ds, ds,
+               "ZFNet with batch norm (small geometry) on 28x28 images, Adam with one-cycle, "
+               "10 epochs", model_hp={"batch_norm": True},
+               train={"epochs": 10, "batch_size": 128, "lr": 2e-3, "scheduler": "onecycle"}))

@@ -1,0 +1,112 @@
+"""The image nets of the genealogy (AlexNet, ZFNet, VGG, ResNet): parameter counts against
+torchvision's published ones, what makes each block that block, and the bad-input errors they
+share."""
+
+from __future__ import annotations
+
+import pytest
+import torch
+import torch.nn.functional as F
+
+from nnzoo.bench.vision.convnets import TORCHVISION_PARAMS, n_params
+from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.models import create
+from nnzoo.models.vision.alexnet import lrn
+
+#: the image nets and a variant name that does not exist for each
+NETS = {"alexnet": "variant", "vgg": "variant", "resnet": "variant", "zfnet": None}
+
+
+@pytest.mark.parametrize("name", sorted(TORCHVISION_PARAMS))
+def test_parameter_counts_equal_torchvisions(name: str) -> None:
+    model_id, hp, published = TORCHVISION_PARAMS[name]
+    with torch.device("meta"):  # shapes only: no memory, no initialisation
+        model = create(model_id, **hp, sample_shape=(3, 224, 224), n_classes=1000)
+    assert n_params(model) == published
+
+
+def test_vgg11_count_rounds_to_the_published_one() -> None:
+    # torchvision's VGG-11 page was not read; timm's card for vgg11.tv_in1k (torchvision's
+    # weights) prints 132.9 M parameters.
+    with torch.device("meta"):
+        model = create("vgg", variant="vgg11", geometry="imagenet", batch_norm=False,
+                       hidden=4096, sample_shape=(3, 224, 224), n_classes=1000)
+    assert round(n_params(model) / 1e6, 1) == 132.9
+
+
+def test_alexnet_original_is_the_two_tower_net() -> None:
+    model = create("alexnet", variant="original", geometry="imagenet", hidden=4096,
+                   sample_shape=(3, 224, 224), n_classes=1000)
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.out_channels for c in convs] == [96, 256, 384, 384, 256]
+    assert [c.groups for c in convs] == [1, 2, 1, 2, 2]
+    # conv1 34,944 + conv2 307,456 + conv3 885,120 + conv4 663,936 + conv5 442,624 + fc6
+    # 37,752,832 + fc7 16,781,312 + fc8 4,097,000 (weights + biases, computed by hand)
+    assert n_params(model) == 60_965_224
+    assert model.features(torch.randn(1, 3, 224, 224)).shape == (1, 256, 6, 6)
+
+
+def test_lrn_is_the_papers_formula() -> None:
+    torch.manual_seed(0)
+    a = torch.randn(2, 7, 3, 3)
+    n, alpha, beta, k = 5, 1e-4, 0.75, 2.0
+    want = torch.empty_like(a)
+    for c in range(7):  # b_c = a_c / (k + alpha * sum_{|c'-c| <= n/2} a_c'^2)^beta
+        lo, hi = max(0, c - n // 2), min(6, c + n // 2)
+        want[:, c] = a[:, c] / (k + alpha * (a[:, lo:hi + 1] ** 2).sum(1)) ** beta
+    assert torch.allclose(lrn(a, n, alpha, beta, k), want, atol=1e-7)
+    # torch's own function divides alpha by n: the same only with n * alpha
+    assert not torch.allclose(F.local_response_norm(a, n, alpha, beta, k), want, atol=1e-7)
+
+
+def test_zfnet_map_sizes_are_figure_3s() -> None:
+    model = create("zfnet", geometry="imagenet", hidden=4096, sample_shape=(3, 224, 224),
+                   n_classes=1000)
+    x, sides = torch.randn(1, 3, 224, 224), []
+    for layer in model.features:
+        x = layer(x)
+        if isinstance(layer, torch.nn.Conv2d | torch.nn.MaxPool2d):
+            sides.append(x.shape[-1])
+    assert sides == [110, 55, 26, 13, 13, 13, 13, 6]
+    first = next(m for m in model.modules() if isinstance(m, torch.nn.Conv2d))
+    assert first.kernel_size == (7, 7) and first.stride == (2, 2)
+
+
+def test_vgg_uses_only_3x3_convolutions_and_the_tables_depths() -> None:
+    for variant, depth in (("vgg11", 11), ("vgg13", 13), ("vgg16", 16), ("vgg19", 19)):
+        model = create("vgg", variant=variant, geometry="imagenet", hidden=64,
+                       sample_shape=(3, 32, 32))
+        convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+        linears = [m for m in model.modules() if isinstance(m, torch.nn.Linear)]
+        assert {c.kernel_size for c in convs} == {(3, 3)}
+        assert len(convs) + len(linears) == depth
+
+
+@pytest.mark.parametrize("model_id", sorted(NETS))
+def test_small_geometry_trains_on_28x28(model_id: str) -> None:
+    torch.manual_seed(0)
+    model = create(model_id, sample_shape=(1, 28, 28), n_classes=10)
+    x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
+    loss = F.cross_entropy(model(x), y)
+    loss.backward()
+    assert torch.isfinite(loss)
+    assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
+
+
+@pytest.mark.parametrize("model_id", sorted(NETS))
+def test_an_image_below_the_minimum_names_the_size(model_id: str) -> None:
+    with pytest.raises(ConfigError, match=r"needs images of at least (\d+)x\1 pixels, got 3x3"):
+        create(model_id, sample_shape=(1, 3, 3))
+
+
+@pytest.mark.parametrize("model_id", sorted(NETS))
+def test_the_wrong_number_of_channels(model_id: str) -> None:
+    model = create(model_id, sample_shape=(3, 32, 32))
+    with pytest.raises(InputError, match=r"shape \(batch, 3, 32, 32\), got \(2, 1, 32, 32\)"):
+        model(torch.randn(2, 1, 32, 32))
+
+
+@pytest.mark.parametrize("model_id", [m for m, field in NETS.items() if field])
+def test_an_unknown_variant_lists_the_variants(model_id: str) -> None:
+    with pytest.raises(ConfigError, match="variants are .*, "):
+        create(model_id, variant="no-such-net")
