@@ -5,9 +5,10 @@ Quick tier (``digits``, one task per model): the model's default recipe trained 
 train ID`` runs it, for :data:`QUICK_EPOCHS` epochs, single-threaded: test accuracy and time
 per epoch. The same row checks architecture parity where torchvision has the architecture:
 nnzoo's parameter counts in the ImageNet geometry beside the counts torchvision's
-documentation publishes (``num_params`` of each ``torchvision.models.<name>`` page, IMAGENET1K_V1
-weights, https://pytorch.org/vision/stable/models.html), and, where torchvision imports, beside
-torchvision's models built in the same run. torchvision is not a declared dependency: the
+documentation publishes (``num_params`` of each ``torchvision.models.<name>`` page,
+IMAGENET1K_V1 weights, https://pytorch.org/vision/stable/models.html; the same figure as the
+weights' metadata in torchvision's source, ``torchvision/models/<family>.py``), and, where
+torchvision imports, beside torchvision's models built in the same run. torchvision is not a declared dependency: the
 build on the package index is a CUDA build, several GB, whose operators the CPU torch cannot
 load (``operator torchvision::nms does not exist``); on a CUDA machine, ``pip install
 torchvision`` matching its torch adds that column.
@@ -30,6 +31,8 @@ QUICK_EPOCHS = 2
 TORCHVISION_PARAMS: dict[str, tuple[str, dict[str, Any], int]] = {
     "alexnet": ("alexnet", {"variant": "owt", "geometry": "imagenet", "hidden": 4096},
                 61_100_840),
+    "vgg11": ("vgg", {"variant": "vgg11", "geometry": "imagenet", "batch_norm": False,
+                      "hidden": 4096}, 132_863_336),
     "vgg13": ("vgg", {"variant": "vgg13", "geometry": "imagenet", "batch_norm": False,
                       "hidden": 4096}, 133_047_848),
     "vgg13_bn": ("vgg", {"variant": "vgg13", "geometry": "imagenet", "batch_norm": True,
@@ -40,6 +43,7 @@ TORCHVISION_PARAMS: dict[str, tuple[str, dict[str, Any], int]] = {
                       "hidden": 4096}, 143_667_240),
     "vgg19_bn": ("vgg", {"variant": "vgg19", "geometry": "imagenet", "batch_norm": True,
                          "hidden": 4096}, 143_678_248),
+    "densenet121": ("densenet", {"variant": "densenet121"}, 7_978_856),
     "resnet18": ("resnet", {"variant": "resnet18"}, 11_689_512),
     "resnet34": ("resnet", {"variant": "resnet34"}, 21_797_672),
     "resnet50": ("resnet", {"variant": "resnet50"}, 25_557_032),

@@ -1,0 +1,13 @@
+"""Benchmarks of the densely connected networks: the quick row
+(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe, and DenseNet-121's
+parameter count beside torchvision's published one)."""
+
+from __future__ import annotations
+
+from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.vision.convnets import quick_digits
+
+
+@bench_task("densenet", "quick", "digits")
+def densenet_digits(quiet: bool) -> BenchResult:
+    return quick_digits("densenet", quiet)
