@@ -8,10 +8,10 @@ nnzoo's parameter counts in the ImageNet geometry beside the counts torchvision'
 documentation publishes (``num_params`` of each ``torchvision.models.<name>`` page,
 IMAGENET1K_V1 weights, https://pytorch.org/vision/stable/models.html; the same figure as the
 weights' metadata in torchvision's source, ``torchvision/models/<family>.py``), and, where
-torchvision imports, beside torchvision's models built in the same run. torchvision is not a declared dependency: the
-build on the package index is a CUDA build, several GB, whose operators the CPU torch cannot
-load (``operator torchvision::nms does not exist``); on a CUDA machine, ``pip install
-torchvision`` matching its torch adds that column.
+torchvision imports, beside torchvision's models built in the same run. torchvision is not a
+declared dependency: the build on the package index is a CUDA build, several GB, whose
+operators the CPU torch cannot load (``operator torchvision::nms does not exist``); on a CUDA
+machine, ``pip install torchvision`` matching its torch adds that column.
 """
 
 from __future__ import annotations
