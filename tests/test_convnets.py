@@ -13,10 +13,12 @@ from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.models import create
 from nnzoo.models.vision.alexnet import lrn
 from nnzoo.models.vision.densenet import DenseBlock, DenseNet
+from nnzoo.models.vision.mobilenet import SeparableConv
+from nnzoo.models.vision.resnet import ResNet, SqueezeExcitation
 
 #: the image nets and a variant name that does not exist for each
-NETS = {"alexnet": "variant", "densenet": "variant", "vgg": "variant", "resnet": "variant",
-        "zfnet": None}
+NETS = {"alexnet": "variant", "densenet": "variant", "mobilenet": None, "resnet": "variant",
+        "senet": "variant", "vgg": "variant", "zfnet": None}
 
 
 @pytest.mark.parametrize("name", sorted(TORCHVISION_PARAMS))
@@ -123,3 +125,52 @@ def test_densenet_transitions_compress_by_half() -> None:
     assert isinstance(model, DenseNet)
     widths = [b.c_out for b in model.blocks()]
     assert widths == [64 + 6 * 32, 128 + 12 * 32, 256 + 24 * 32, 512 + 16 * 32]
+
+
+def test_squeeze_excitation_weights_lie_in_0_1_and_scale_channels() -> None:
+    torch.manual_seed(0)
+    se = SqueezeExcitation(8, reduction=4)
+    x = torch.randn(3, 8, 5, 5) * 10
+    s = se.weights(x)
+    assert s.shape == (3, 8) and bool(((s > 0) & (s < 1)).all())
+    z = x.mean((2, 3))  # squeeze, then excitation by hand
+    want = torch.sigmoid(se.fc2.weight @ torch.relu(se.fc1.weight @ z.T + se.fc1.bias[:, None])
+                         + se.fc2.bias[:, None]).T
+    assert torch.allclose(s, want, atol=1e-6)
+    assert torch.allclose(se(x), x * want[:, :, None, None], atol=1e-5)
+
+
+def test_senet_adds_two_small_layers_per_unit() -> None:
+    resnet = create("resnet", variant="resnet50", sample_shape=(3, 64, 64))
+    senet = create("senet", variant="resnet50", sample_shape=(3, 64, 64), reduction=16)
+    assert isinstance(resnet, ResNet) and isinstance(senet, ResNet)
+    extra = 0
+    for unit in resnet.units():
+        c = unit.conv3.out_channels  # type: ignore[union-attr]
+        extra += c * (c // 16) + c // 16 + (c // 16) * c + c  # W_1, b_1, W_2, b_2
+    assert n_params(senet) - n_params(resnet) == extra
+    assert all(isinstance(u.se, SqueezeExcitation) for u in senet.units())
+
+
+def test_depthwise_convolution_has_one_filter_per_channel() -> None:
+    layer = SeparableConv(32, 64, stride=1)
+    dw, pw = layer.depthwise[0], layer.pointwise[0]
+    assert isinstance(dw, torch.nn.Conv2d) and dw.groups == 32
+    assert n_params(dw) == 3 * 3 * 32           # K^2 M, no factor N
+    assert n_params(pw) == 32 * 64              # M N
+    assert n_params(layer) == 3 * 3 * 32 + 2 * 32 + 32 * 64 + 2 * 64  # + the two BNs
+    # each output channel of the depthwise step depends on its own input channel only
+    x = torch.randn(1, 32, 6, 6, requires_grad=True)
+    dw(x)[0, 5].sum().backward()
+    assert x.grad is not None
+    touched = x.grad.abs().sum((0, 2, 3)).nonzero().flatten().tolist()
+    assert touched == [5]
+
+
+@pytest.mark.parametrize("alpha,published", [(1.0, 4.2), (0.75, 2.6), (0.5, 1.3), (0.25, 0.5)])
+def test_mobilenet_counts_round_to_table_6(alpha: float, published: float) -> None:
+    # Howard et al. 2017, Table 6: millions of parameters of alpha MobileNet-224
+    with torch.device("meta"):
+        model = create("mobilenet", alpha=alpha, geometry="imagenet",
+                       sample_shape=(3, 224, 224), n_classes=1000)
+    assert round(n_params(model) / 1e6, 1) == published

@@ -147,15 +147,39 @@ class Shortcut(nn.Module):
         return F.pad(x, (0, 0, 0, 0, self.pad // 2, self.pad - self.pad // 2))
 
 
+class SqueezeExcitation(nn.Module):
+    """Channel attention of Hu et al. 2018 (:mod:`nnzoo.models.vision.senet`): ``x * s`` with
+    ``s = sigmoid(W_2 relu(W_1 mean_{h,w}(x)))`` in (0, 1) per channel, ``W_1`` reducing the
+    channels by ``reduction``."""
+
+    def __init__(self, c: int, reduction: int) -> None:
+        super().__init__()
+        hidden = max(1, c // reduction)
+        self.fc1, self.fc2 = nn.Linear(c, hidden), nn.Linear(hidden, c)
+
+    def weights(self, x: torch.Tensor) -> torch.Tensor:
+        """The channel weights ``s`` of ``x``, ``(B, C)``, each in (0, 1)."""
+        return torch.sigmoid(self.fc2(F.relu(self.fc1(x.mean((2, 3))))))
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return x * self.weights(x)[:, :, None, None]
+
+
+def _se(c: int, reduction: int) -> nn.Module:
+    return SqueezeExcitation(c, reduction) if reduction else nn.Identity()
+
+
 class BasicUnit(nn.Module):
     """Two 3x3 convolutions; ``expansion`` = 1."""
 
     expansion = 1
 
-    def __init__(self, c_in: int, width: int, stride: int, option: str, preact: bool) -> None:
+    def __init__(self, c_in: int, width: int, stride: int, option: str, preact: bool,
+                 se_reduction: int = 0) -> None:
         super().__init__()
         c_out = width
         self.preact = preact
+        self.se = _se(c_out, se_reduction)
         self.conv1 = nn.Conv2d(c_in, width, 3, stride=stride, padding=1, bias=False)
         self.conv2 = nn.Conv2d(width, c_out, 3, padding=1, bias=False)
         # original: conv -> bn1 -> relu -> conv -> bn2; pre-activation: bn1 -> relu -> conv ...
@@ -168,16 +192,16 @@ class BasicUnit(nn.Module):
         return None if self.preact else self.bn2
 
     def residual(self, x: torch.Tensor) -> torch.Tensor:
-        """F(x): the residual branch alone."""
+        """F(x): the residual branch alone (squeeze-excitation included, when present)."""
         if self.preact:
-            return self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x))))))
-        return self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x)))))
+            return self.se(self.conv2(F.relu(self.bn2(self.conv1(F.relu(self.bn1(x)))))))
+        return self.se(self.bn2(self.conv2(F.relu(self.bn1(self.conv1(x))))))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.preact:  # the shortcut of a shape-changing unit reads the activated input
             a = F.relu(self.bn1(x))
             s = x if self.shortcut.option == "identity" else self.shortcut(a)
-            return s + self.conv2(F.relu(self.bn2(self.conv1(a))))
+            return s + self.se(self.conv2(F.relu(self.bn2(self.conv1(a)))))
         return F.relu(self.shortcut(x) + self.residual(x))
 
 
@@ -186,10 +210,12 @@ class BottleneckUnit(nn.Module):
 
     expansion = 4
 
-    def __init__(self, c_in: int, width: int, stride: int, option: str, preact: bool) -> None:
+    def __init__(self, c_in: int, width: int, stride: int, option: str, preact: bool,
+                 se_reduction: int = 0) -> None:
         super().__init__()
         c_out = width * self.expansion
         self.preact = preact
+        self.se = _se(c_out, se_reduction)
         self.conv1 = nn.Conv2d(c_in, width, 1, bias=False)
         self.conv2 = nn.Conv2d(width, width, 3, stride=stride, padding=1, bias=False)
         self.conv3 = nn.Conv2d(width, c_out, 1, bias=False)
@@ -205,17 +231,17 @@ class BottleneckUnit(nn.Module):
         if self.preact:
             h = self.conv1(F.relu(self.bn1(x)))
             h = self.conv2(F.relu(self.bn2(h)))
-            return self.conv3(F.relu(self.bn3(h)))
+            return self.se(self.conv3(F.relu(self.bn3(h))))
         h = F.relu(self.bn1(self.conv1(x)))
         h = F.relu(self.bn2(self.conv2(h)))
-        return self.bn3(self.conv3(h))
+        return self.se(self.bn3(self.conv3(h)))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         if self.preact:
             a = F.relu(self.bn1(x))
             s = x if self.shortcut.option == "identity" else self.shortcut(a)
             h = self.conv2(F.relu(self.bn2(self.conv1(a))))
-            return s + self.conv3(F.relu(self.bn3(h)))
+            return s + self.se(self.conv3(F.relu(self.bn3(h))))
         return F.relu(self.shortcut(x) + self.residual(x))
 
 
@@ -252,7 +278,8 @@ class ResNet(Classifier[ResNetConfig]):
             blocks = []
             for j in range(n):
                 stride = 2 if (i > 0 and j == 0) else 1
-                blocks.append(unit(c_in, w, stride, option, config.preact))
+                blocks.append(unit(c_in, w, stride, option, config.preact,
+                                   self._se_reduction()))
                 c_in = w * unit.expansion
             stages.append(nn.Sequential(*blocks))
         self.stages = nn.Sequential(*stages)
@@ -260,6 +287,10 @@ class ResNet(Classifier[ResNetConfig]):
             else nn.Identity()
         self.fc = nn.Linear(c_in, config.n_classes)
         self._init(config.zero_init_residual)
+
+    def _se_reduction(self) -> int:
+        """The reduction of the squeeze-excitation in every unit; 0 (none) for a ResNet."""
+        return 0
 
     def _init(self, zero_init_residual: bool) -> None:
         """He (fan-out) normal convolutions, BN at gamma = 1, beta = 0 (as the paper cites)."""

@@ -124,7 +124,8 @@ class VGG(Classifier[VGGConfig]):
         for m in self.modules():  # He initialisation (the paper pre-trained A to start D, E)
             if isinstance(m, nn.Conv2d):
                 nn.init.kaiming_normal_(m.weight, mode="fan_out", nonlinearity="relu")
-                nn.init.zeros_(m.bias)
+                if m.bias is not None:
+                    nn.init.zeros_(m.bias)
 
     def features(self, x: torch.Tensor) -> list[torch.Tensor]:
         """The feature maps after each stage, ``(B, C_s, H_s, W_s)``."""

@@ -1,0 +1,14 @@
+"""Benchmarks of MobileNet: the quick row
+(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has
+MobileNet v2 and v3 but not v1, so the parameter counts are checked against the paper's Table
+6 in the tests)."""
+
+from __future__ import annotations
+
+from nnzoo.bench.runner import BenchResult, bench_task
+from nnzoo.bench.vision.convnets import quick_digits
+
+
+@bench_task("mobilenet", "quick", "digits")
+def mobilenet_digits(quiet: bool) -> BenchResult:
+    return quick_digits("mobilenet", quiet)

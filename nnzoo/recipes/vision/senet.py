@@ -1,0 +1,17 @@
+"""Recipes of the squeeze-and-excitation networks (Hu et al. 2017) on digits, MNIST and
+Fashion-MNIST."""
+
+from __future__ import annotations
+
+from nnzoo.recipes.base import Recipe, add
+
+add(Recipe("senet", "digits", "digits",
+           "SE-ResNet-20 (r = 16, CIFAR layout) on the 8x8 digits, Adam, cosine, 15 epochs",
+           model_hp={"variant": "resnet20"},
+           train={"epochs": 15, "batch_size": 64, "lr": 3e-3, "scheduler": "cosine"},
+           default=True))
+for ds in ("mnist", "fashion-mnist"):
+    add(Recipe("senet", ds, ds,
+               "SE-ResNet-20 (r = 16, CIFAR layout) on 28x28 images, Adam with one-cycle, "
+               "10 epochs", model_hp={"variant": "resnet20"},
+               train={"epochs": 10, "batch_size": 128, "lr": 3e-3, "scheduler": "onecycle"}))
