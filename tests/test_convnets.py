@@ -13,12 +13,13 @@ from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.models import create
 from nnzoo.models.vision.alexnet import lrn
 from nnzoo.models.vision.densenet import DenseBlock, DenseNet
+from nnzoo.models.vision.googlenet import MODULES, GoogLeNet, Inception
 from nnzoo.models.vision.mobilenet import SeparableConv
 from nnzoo.models.vision.resnet import ResNet, SqueezeExcitation
 
 #: the image nets and a variant name that does not exist for each
-NETS = {"alexnet": "variant", "densenet": "variant", "mobilenet": None, "resnet": "variant",
-        "senet": "variant", "vgg": "variant", "zfnet": None}
+NETS = {"alexnet": "variant", "densenet": "variant", "googlenet": None, "mobilenet": None,
+        "resnet": "variant", "senet": "variant", "vgg": "variant", "zfnet": None}
 
 
 @pytest.mark.parametrize("name", sorted(TORCHVISION_PARAMS))
@@ -82,7 +83,8 @@ def test_small_geometry_trains_on_28x28(model_id: str) -> None:
     torch.manual_seed(0)
     model = create(model_id, sample_shape=(1, 28, 28), n_classes=10)
     x, y = torch.randn(8, 1, 28, 28), torch.randint(0, 10, (8,))
-    loss = F.cross_entropy(model(x), y)
+    assert model(x).shape == (8, 10)
+    loss = model.training_step((x, y))["loss"]
     loss.backward()
     assert torch.isfinite(loss)
     assert all(p.grad is not None for p in model.parameters() if p.requires_grad)
@@ -174,3 +176,31 @@ def test_mobilenet_counts_round_to_table_6(alpha: float, published: float) -> No
         model = create("mobilenet", alpha=alpha, geometry="imagenet",
                        sample_shape=(3, 224, 224), n_classes=1000)
     assert round(n_params(model) / 1e6, 1) == published
+
+
+def test_inception_concatenates_its_four_branches() -> None:
+    torch.manual_seed(0)
+    module = Inception(192, MODULES["3a"], five_by_five=True).eval()
+    x = torch.randn(2, 192, 7, 7)
+    y = module(x)
+    assert y.shape == (2, 64 + 128 + 32 + 32, 7, 7) and module.c_out == 256
+    parts = [module.branch1(x), module.branch2(x), module.branch3(x), module.branch4(x)]
+    assert torch.equal(y, torch.cat(parts, 1))
+    assert module.branch3[1][0].kernel_size == (5, 5)  # the paper's 5x5
+
+
+def test_googlenet_auxiliary_heads_only_while_training() -> None:
+    torch.manual_seed(0)
+    model = create("googlenet", sample_shape=(1, 28, 28), n_classes=10)
+    assert isinstance(model, GoogLeNet)
+    x, y = torch.randn(4, 1, 28, 28), torch.randint(0, 10, (4,))
+    model.train()
+    torch.manual_seed(1)
+    out = model.training_step((x, y))
+    torch.manual_seed(1)  # the same dropout draws
+    logits, aux = model._run(x)
+    assert len(aux) == 2
+    want = F.cross_entropy(logits, y) + 0.3 * sum(F.cross_entropy(a, y) for a in aux)
+    assert torch.allclose(out["loss"], want)
+    model.eval()
+    assert model._run(x)[1] == []

@@ -43,6 +43,7 @@ TORCHVISION_PARAMS: dict[str, tuple[str, dict[str, Any], int]] = {
                       "hidden": 4096}, 143_667_240),
     "vgg19_bn": ("vgg", {"variant": "vgg19", "geometry": "imagenet", "batch_norm": True,
                          "hidden": 4096}, 143_678_248),
+    "googlenet": ("googlenet", {"geometry": "imagenet", "aux_heads": False}, 6_624_904),
     "densenet121": ("densenet", {"variant": "densenet121"}, 7_978_856),
     "resnet18": ("resnet", {"variant": "resnet18"}, 11_689_512),
     "resnet34": ("resnet", {"variant": "resnet34"}, 21_797_672),
