@@ -15,11 +15,12 @@ from nnzoo.models.vision.alexnet import lrn
 from nnzoo.models.vision.densenet import DenseBlock, DenseNet
 from nnzoo.models.vision.googlenet import MODULES, GoogLeNet, Inception
 from nnzoo.models.vision.mobilenet import SeparableConv
+from nnzoo.models.vision.nin import NiN
 from nnzoo.models.vision.resnet import ResNet, SqueezeExcitation
 
 #: the image nets and a variant name that does not exist for each
 NETS = {"alexnet": "variant", "densenet": "variant", "googlenet": None, "mobilenet": None,
-        "resnet": "variant", "senet": "variant", "vgg": "variant", "zfnet": None}
+        "nin": None, "resnet": "variant", "senet": "variant", "vgg": "variant", "zfnet": None}
 
 
 @pytest.mark.parametrize("name", sorted(TORCHVISION_PARAMS))
@@ -204,3 +205,18 @@ def test_googlenet_auxiliary_heads_only_while_training() -> None:
     assert torch.allclose(out["loss"], want)
     model.eval()
     assert model._run(x)[1] == []
+
+
+def test_nin_scores_are_the_mean_of_class_maps() -> None:
+    torch.manual_seed(0)
+    model = create("nin", geometry="imagenet", sample_shape=(3, 224, 224), n_classes=1000)
+    assert isinstance(model, NiN)
+    assert not [m for m in model.modules() if isinstance(m, torch.nn.Linear)]  # no dense layer
+    convs = [m for m in model.modules() if isinstance(m, torch.nn.Conv2d)]
+    assert [c.kernel_size[0] for c in convs] == [11, 1, 1, 5, 1, 1, 3, 1, 1, 3, 1, 1]
+    assert [c.out_channels for c in convs][-3:] == [1024, 1024, 1000]
+    model.eval()
+    x = torch.randn(1, 3, 224, 224)
+    maps = model.class_maps(x)
+    assert maps.shape == (1, 1000, 6, 6)  # the authors' 6x6 average pool covers it exactly
+    assert torch.allclose(model(x), maps.mean((2, 3)))
