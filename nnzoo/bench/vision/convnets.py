@@ -25,7 +25,7 @@ from nnzoo.bench.runner import BenchResult, one_thread
 from nnzoo.models import create
 from nnzoo.recipes.runner import RunOptions, train
 
-QUICK_EPOCHS = 2
+QUICK_EPOCHS = 1
 
 #: torchvision name -> (nnzoo model id, its hyperparameters for that net, published count)
 TORCHVISION_PARAMS: dict[str, tuple[str, dict[str, Any], int]] = {

@@ -5,13 +5,13 @@ from __future__ import annotations
 from nnzoo.recipes.base import Recipe, add
 
 add(Recipe("alexnet", "digits", "digits",
-           "AlexNet (two groups, LRN; small geometry) on the digits resized to 32x32, Adam, "
-           "cosine, 10 epochs", dataset_args={"size": 32},
+           "AlexNet (two groups, LRN; small geometry) on the 8x8 digits, Adam, cosine, "
+           "10 epochs",
            train={"epochs": 10, "batch_size": 64, "lr": 1e-3, "scheduler": "cosine"},
            default=True))
 add(Recipe("alexnet", "digits-bn", "digits",
-           "AlexNet with batch norm instead of LRN, digits at 32x32, Adam, cosine, 10 epochs",
-           dataset_args={"size": 32}, model_hp={"batch_norm": True},
+           "AlexNet with batch norm instead of LRN, 8x8 digits, Adam, cosine, 10 epochs",
+           model_hp={"batch_norm": True},
            train={"epochs": 10, "batch_size": 64, "lr": 1e-3, "scheduler": "cosine"}))
 for ds in ("mnist", "fashion-mnist"):
     add(Recipe("alexnet", ds, ds,

@@ -6,8 +6,8 @@ from nnzoo.recipes.base import Recipe, add
 
 add(Recipe("googlenet", "digits", "digits",
            "GoogLeNet (small geometry, auxiliary heads) on the 8x8 digits, Adam, cosine, "
-           "8 epochs",
-           train={"epochs": 8, "batch_size": 64, "lr": 2e-3, "scheduler": "cosine"},
+           "4 epochs",
+           train={"epochs": 4, "batch_size": 64, "lr": 2e-3, "scheduler": "cosine"},
            default=True))
 for ds in ("mnist", "fashion-mnist"):
     add(Recipe("googlenet", ds, ds,

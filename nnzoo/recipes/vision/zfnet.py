@@ -5,8 +5,7 @@ from __future__ import annotations
 from nnzoo.recipes.base import Recipe, add
 
 add(Recipe("zfnet", "digits", "digits",
-           "ZFNet (LRN; small geometry) on the digits resized to 32x32, Adam, cosine, 10 epochs",
-           dataset_args={"size": 32},
+           "ZFNet (LRN; small geometry) on the 8x8 digits, Adam, cosine, 10 epochs",
            train={"epochs": 10, "batch_size": 64, "lr": 1e-3, "scheduler": "cosine"},
            default=True))
 for ds in ("mnist", "fashion-mnist"):
