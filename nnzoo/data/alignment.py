@@ -127,9 +127,9 @@ def _sizes(n: int, n_val: int | None, n_test: int | None) -> tuple[int, int, int
 def _splits(name: str, X: torch.Tensor, y: torch.Tensor, sizes: tuple[int, int, int],
             src: str, tgt: str, description: str) -> Splits:
     a, b, _ = sizes
-    parts = [ArrayDataset(X[s], y[s]) for s in (slice(0, a), slice(a, a + b),
-                                                slice(a + b, None))]
-    return Splits(name, *parts, task="sequence", n_classes=len(SPECIALS) + len(tgt),
+    train, val, test = (ArrayDataset(X[s], y[s]) for s in (slice(0, a), slice(a, a + b),
+                                                            slice(a + b, None)))
+    return Splits(name, train, val, test, task="sequence", n_classes=len(SPECIALS) + len(tgt),
                   sample_shape=tuple(X.shape[1:]), description=description,
                   meta={"source_chars": src, "target_chars": tgt, "specials": SPECIALS,
                         "vocab_size": len(SPECIALS) + len(src)})
@@ -200,4 +200,5 @@ register_dataset("reversal", reversal, aliases=("sequence-reversal",),
                  description="reverse a random string of letters (sequence to sequence)")
 
 __all__ = ["DATE_FORMATS", "DATE_SOURCE_CHARS", "DATE_SOURCE_LEN", "DATE_TARGET_CHARS",
-           "DATE_TARGET_LEN", "EOS", "LETTERS", "PAD", "SOS", "SPECIALS", "date_pairs", "dates", "decode_ids", "encode_strings", "reversal"]
+           "DATE_TARGET_LEN", "EOS", "LETTERS", "PAD", "SOS", "SPECIALS", "date_pairs", "dates",
+           "decode_ids", "encode_strings", "reversal"]
