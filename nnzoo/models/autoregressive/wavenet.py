@@ -114,6 +114,9 @@ class WaveNetConfig:
                 f"got {self.kernel_size}")
         require(self.layers <= 16, f"layers must be <= 16 (dilation 2^15), got {self.layers}")
         require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+
+    def validate(self) -> None:
+        """Check what the data decides (run by the model, once the dataset filled it in)."""
         if self.vocab:
             require(len(self.vocab) == self.vocab_size and len(set(self.vocab)) == len(self.vocab),
                     f"vocab must be {self.vocab_size} distinct characters (one per token id), "
@@ -177,6 +180,7 @@ class WaveNet(ZooModule[WaveNetConfig]):
 
     def __init__(self, config: WaveNetConfig) -> None:
         super().__init__(config)
+        config.validate()
         c = config
         self.embedding = nn.Embedding(c.vocab_size, c.residual_channels)
         self.layers = nn.ModuleList(GatedLayer(c, d) for d in c.dilations)
