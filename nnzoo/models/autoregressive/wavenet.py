@@ -165,9 +165,10 @@ class GatedLayer(nn.Module):
 
 
 @register("wavenet", config=WaveNetConfig, rule="backprop (maximum likelihood, next value)",
-          peer="makemore's step budget on names.txt (its README's WaveNet-style model at 1.993 "
-               "nats); on the audio-like signal, a linear AR predictor and the marginal "
-               "histogram", reference="https://github.com/ibab/tensorflow-wavenet")
+          peer="names.txt: the published 76K-parameter WaveNet-style model (1.993 nats per "
+               "character, Karpathy's makemore lectures; makemore has no WaveNet); the "
+               "audio-like signal: a linear AR predictor and the marginal histogram",
+          reference="https://github.com/ibab/tensorflow-wavenet")
 class WaveNet(ZooModule[WaveNetConfig]):
     """WaveNet over token ids (van den Oord et al. 2016); see the module docstring.
 

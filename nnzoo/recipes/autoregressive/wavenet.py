@@ -12,6 +12,16 @@
   norm clipped at 1, 6 epochs; validation picks the epoch.
   ``nnzoo bench wavenet --tier full --task audio`` scores it beside a linear AR
   predictor and the marginal histogram (:mod:`nnzoo.bench.autoregressive.wavenet`).
+- ``names`` (``names.txt`` from the data root, makemore's split, a validation part of 1,000
+  words carved from its training part): one stack of 4 layers (dilations 1, 2, 4, 8:
+  receptive field 16, the longest name and its start marker), 48 residual and dilation
+  channels, 64 skip channels, 128 output channels (72,299 parameters, near the 76K of the
+  published WaveNet-style model), Adam 3e-3 with a cosine decay to 0, batch 32, 10 epochs
+  (9,390 steps; about 16 ms of one core a step here, some 2.5 minutes of CPU). Validation
+  picks the epoch. One run (seed 0): validation 2.001 nats per character (epoch 9), test
+  1.946, beside the published 1.993.
+- ``names-generated`` (offline, seconds): the same network on 2,000 generated names, 5 epochs;
+  a run for ``nnzoo sample`` without the data root.
 """
 
 from __future__ import annotations
