@@ -234,8 +234,8 @@ def test_default_recipe_trains_and_writes_pictures(tmp_path: Path) -> None:
         loss = model.training_step((x, y[:8]))["loss"]
         loss.backward()
         opt.step()
-        first = first if first is not None else float(loss)
-    assert float(loss) < first - 0.5
+        first = first if first is not None else float(loss.detach())
+    assert float(loss.detach()) < first - 0.5
     model.eval()
     model.evaluation_step((x, y[:8]))
     names = sorted(p.name for p in model.visualize(tmp_path))
