@@ -1,10 +1,9 @@
 """Datasets whose files nnzoo fetches and verifies before any model reads them.
 
 ``nnzoo data list``, ``fetch`` and ``verify`` cover these folders like every other dataset;
-no loader is registered yet, so ``nnzoo train --dataset`` does not offer them:
+no loader is registered yet, so ``nnzoo train --dataset`` does not offer them (``names``,
+makemore's ``names.txt``, is defined here and loaded by :mod:`nnzoo.data.names`):
 
-- ``names``: makemore's ``names.txt`` (32,033 lower-case first names, one per line), for the
-  character-level name models;
 - ``babi-tasks-1-20-v1-2``: the bAbI 20 QA tasks v1.2 (Weston et al. 2015), English 1k
   (``en/``) and 10k (``en-10k/``), for the memory networks.
 
@@ -210,6 +209,5 @@ BABI = Source(
     description="bAbI 20 QA tasks v1.2, English 1k and 10k (Weston et al. 2015)",
 )
 
-register_files(NAMES, "makemore's names.txt: 32,033 first names (files only, no loader yet)")
 register_files(BABI, "bAbI QA tasks 1-20 v1.2, en (1k) and en-10k (files only, no loader yet; "
                      "en-10k lacks task 3's training file)")
