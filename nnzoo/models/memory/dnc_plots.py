@@ -16,6 +16,7 @@ from pathlib import Path
 
 import numpy as np
 import torch
+from matplotlib.ticker import MaxNLocator
 
 from nnzoo.core import plots
 
@@ -30,12 +31,15 @@ def plot_trace(trace: dict[str, torch.Tensor], out_dir: Path) -> list[Path]:
     S, N = trace["usage"].shape
     fig, axes = plots.subplots(len(panels), 1, figsize=(max(5.0, S * 0.18 + 1.5),
                                                         1.2 + len(panels) * (N * 0.1 + 0.6)))
+    fig.set_layout_engine("constrained")  # titles clear of the panel above
     axes_list = list(np.atleast_1d(axes))
     for ax, (title, w) in zip(axes_list, panels):
         im = ax.imshow(w.float().cpu().numpy().T, aspect="auto", cmap="viridis", vmin=0,
                        vmax=1, interpolation="nearest")
         ax.set_title(title, fontsize=9)
         ax.set_ylabel("row")
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))
+        ax.xaxis.set_major_locator(MaxNLocator(integer=True))
         fig.colorbar(im, ax=ax, fraction=0.025)
     axes_list[-1].set_xlabel("step")
     paths = [plots.save(fig, out_dir / "dnc_weights.png")]
