@@ -12,8 +12,9 @@
   3e-3 and 8 epochs were chosen over 1e-3 and 6 epochs, 24.0 bits, on that validation
   figure). The plots show the allocation walking down the free rows, the usage filling, the
   read weighting and the link matrix.
-- ``copy-long``: the same with 10-vector sequences, 4,000 training sequences and 20 epochs (a
-  few minutes); the random-length form, 1 to 10 vectors per batch, is the benchmark's
+- ``copy-long``: the same with 10-vector sequences, 4,000 training sequences and 20 epochs
+  (5,000 steps at Adam 1e-3, the benchmark's rate; no published figure comes from it); the
+  random-length form, 1 to 10 vectors per batch, is the benchmark's
   (``nnzoo bench dnc --tier full --task copy``).
 """
 
