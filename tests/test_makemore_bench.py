@@ -1,0 +1,93 @@
+"""The names.txt table's pieces: makemore's printout, the schedule, the scores, the budget."""
+
+from __future__ import annotations
+
+import math
+
+import pytest
+import torch
+
+from nnzoo.bench.autoregressive.makemore import (
+    ROWS,
+    build,
+    chosen,
+    learning_rate,
+    makemore_loss,
+    makemore_train_part,
+    parse_makemore,
+    steps_budget,
+    token_loss,
+    train_steps,
+)
+from nnzoo.core.errors import ConfigError
+from nnzoo.data.base import ArrayDataset
+from nnzoo.data.names import names
+
+PRINTOUT = """{'input_file': 'names.txt'}
+model #params: 69147
+step 0 | loss 3.3717 | step time 64.61ms
+step 10 | loss 2.8274 | step time 35.43ms
+test loss 2.31 is the best so far, saving model to out/model.pt
+step 500 train loss: 2.2968928813934326 test loss: 2.3112850189208984
+step 1000 train loss: 2.20 test loss: 2.25
+"""
+
+
+def test_parse_makemore_reads_its_lines() -> None:
+    run = parse_makemore(PRINTOUT, 12.5)
+    assert run.params == 69147
+    assert run.train == [(0, 3.3717), (10, 2.8274)]
+    assert run.step_ms == [64.61, 35.43]
+    assert run.evals == [(500, 2.3112850189208984), (1000, 2.25)]
+    with pytest.raises(RuntimeError, match="no parameter count"):
+        parse_makemore("nothing here", 1.0)
+
+
+def test_cosine_schedule_by_hand() -> None:
+    assert learning_rate(0, 100, ("cosine", 2e-3)) == 2e-3
+    assert math.isclose(learning_rate(50, 100, ("cosine", 2e-3)), 1e-3)
+    assert math.isclose(learning_rate(25, 100, ("cosine", 1.0)), (1 + math.sqrt(0.5)) / 2)
+    assert learning_rate(73, 100, ("constant", 5e-4)) == 5e-4
+
+
+def test_step_budget_must_meet_makemores_evaluation(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("NNZOO_MAKEMORE_STEPS", "1501")
+    assert steps_budget() == 1501
+    for bad in ("1500", "abc", "1"):
+        monkeypatch.setenv("NNZOO_MAKEMORE_STEPS", bad)
+        with pytest.raises(ConfigError, match="500 k \\+ 1"):
+            steps_budget()
+
+
+class _Fixed(torch.nn.Module):
+    """Logits that put probability p on token 1 everywhere (2 tokens)."""
+
+    def __init__(self, p: float) -> None:
+        super().__init__()
+        self.p = p
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        logit = math.log(self.p / (1 - self.p))
+        return torch.tensor([0.0, logit]).expand(*x.shape, 2)
+
+
+def test_scores_by_hand() -> None:
+    """Every batch holds the same share of targets 1, so the batch-mean figure equals the
+    per-character one: -(3 ln p + ln(1 - p)) / 4 with p = 0.8."""
+    y = torch.tensor([[1, 1, 1, 0, -1]] * 200)
+    data = ArrayDataset(torch.zeros(200, 5, dtype=torch.long), y)
+    want = -(3 * math.log(0.8) + math.log(0.2)) / 4
+    m = _Fixed(0.8)
+    assert math.isclose(token_loss(m, data), want, rel_tol=1e-6)  # type: ignore[arg-type]
+    assert math.isclose(makemore_loss(m, data), want, rel_tol=1e-6)  # type: ignore[arg-type]
+
+
+def test_training_steps_lower_the_loss_and_use_makemores_training_part() -> None:
+    s = names("generated")
+    train = makemore_train_part(s)
+    assert len(train) == len(s.train) + len(s.val)
+    m = build(ROWS["nplm"], s)
+    before = makemore_loss(m, s.val)
+    trace = train_steps(m, train, 60, chosen("nplm"), evaluate=None)
+    assert len(trace.step_seconds) == 60 and [t for t, _ in trace.train][:2] == [0, 10]
+    assert makemore_loss(m, s.val) < before - 0.3
