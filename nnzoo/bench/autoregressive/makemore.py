@@ -14,7 +14,9 @@ words of each batch's mean cross-entropy per predicted character (the end marker
 padding not). ``S = 500 k + 1`` optimisation steps make its last evaluation fall after the
 last step, so both columns are the test loss after the same ``S`` updates.
 
-nnzoo's side (one row per model, task ``full/names``): the same architecture and sizes
+nnzoo's side (one row per model, task ``full/names``; the rows of ``rnn`` and ``gru`` are
+registered in :mod:`nnzoo.bench.recurrent.names`, the Transformer's in
+:mod:`nnzoo.bench.attention.names`, each in its family's folder): the same architecture and sizes
 (each row's ``budget`` says what still differs), trained on makemore's training part (nnzoo's
 ``train + val``, the same 31,033 words) for the same ``S`` steps of 32 words drawn with
 replacement, AdamW with makemore's betas, eps and weight decay, on one thread. Its figure is
@@ -47,7 +49,6 @@ import shutil
 import statistics
 import sys
 import time
-from collections.abc import Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -114,6 +115,15 @@ ROWS: dict[str, Row] = {
         "torch's GRU (the reset gate scales W_hn h + b_hn, two bias vectors) vs makemore's "
         "(the reset gate scales h before the matrix); nnzoo starts from a zero state, "
         "makemore from a learned one"),
+    "wavenet": Row(
+        "wavenet", "",
+        {"residual_channels": 48, "dilation_channels": 48, "skip_channels": 96,
+         "end_channels": 96, "kernel_size": 2, "layers": 4, "stacks": 1, "vocab": VOCAB},
+        "nnzoo's WaveNet (4 dilated layers, receptive field 16: the whole name) vs the "
+        "lecture's hierarchical MLP (context 8, pairs fused in 3 levels, batch norm)",
+        published=1.993,
+        published_what="published, not run: the makemore lecture's WaveNet-style model, 76K "
+                       "parameters, validation loss on its own 80/10/10 split"),
 }
 
 
@@ -338,16 +348,16 @@ def _xy(points: list[tuple[int, float]]) -> tuple[list[int], list[float]]:
     return [p[0] for p in points], [p[1] for p in points]
 
 
-def _full(model: str) -> Callable[[bool], BenchResult]:
-    def run(quiet: bool) -> BenchResult:
-        return full_row(model, quiet)
-
-    run.__name__ = f"{model}_names"
-    return run
+@bench_task("nplm", "full", "names")
+def nplm_names(quiet: bool) -> BenchResult:
+    """nplm beside makemore ``--type mlp`` (:func:`full_row`)."""
+    return full_row("nplm", quiet)
 
 
-for _model in ROWS:
-    bench_task(_model, "full", "names")(_full(_model))
+@bench_task("wavenet", "full", "names")
+def wavenet_names(quiet: bool) -> BenchResult:
+    """The WaveNet beside the published 76K-parameter figure (:func:`full_row`)."""
+    return full_row("wavenet", quiet)
 
 
 QUICK_STEPS = 21

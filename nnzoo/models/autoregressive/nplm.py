@@ -97,8 +97,8 @@ class NPLMConfig:
 class NPLM(ZooModule[NPLMConfig]):
     """The MLP language model of Bengio et al. 2003; see the module docstring.
 
-    ``forward(x)``: next-token logits ``(B, T, V)`` for token ids ``x`` ``(B, T)`` (any
-    ``T >= 1``: the logits at step t read only the context before it).
+    ``forward(x)``: next-token logits ``(B, t, V)`` for token ids ``x`` ``(B, t)``, any
+    ``1 <= t <= T`` (the logits at a step read only the context up to it).
 
     :param config: an :class:`NPLMConfig`.
     """
@@ -137,8 +137,9 @@ class NPLM(ZooModule[NPLMConfig]):
         return y + self.direct(e) if self.direct is not None else y
 
     def _check(self, x: torch.Tensor) -> torch.Tensor:
-        """Token ids ``(B, T)`` in range; any ``T >= 1`` (each step sees only its context)."""
-        shape = (x.shape[1],) if x.dim() == 2 and x.shape[1] >= 1 else self.sample_shape
+        """Token ids ``(B, t)`` in range, ``1 <= t <= T`` (each step sees only its context)."""
+        fits = x.dim() == 2 and 1 <= x.shape[1] <= self.sample_shape[0]
+        shape = (x.shape[1],) if fits else self.sample_shape
         check_input(x, shape, name="nplm input", finite=False, integer=True)
         if x.shape[0] == 0:
             raise InputError("nplm input is an empty batch (0 sequences)")
