@@ -12,6 +12,7 @@ from types import ModuleType
 import pytest
 import torch
 import torch.nn.functional as F
+from conftest import Cli
 
 from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data.names import encode_words
@@ -187,3 +188,20 @@ def test_recurrent_lm_ignores_padded_targets(cell: str) -> None:
     assert math.isclose(float(m.evaluation_step((X, y))["loss"]), float(want), rel_tol=1e-5)
     with pytest.raises(InputError, match="all padding"):
         m.training_step((X, torch.full_like(y, -1)))
+
+
+def test_train_offline_then_sample_prints_names(cli: Cli, tmp_path: Path) -> None:
+    """``nnzoo train nplm`` runs offline (generated names); ``nnzoo sample`` prints names one
+    a line, the end marker shown as a newline."""
+    code, _, err = cli("train", "nplm", "--epochs", "3", "--out", str(tmp_path), "--quiet")
+    assert code == 0, err
+    (run,) = tmp_path.iterdir()
+    assert (run / "plots" / "embedding.png").stat().st_size > 0
+    code, out, err = cli("sample", str(run), "--length", "120", "--seed", "1")
+    assert code == 0, err
+    words = out.split()
+    assert out.startswith("\n") and len(words) >= 5
+    assert all(w.isalpha() and w.islower() for w in words)
+    assert len(set(words)) > 1
+    code, _, err = cli("sample", str(run), "--prime", "Anna")
+    assert code == 2 and "not in the vocabulary" in err
