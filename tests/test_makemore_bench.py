@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -91,3 +92,29 @@ def test_training_steps_lower_the_loss_and_use_makemores_training_part() -> None
     trace = train_steps(m, train, 60, chosen("nplm"), evaluate=None)
     assert len(trace.step_seconds) == 60 and [t for t, _ in trace.train][:2] == [0, 10]
     assert makemore_loss(m, s.val) < before - 0.3
+
+
+def test_full_row_beside_a_stand_in_makemore(monkeypatch: pytest.MonkeyPatch,
+                                             tmp_path: Path) -> None:
+    """The row's wiring on generated names, 21 steps, makemore replaced by a printout."""
+    import nnzoo.bench.autoregressive.makemore as mm
+    from nnzoo.bench import runner
+
+    printout = PRINTOUT.replace("step 1000 train", "step 20 train")
+    monkeypatch.setattr(mm, "names", lambda source: names("generated"))
+    monkeypatch.setattr(mm, "steps_budget", lambda: 21)
+    monkeypatch.setattr(mm, "ensure", lambda source: tmp_path)
+    monkeypatch.setattr(mm, "run_makemore",
+                        lambda kind, steps, words: parse_makemore(printout, 3.0))
+    token = runner._PLOTS.set(tmp_path / "plots")
+    try:
+        row = mm.full_row("nplm", quiet=True)
+        published = mm.full_row("wavenet", quiet=True)
+    finally:
+        runner._PLOTS.reset(token)
+    assert row.peer_value == 2.25 and row.nnzoo is not None and 2.0 < row.nnzoo < 3.5
+    assert row.peer_time_s == pytest.approx(0.05002) and row.status == ""
+    assert row.extra["nnzoo_params"] == row.extra["makemore_params"] == 69147
+    assert Path(row.extra["plot"]).stat().st_size > 0
+    assert published.peer_value == 1.993 and published.peer_time_s is None
+    assert published.peer.startswith("published, not run")

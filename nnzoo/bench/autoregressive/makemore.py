@@ -58,13 +58,14 @@ import torch.nn.functional as F
 
 from nnzoo.bench.programs import program_copy, run_program
 from nnzoo.bench.runner import BenchResult, bench_task, one_thread, peer_run, plots_dir
+from nnzoo.core.config import field_types
 from nnzoo.core.errors import ConfigError
 from nnzoo.core.seed import isolated_rng
 from nnzoo.data.archives import NAMES
 from nnzoo.data.base import ArrayDataset, Splits
 from nnzoo.data.names import VOCAB, generated_words, names
 from nnzoo.data.sources import ensure
-from nnzoo.models import create
+from nnzoo.models import create, get_spec
 from nnzoo.models.autoregressive.nplm_plots import loss_curves
 from nnzoo.models.base import ZooModule
 
@@ -117,6 +118,13 @@ ROWS: dict[str, Row] = {
         "torch's GRU (the reset gate scales W_hn h + b_hn, two bias vectors) vs makemore's "
         "(the reset gate scales h before the matrix); nnzoo starts from a zero state, "
         "makemore from a learned one"),
+    "transformer": Row(
+        "transformer", "transformer",
+        {"n_layers": 4, "n_heads": 4, "d_model": 64, "context": 16, "positions": "learned",
+         "norm": "pre", "gelu": "tanh", "tie_weights": False, "init": "torch", "dropout": 0.0,
+         "vocab": VOCAB},
+        "the same GPT-2 block (pre-norm, 4 layers, 4 heads, 64 wide, learned positions, tanh "
+        "GELU, untied output, torch's default initialisation)"),
     "wavenet": Row(
         "wavenet", "",
         {"residual_channels": 48, "dilation_channels": 48, "skip_channels": 96,
@@ -189,10 +197,12 @@ class Trace:
 
 def build(row: Row, splits: Splits, seed: int = SEED) -> ZooModule[Any]:
     """nnzoo's model of ``row`` for ``splits``, initialised under ``seed``."""
+    data: dict[str, Any] = {"sample_shape": splits.sample_shape,
+                            "vocab_size": int(splits.meta["vocab_size"])}  # type: ignore[call-overload]
+    if "n_classes" in field_types(get_spec(row.model).config):
+        data["n_classes"] = splits.n_classes
     with isolated_rng(seed):
-        return create(row.model, sample_shape=splits.sample_shape,
-                      vocab_size=int(splits.meta["vocab_size"]),  # type: ignore[call-overload]
-                      **row.hp)
+        return create(row.model, **data, **row.hp)
 
 
 def train_steps(model: ZooModule[Any], train: ArrayDataset, steps: int,
@@ -269,14 +279,15 @@ def run_makemore(kind: str, steps: int, words: Path, timeout: float = 7200.0) ->
     return parse_makemore(done.stdout, done.seconds)
 
 
-def tune(model: str, steps: int | None = None, quiet: bool = True) -> dict[str, float]:
+def tune(model: str, steps: int | None = None, quiet: bool = True,
+         schedules: tuple[tuple[str, float], ...] = SCHEDULES) -> dict[str, float]:
     """nnzoo's validation loss (makemore's way of scoring) after ``steps`` steps for each of
-    :data:`SCHEDULES`, trained on nnzoo's training part (30,033 words)."""
+    ``schedules``, trained on nnzoo's training part (30,033 words)."""
     row, S = ROWS[model], steps or steps_budget()
     splits = names("full")
     out = {}
     with one_thread():
-        for sched in SCHEDULES:
+        for sched in schedules:
             m = build(row, splits)
             train_steps(m, splits.train, S, sched)
             out[f"{sched[0]} {sched[1]:g}"] = makemore_loss(m, splits.val)
