@@ -83,6 +83,8 @@ SEED = 3407
 #: (``{model: {"constant 0.0005": loss, ...}}``), and the choice it makes.
 VALIDATION: dict[str, dict[str, float]] = {
     "nplm": {"constant 0.0005": 2.2193, "cosine 0.001": 2.2319, "cosine 0.002": 2.2258},
+    "rnn": {"constant 0.0005": 2.2401, "cosine 0.002": 2.1909},
+    "gru": {"constant 0.0005": 2.2250, "cosine 0.002": 2.1674},
 }
 
 
