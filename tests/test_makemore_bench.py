@@ -10,12 +10,14 @@ import torch
 
 from nnzoo.bench.autoregressive.makemore import (
     ROWS,
+    VALIDATION,
     build,
     chosen,
     learning_rate,
     makemore_loss,
     makemore_train_part,
     parse_makemore,
+    schedule_text,
     steps_budget,
     token_loss,
     train_steps,
@@ -118,3 +120,12 @@ def test_full_row_beside_a_stand_in_makemore(monkeypatch: pytest.MonkeyPatch,
     assert Path(row.extra["plot"]).stat().st_size > 0
     assert published.peer_value == 1.993 and published.peer_time_s is None
     assert published.peer.startswith("published, not run")
+
+
+def test_schedule_words_and_the_validation_choice() -> None:
+    assert schedule_text(("constant", 5e-4), False) == "makemore's constant rate 5e-4 (not tuned)"
+    assert schedule_text(("cosine", 2e-3), True) == ("a cosine decay from 0.002 to 0, chosen on "
+                                                     "nnzoo's validation part")
+    for model, scores in VALIDATION.items():
+        kind, peak = chosen(model)
+        assert scores[f"{kind} {peak:g}"] == min(scores.values())

@@ -330,7 +330,7 @@ def full_row(model: str, quiet: bool) -> BenchResult:
     curves: dict[str, tuple[list[int], list[float]]] = {
         "nnzoo train (batch)": _xy(trace.train), "nnzoo test": _xy(trace.evals)}
     extra: dict[str, Any] = {"nnzoo_params": n_params, "steps": S,
-                             "schedule": f"{sched[0]} from {sched[1]:g}",
+                             "schedule": f"{sched[0]} {sched[1]:g}",
                              "nnzoo_test_per_char": round(per_char, 4),
                              "nnzoo_test_curve": trace.evals, **row.extra}
     if model in VALIDATION:
@@ -352,8 +352,7 @@ def full_row(model: str, quiet: bool) -> BenchResult:
                                     f"{model} on names.txt beside makemore ({S} steps)"))
     peer_name = (f"makemore --type {row.peer_type}" if row.published is None
                  else row.published_what)
-    sched_text = ("makemore's constant rate" if sched == ("constant", LR) else
-                  f"a cosine decay from {sched[1]:g} to 0, chosen on nnzoo's validation part")
+    sched_text = schedule_text(sched, chosen_on_validation=model in VALIDATION)
     budget = (f"{S} AdamW steps of 32 words on makemore's 31,033 training names, its test "
               f"1,000 (its split, seed 3407); {row.differences}; nnzoo: {sched_text}; "
               f"{n_params:,} parameters")
@@ -361,6 +360,16 @@ def full_row(model: str, quiet: bool) -> BenchResult:
                        ours, peer_value, statistics.median(trace.step_seconds), peer_time,
                        "median training step, back to back, 1 thread (same-run ratio)",
                        budget, extra=extra, status=status)
+
+
+def schedule_text(sched: tuple[str, float], chosen_on_validation: bool) -> str:
+    """The row's words for its learning-rate schedule."""
+    kind, peak = sched
+    text = ("makemore's constant rate 5e-4" if sched == ("constant", LR) else
+            f"a constant rate {peak:g}" if kind == "constant" else
+            f"a cosine decay from {peak:g} to 0")
+    return text + (", chosen on nnzoo's validation part" if chosen_on_validation
+                   else " (not tuned)")
 
 
 def _xy(points: list[tuple[int, float]]) -> tuple[list[int], list[float]]:
