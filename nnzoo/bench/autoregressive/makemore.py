@@ -36,6 +36,12 @@ in progress); the column holds the published 1.993 of the 76K-parameter hierarch
 from the same author's lecture series (a validation loss on that lecture's own 80/10/10
 split of ``names.txt``), stated as published.
 
+The step budget is ``S = 1001`` (:data:`STEPS`): the budget that a shared 2-core machine (load
+15 to 18 while these rows were measured) allowed for the whole table, the schedule search
+included, within one working session; at it each makemore run took 60 to 90 s of wall time
+there. A quiet core takes much less, so ``NNZOO_MAKEMORE_STEPS`` (``500 k + 1``) reruns the
+table with a larger budget; the schedules in :data:`VALIDATION` were chosen at 1001 steps.
+
 Timing: each row runs nnzoo then makemore back to back in one process, one thread each; the
 time columns are the median time of one training step (batch, forward, backward, update;
 makemore's from its ``step time`` lines), so the ratio is a same-run ratio on a shared
@@ -89,6 +95,7 @@ VALIDATION: dict[str, dict[str, float]] = {
              "cosine 0.001": 2.2319, "cosine 0.002": 2.2258},
     "rnn": {"constant 0.0005": 2.2401, "cosine 0.002": 2.1909},
     "gru": {"constant 0.0005": 2.2250, "cosine 0.002": 2.1674},
+    "transformer": {"constant 0.0005": 2.1555, "constant 0.001": 2.1353, "cosine 0.002": 2.1189},
 }
 
 
