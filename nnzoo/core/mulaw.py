@@ -69,7 +69,9 @@ def bin_edges(mu: int = MU) -> torch.Tensor:
     (bin ``q`` is ``[edges[q], edges[q + 1])``)."""
     levels = int(_mu(mu)) + 1
     y = torch.arange(levels + 1, dtype=torch.float64) * 2 / levels - 1
-    return expand(y, mu)
+    e = expand(y, mu)
+    e[0], e[-1] = -1.0, 1.0                                   # exactly, not by rounding
+    return e
 
 
 __all__ = ["MU", "bin_edges", "compand", "decode", "encode", "expand"]

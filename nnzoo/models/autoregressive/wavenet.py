@@ -114,6 +114,9 @@ class WaveNetConfig:
                 f"got {self.kernel_size}")
         require(self.layers <= 16, f"layers must be <= 16 (dilation 2^15), got {self.layers}")
         require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+
+    def validate(self) -> None:
+        """Check what the data decides (run by the model, once the dataset filled it in)."""
         if self.vocab:
             require(len(self.vocab) == self.vocab_size and len(set(self.vocab)) == len(self.vocab),
                     f"vocab must be {self.vocab_size} distinct characters (one per token id), "
@@ -162,9 +165,10 @@ class GatedLayer(nn.Module):
 
 
 @register("wavenet", config=WaveNetConfig, rule="backprop (maximum likelihood, next value)",
-          peer="makemore's step budget on names.txt (its README's WaveNet-style model at 1.993 "
-               "nats); on the audio-like signal, a linear AR predictor and the marginal "
-               "histogram", reference="https://github.com/ibab/tensorflow-wavenet")
+          peer="names.txt: the published 76K-parameter WaveNet-style model (1.993 nats per "
+               "character, Karpathy's makemore lectures; makemore has no WaveNet); the "
+               "audio-like signal: a linear AR predictor and the marginal histogram",
+          reference="https://github.com/ibab/tensorflow-wavenet")
 class WaveNet(ZooModule[WaveNetConfig]):
     """WaveNet over token ids (van den Oord et al. 2016); see the module docstring.
 
@@ -177,6 +181,7 @@ class WaveNet(ZooModule[WaveNetConfig]):
 
     def __init__(self, config: WaveNetConfig) -> None:
         super().__init__(config)
+        config.validate()
         c = config
         self.embedding = nn.Embedding(c.vocab_size, c.residual_channels)
         self.layers = nn.ModuleList(GatedLayer(c, d) for d in c.dilations)
