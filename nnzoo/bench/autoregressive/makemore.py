@@ -76,6 +76,7 @@ from nnzoo.data.sources import ensure
 from nnzoo.models import create, get_spec
 from nnzoo.models.autoregressive.nplm_plots import loss_curves
 from nnzoo.models.base import ZooModule
+from nnzoo.recipes.autoregressive.wavenet import NAMES_MODEL
 
 #: makemore's optimiser and batch (its defaults).
 BATCH, LR, BETAS, EPS, WEIGHT_DECAY = 32, 5e-4, (0.9, 0.99), 1e-8, 0.01
@@ -140,10 +141,10 @@ ROWS: dict[str, Row] = {
         "GELU, untied output, torch's default initialisation)"),
     "wavenet": Row(
         "wavenet", "",
-        {"residual_channels": 48, "dilation_channels": 48, "skip_channels": 96,
-         "end_channels": 96, "kernel_size": 2, "layers": 4, "stacks": 1, "vocab": VOCAB},
-        "nnzoo's WaveNet (4 dilated layers, receptive field 16: the whole name) vs the "
-        "lecture's hierarchical MLP (context 8, pairs fused in 3 levels, batch norm)",
+        dict(NAMES_MODEL),
+        "nnzoo's WaveNet of the wavenet names recipe (4 dilated layers, receptive field 16: "
+        "the whole name) vs the lecture's hierarchical MLP (context 8, pairs fused in 3 "
+        "levels, batch norm), trained far longer there",
         published=1.993,
         published_what="published, not run: the makemore lecture's WaveNet-style model, 76K "
                        "parameters, validation loss on its own 80/10/10 split"),
