@@ -14,6 +14,7 @@ from nnzoo.bench.programs import (
     PEERS_ENV,
     PeerProgramError,
     PeerProgramMissing,
+    StartedProgram,
     program_copy,
     program_dir,
     run_program,
@@ -105,3 +106,34 @@ def test_unset_or_wrong_peers_folder_is_a_missing_peer(monkeypatch: pytest.Monke
         program_dir("nanoGPT", needs=["train.py"])
     with pytest.raises(PeerProgramMissing, match="no folder makemore/"):
         program_dir("makemore")
+
+
+TICKER = """\
+import time
+for i in range(8):
+    print(f"iter {i}", flush=True)
+    time.sleep(0.02)
+print("done")
+"""
+
+
+def test_started_program_pauses_resumes_and_finishes(peers: Path, tmp_path: Path) -> None:
+    (peers / "toy" / "ticker.py").write_text(TICKER)
+    log = tmp_path / "ticker.log"
+    with program_copy("toy", where=tmp_path / "out") as work, \
+            StartedProgram([sys.executable, "ticker.py"], work, log=log) as prog:
+        assert prog.wait_for(lambda ln: ln == "iter 2", timeout=60) == "iter 2"
+        prog.pause()
+        prog.resume()
+        prog.wait_for(lambda ln: ln == "iter 5", timeout=60)
+        prog.finish(timeout=60)
+        assert prog.lines == [f"iter {i}" for i in range(8)] + ["done"]
+    assert log.read_text().splitlines() == prog.lines            # every line, as it came
+
+
+def test_started_program_that_ends_early_is_a_clear_error(peers: Path, tmp_path: Path
+                                                          ) -> None:
+    with program_copy("toy", where=tmp_path) as work, \
+            StartedProgram([sys.executable, "prog.py", "fail"], work) as prog, \
+            pytest.raises(PeerProgramError, match=r"prog\.py ended \(status 1\).*step 7"):
+        prog.wait_for(lambda ln: ln.startswith("never"), timeout=60)

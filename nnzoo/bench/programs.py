@@ -11,6 +11,10 @@ default for it and never ships their code.
 - :func:`run_program` runs a command in it with a time limit and a fixed thread count,
   capturing stdout and stderr; a non-zero exit or a time-out raises
   :class:`PeerProgramError` whose message ends with the program's last lines.
+- :class:`StartedProgram` runs one in the background and reads its output line by line as
+  it comes; it can be paused and resumed (``SIGSTOP``/``SIGCONT``), so that a benchmark can
+  interleave the peer's training with nnzoo's in blocks of iterations: a slow spell of a
+  shared machine then falls on both sides alike.
 
 A program that is not there raises :class:`PeerProgramMissing`, a ``ModuleNotFoundError``: a
 task that runs its peer side through :func:`nnzoo.bench.runner.peer_run` then reports the
@@ -31,14 +35,17 @@ from __future__ import annotations
 
 import contextlib
 import os
+import queue
 import shutil
 import signal
 import subprocess
 import tempfile
+import threading
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from types import TracebackType
 
 #: The environment variable naming the folder of peer programs.
 PEERS_ENV = "NNZOO_PEERS"
@@ -209,3 +216,118 @@ def run_program(args: Sequence[str], cwd: Path, *, timeout: float, threads: int 
         raise PeerProgramError(f"{what} exited with status {proc.returncode}: "
                                f"{last_lines(stderr or stdout)}")
     return ProgramRun(args, Path(cwd), proc.returncode, stdout, stderr, seconds)
+
+
+class StartedProgram:
+    """A peer program running in the background, its output (stdout and stderr merged) read
+    line by line by a thread as it comes (every line kept in :attr:`lines`).
+
+    Use it as a context manager: leaving the block stops the program if it still runs.
+
+    :param args: the command; :param cwd: where it runs;
+    :param threads: ``OMP_NUM_THREADS`` and friends; :param env: further variables;
+    :param log: a file that receives every line as it comes (in the bench's output).
+    """
+
+    def __init__(self, args: Sequence[str], cwd: Path, *, threads: int | None = 1,
+                 env: Mapping[str, str] | None = None, log: Path | None = None) -> None:
+        self.args = [str(a) for a in args]
+        self.name = Path(self.args[1]).name if len(self.args) > 1 else Path(self.args[0]).name
+        self.lines: list[str] = []
+        self._queue: queue.Queue[str | None] = queue.Queue()
+        self._log = open(log, "w", encoding="utf-8") if log is not None else None  # noqa: SIM115
+        self.t0 = time.perf_counter()
+        self.proc = subprocess.Popen(self.args, cwd=cwd, stdout=subprocess.PIPE,
+                                     stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
+                                     env=program_env(threads, env), start_new_session=True,
+                                     text=True, encoding="utf-8", errors="replace", bufsize=1)
+        self._reader = threading.Thread(target=self._read, daemon=True)
+        self._reader.start()
+
+    def _read(self) -> None:
+        assert self.proc.stdout is not None
+        for line in self.proc.stdout:
+            self._queue.put(line.rstrip("\n"))
+        self._queue.put(None)                                   # end of output
+
+    def _take(self, timeout: float) -> str | None:
+        """The next line (None at the end of the output); a :class:`PeerProgramError` when
+        none comes within ``timeout`` seconds."""
+        try:
+            line = self._queue.get(timeout=max(0.0, timeout))
+        except queue.Empty:
+            self.stop()
+            raise PeerProgramError(f"{self.name} printed nothing for {timeout:g} s; last "
+                                   f"output: {last_lines(chr(10).join(self.lines))}") from None
+        if line is not None:
+            self.lines.append(line)
+            if self._log is not None:
+                self._log.write(line + "\n")
+                self._log.flush()
+        return line
+
+    def wait_for(self, match: Callable[[str], bool], timeout: float) -> str:
+        """Read lines until one satisfies ``match`` and return it.
+
+        :raises PeerProgramError: when the program ends first (its exit status and last
+            lines) or when ``timeout`` seconds pass.
+        """
+        deadline = time.monotonic() + timeout
+        while True:
+            line = self._take(deadline - time.monotonic())
+            if line is None:
+                code = self.proc.wait()
+                raise PeerProgramError(f"{self.name} ended (status {code}) before the line "
+                                       f"awaited; last output: "
+                                       f"{last_lines(chr(10).join(self.lines))}")
+            if match(line):
+                return line
+
+    def pause(self) -> None:
+        """Stop the program where it is (``SIGSTOP``); :meth:`resume` continues it."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGSTOP)
+
+    def resume(self) -> None:
+        """Continue a paused program (``SIGCONT``)."""
+        with contextlib.suppress(ProcessLookupError):
+            os.killpg(self.proc.pid, signal.SIGCONT)
+
+    def finish(self, timeout: float) -> float:
+        """Read the rest of the output and wait for the exit; return the wall seconds since
+        the start.
+
+        :raises PeerProgramError: on a non-zero exit or after ``timeout`` seconds.
+        """
+        self.resume()
+        deadline = time.monotonic() + timeout
+        while self._take(deadline - time.monotonic()) is not None:
+            pass
+        try:
+            code = self.proc.wait(timeout=max(0.0, deadline - time.monotonic()))
+        except subprocess.TimeoutExpired:
+            self.stop()
+            raise PeerProgramError(f"{self.name} ran past its {timeout:g} s limit") from None
+        if code != 0:
+            raise PeerProgramError(f"{self.name} exited with status {code}: "
+                                   f"{last_lines(chr(10).join(self.lines))}")
+        return time.perf_counter() - self.t0
+
+    def stop(self) -> None:
+        """Kill the program's process group (resumed first, so that it can die) if it runs."""
+        if self.proc.poll() is None:
+            with contextlib.suppress(ProcessLookupError):
+                os.killpg(self.proc.pid, signal.SIGKILL)
+                os.killpg(self.proc.pid, signal.SIGCONT)
+            self.proc.wait()
+
+    def __enter__(self) -> StartedProgram:
+        return self
+
+    def __exit__(self, kind: type[BaseException] | None, err: BaseException | None,
+                 tb: TracebackType | None) -> None:
+        self.stop()
+        if self.proc.stdout is not None:
+            self.proc.stdout.close()
+        if self._log is not None:
+            self._log.close()

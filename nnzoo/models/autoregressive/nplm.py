@@ -39,6 +39,7 @@ from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.validation import check_input
 from nnzoo.models.autoregressive import nplm_plots
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
@@ -96,7 +97,8 @@ class NPLMConfig:
 class NPLM(ZooModule[NPLMConfig]):
     """The MLP language model of Bengio et al. 2003; see the module docstring.
 
-    ``forward(x)``: next-token logits ``(B, T, V)`` for token ids ``x`` ``(B, T)``.
+    ``forward(x)``: next-token logits ``(B, t, V)`` for token ids ``x`` ``(B, t)``, any
+    ``1 <= t <= T`` (the logits at a step read only the context up to it).
 
     :param config: an :class:`NPLMConfig`.
     """
@@ -135,7 +137,10 @@ class NPLM(ZooModule[NPLMConfig]):
         return y + self.direct(e) if self.direct is not None else y
 
     def _check(self, x: torch.Tensor) -> torch.Tensor:
-        self.check(x)
+        """Token ids ``(B, t)`` in range, ``1 <= t <= T`` (each step sees only its context)."""
+        fits = x.dim() == 2 and 1 <= x.shape[1] <= self.sample_shape[0]
+        shape = (x.shape[1],) if fits else self.sample_shape
+        check_input(x, shape, name="nplm input", finite=False, integer=True)
         if x.shape[0] == 0:
             raise InputError("nplm input is an empty batch (0 sequences)")
         lo, hi = int(x.min()), int(x.max())

@@ -3,7 +3,7 @@ principal axes, a generated sample, and (for the benchmark) loss curves over the
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Mapping, Sequence
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -59,7 +59,7 @@ def plot_nplm(model: NPLM, out_dir: Path) -> list[Path]:
     return paths
 
 
-def loss_curves(curves: dict[str, tuple[Sequence[float], Sequence[float]]], path: Path,
+def loss_curves(curves: Mapping[str, tuple[Sequence[float], Sequence[float]]], path: Path,
                 title: str) -> Path:
     """Loss against the optimisation step, one line per ``{label: (steps, losses)}``."""
     fig, ax = plots.subplots(figsize=(6.5, 4))

@@ -13,11 +13,12 @@ step) -> dropout -> a linear head. Three tasks:
   u_w)``, ``s = sum_t a_t h_t``). Cross-entropy loss.
 - ``regress``: the same pooling, ``n_outputs`` real values, mean squared error.
 - ``lm``: the next token at every step, logits ``(B, T, V)``; the loss is the mean
-  cross-entropy per token (nats). With ``bptt = k > 0`` a training window is read in chunks
-  of ``k`` steps: the state is carried from chunk to chunk but detached, so gradients flow
-  back at most ``k`` steps (truncated backpropagation through time, Williams & Peng 1990)
-  while each chunk still starts from the context of all the window before it. (The whole
-  window is one training step, so memory still grows with its length.)
+  cross-entropy per token (nats); a target ``-1`` is padding (the end of a short word in
+  the ``names`` data) and counts for nothing. With ``bptt = k > 0`` a training window is
+  read in chunks of ``k`` steps: the state is carried from chunk to chunk but detached, so
+  gradients flow back at most ``k`` steps (truncated backpropagation through time, Williams
+  & Peng 1990) while each chunk still starts from the context of all the window before it.
+  (The whole window is one training step, so memory still grows with its length.)
 
 Variable lengths (token input, ``classify``/``regress``): a batch is ``(B, T)`` padded at the
 end with ``pad_index``; lengths are ``(x != pad_index).sum(1)`` and the batch is packed
@@ -304,9 +305,13 @@ class Recurrent(ZooModule[RC]):
                 raise InputError(f"language-model targets must be token ids of shape "
                                  f"{tuple(x.shape)} (the next token of each step), got "
                                  f"{tuple(y.shape)} {y.dtype}")
-            if int(y.min()) < 0 or int(y.max()) >= c.vocab_size:
-                raise InputError(f"language-model targets must lie in [0, {c.vocab_size}), "
-                                 f"got values from {int(y.min())} to {int(y.max())}")
+            if int(y.min()) < -1 or int(y.max()) >= c.vocab_size:
+                raise InputError(f"language-model targets must lie in [0, {c.vocab_size}) or "
+                                 f"be -1 (padding), got values from {int(y.min())} to "
+                                 f"{int(y.max())}")
+            if not bool((y >= 0).any()):
+                raise InputError("language-model targets are all padding (-1): nothing to "
+                                 "predict")
         elif y.numel() != x.shape[0] * c.n_outputs or not y.is_floating_point():
             raise InputError(f"regression targets must be {c.n_outputs} real value(s) per "
                              f"sequence, got shape {tuple(y.shape)} {y.dtype}")
@@ -321,9 +326,10 @@ class Recurrent(ZooModule[RC]):
         for s in range(0, T, k):  # chunks of the window, the state carried, its gradient cut
             logits, state = self._lm_logits(x[:, s:s + k], state)  # (B, k, V)
             total = total + F.cross_entropy(logits.flatten(0, 1).float(),
-                                            y[:, s:s + k].flatten(), reduction="sum")
+                                            y[:, s:s + k].flatten(), reduction="sum",
+                                            ignore_index=-1)
             state = detach_state(state)
-        return total / y.numel()                                   # nats per token
+        return total / (y >= 0).sum()                              # nats per predicted token
 
     def _loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         c = self.config
@@ -349,7 +355,7 @@ class Recurrent(ZooModule[RC]):
         self._recent = x[:8].detach()
         if self.config.task == "lm":  # the whole window at once: the same as chunks with carry
             logits = self(x)
-            loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
+            loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten(), ignore_index=-1)
             return {"loss": loss, "bits_per_char": loss / math.log(2)}
         return {k: v.detach() for k, v in self._loss(x, y).items()}
 
