@@ -11,6 +11,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from conftest import Cli
 
 from nnzoo.core.config import TrainConfig, build_scheduler, warmup_cosine
 from nnzoo.core.errors import ConfigError, InputError
@@ -250,7 +251,7 @@ def test_bad_targets_and_tokens() -> None:
     masked = model.training_step((x, y))["loss"]
     logits = model(x)[:, :6]
     want = torch.nn.functional.cross_entropy(logits.flatten(0, 1), x[:, :6].flatten())
-    assert float(masked) == pytest.approx(float(want), rel=1e-5)
+    assert float(masked.detach()) == pytest.approx(float(want.detach()), rel=1e-5)
 
 
 def test_nanogpt_split_of_the_excerpt() -> None:
@@ -285,3 +286,21 @@ def test_visualize_writes_attention_and_sample(mid: str, tmp_path: Path) -> None
     paths = model.visualize(tmp_path)
     assert {p.name for p in paths} == {"attention.png", "sample.txt"}
     assert len((tmp_path / "sample.txt").read_text().splitlines()[-1]) >= 12
+
+
+@pytest.mark.parametrize("mid", IDS)
+def test_train_then_sample_through_the_cli(mid: str, cli: Cli, tmp_path: Path) -> None:
+    """``nnzoo train ID`` (the default recipe, shrunk to one small epoch) writes a run that
+    ``nnzoo sample`` reads: the prime, then exactly the characters asked for."""
+    code, _, err = cli("train", mid, "--epochs", "1", "--set", "n_layers=1", "--set",
+                       "d_model=16", "--set", "n_heads=2", "--set", "batch_size=128",
+                       "--out", str(tmp_path), "--quiet")
+    assert code == 0, err
+    (run,) = tmp_path.iterdir()
+    assert (run / "plots" / "attention.png").is_file()
+    code, out, err = cli("sample", str(run), "--prime", "ROMEO:", "--length", "40",
+                         "--seed", "1")
+    assert code == 0, err
+    assert out[:-1].startswith("ROMEO:") and len(out[:-1]) == len("ROMEO:") + 40
+    code, _, err = cli("sample", str(run), "--prime", "ROMEO\u00e9")
+    assert code == 2 and "not in the vocabulary" in err

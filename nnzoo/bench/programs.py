@@ -175,8 +175,10 @@ def run_program(args: Sequence[str], cwd: Path, *, timeout: float, threads: int 
     """Run ``args`` in ``cwd`` as a separate process and wait at most ``timeout`` seconds.
 
     Its stdout and stderr are captured (spooled to temporary files, so a chatty program
-    cannot block on a full pipe). The process gets its own session, so on a time-out the
-    whole group it started is stopped.
+    cannot block on a full pipe). The process gets its own process group, so on a time-out
+    the whole group it started is stopped; it stays in this session, so that Linux's
+    scheduler (which shares the CPU between sessions, "autogroups") gives it and nnzoo's side
+    the same share of a busy machine.
 
     :param args: the command (``[sys.executable, "train.py", ...]``).
     :param cwd: where it runs (a copy made by :func:`program_copy`).
@@ -189,7 +191,7 @@ def run_program(args: Sequence[str], cwd: Path, *, timeout: float, threads: int 
     with tempfile.TemporaryFile() as out, tempfile.TemporaryFile() as err:
         t0 = time.perf_counter()
         proc = subprocess.Popen(args, cwd=cwd, stdout=out, stderr=err, stdin=subprocess.DEVNULL,
-                                env=program_env(threads, env), start_new_session=True)
+                                env=program_env(threads, env), process_group=0)
         timed_out = False
         try:
             proc.wait(timeout=timeout)
@@ -239,7 +241,7 @@ class StartedProgram:
         self.t0 = time.perf_counter()
         self.proc = subprocess.Popen(self.args, cwd=cwd, stdout=subprocess.PIPE,
                                      stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
-                                     env=program_env(threads, env), start_new_session=True,
+                                     env=program_env(threads, env), process_group=0,
                                      text=True, encoding="utf-8", errors="replace", bufsize=1)
         self._reader = threading.Thread(target=self._read, daemon=True)
         self._reader.start()
