@@ -6,7 +6,8 @@ no loader is registered yet, so ``nnzoo train --dataset`` does not offer them:
 - ``names``: makemore's ``names.txt`` (32,033 lower-case first names, one per line), for the
   character-level name models;
 - ``babi-tasks-1-20-v1-2``: the bAbI 20 QA tasks v1.2 (Weston et al. 2015), English 1k
-  (``en/``) and 10k (``en-10k/``), for the memory networks.
+  (``en/``) and 10k (``en-10k/``): its source is defined here; :mod:`nnzoo.data.babi`
+  registers the ``babi`` dataset that loads it.
 
 Every sha256 and size below was computed from the files themselves (and equals the table of
 the data folder's SOURCE.md). The files are fetched from the git commits named there, byte
@@ -211,5 +212,3 @@ BABI = Source(
 )
 
 register_files(NAMES, "makemore's names.txt: 32,033 first names (files only, no loader yet)")
-register_files(BABI, "bAbI QA tasks 1-20 v1.2, en (1k) and en-10k (files only, no loader yet; "
-                     "en-10k lacks task 3's training file)")
