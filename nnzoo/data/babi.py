@@ -33,7 +33,8 @@ could predict it). Words are lower-cased, ``.`` and ``?`` are dropped.
 **Splits**: validation is the last ``val_fraction`` of the questions of each training file
 (as the upstream ``en-valid`` folders hold out the last 10 %), test is the test file.
 
-``meta``: ``vocab`` (words, id 0 = ``<pad>``), ``answers`` (class names), ``support``
+``meta``: ``vocab`` (words, id 0 = ``<pad>``), ``vocab_size`` (its length, which a run gives
+the model), ``answers`` (class names), ``support``
 (``{split: (N, S) int64}``: the memory rows of each question's supporting facts, -1 where
 absent or dropped by truncation), ``task_ids`` (``{split: (N,) int64}``, for joint training),
 ``tasks`` and ``task_names``, ``memory_size``, ``sentence_len``, ``size``.
@@ -219,7 +220,7 @@ def encode_babi(train_file: Sequence[Question], test_file: Sequence[Question], *
         name=name, train=parts["train"][0], val=parts["val"][0], test=parts["test"][0],
         task="classification", n_classes=len(answers), sample_shape=(memory_size + 1, width),
         classes=answers, description=description,
-        meta={"vocab": itos, "answers": answers,
+        meta={"vocab": itos, "vocab_size": len(itos), "answers": answers,
               "support": {k: v[1] for k, v in parts.items()},
               "task_ids": {k: v[2] for k, v in parts.items()},
               "tasks": tuple(task_list),
