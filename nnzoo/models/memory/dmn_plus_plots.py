@@ -37,7 +37,7 @@ def plot_gates(gates: torch.Tensor, x: torch.Tensor, path: Path, *, pad_index: i
     real = [(x[b, :-1] != pad_index).any(-1).nonzero().flatten().tolist() for b in range(n)]
     heights = [max(2.0, 0.28 * len(r) + 1.2) for r in real]
     fig, axes = plots.subplots(n, 1, figsize=(7.5, sum(heights)), squeeze=False,
-                               gridspec_kw={"height_ratios": heights})
+                               gridspec_kw={"height_ratios": heights, "hspace": 0.55})
     for b in range(n):
         ax = axes[b][0]
         rows = real[b]
