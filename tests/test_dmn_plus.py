@@ -4,6 +4,7 @@ invariance, learning a small task, and one clear error for each bad input."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import pytest
 import torch
@@ -245,3 +246,39 @@ def test_model_needs_a_vocabulary_and_answers() -> None:
         create("dmn-plus", vocab_size=10, n_classes=1)
     with pytest.raises(ConfigError, match="vocab_size >= 2"):
         create("dmn-plus", vocab_size=0, n_classes=4)
+
+
+# -- the bench's table and options, the plot -------------------------------------------------------
+
+def test_xiong_table_agrees_with_the_papers_text() -> None:
+    """The paper's text: DMN+'s mean error is 1.4 points below the end-to-end memory network's
+    4.2 %, and QA16 (basic induction) is the task it fails."""
+    from nnzoo.bench.memory.dmn_plus import FAILED_ABOVE, XIONG_2016
+
+    assert sorted(XIONG_2016) == list(range(1, 21))
+    assert sum(XIONG_2016.values()) / 20 == pytest.approx(4.2 - 1.4, abs=0.05)
+    assert [t for t, e in XIONG_2016.items() if e > FAILED_ABOVE] == [16]
+
+
+def test_bench_budget_options(monkeypatch: pytest.MonkeyPatch) -> None:
+    from nnzoo.bench.memory.dmn_plus import _budget
+
+    monkeypatch.setenv("NNZOO_DMN_EPOCHS", "5")
+    monkeypatch.setenv("NNZOO_DMN_MAX_TIME", "60")
+    monkeypatch.setenv("NNZOO_DMN_TASKS", "1, 4")
+    assert _budget() == ({"epochs": "5", "max_time": "60"}, [1, 4])
+    monkeypatch.setenv("NNZOO_DMN_TASKS", "one")
+    with pytest.raises(ConfigError, match="task numbers"):
+        _budget()
+
+
+def test_gates_plot_marks_the_supporting_facts(tmp_path: Path) -> None:
+    from nnzoo.models.memory.dmn_plus_plots import plot_gates, sentence_text
+
+    model = _model()
+    x = _batch(B=2)
+    words = [f"w{i}" for i in range(12)]
+    path = plot_gates(model.attention_gates(x), x, tmp_path / "g.png", words=words,
+                      supporting=[[0], [1, 2]], answers=["a", "b"])
+    assert path.is_file() and path.stat().st_size > 0
+    assert sentence_text(torch.tensor([3, 4, 0]), words) == "w3 w4"

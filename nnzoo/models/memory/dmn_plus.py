@@ -151,7 +151,7 @@ def attention_gru_step(f_in: torch.Tensor, h: torch.Tensor, g: torch.Tensor,
 
 
 @register("dmn-plus", config=DMNPlusConfig, rule="backprop (Adam, L2 on the weights)",
-          peer="the published per-task bAbI-10k errors of Xiong et al. 2016 (Table 2)",
+          peer="the published per-task bAbI-10k errors of Xiong et al. 2016 (their table)",
           reference="https://github.com/ethancaballero/Improved-Dynamic-Memory-Networks-DMN-plus")
 class DMNPlus(Classifier[DMNPlusConfig]):
     """DMN+ (Xiong et al. 2016): positional sentence reader, input fusion BiGRU, attention-GRU

@@ -11,8 +11,9 @@
   up to 256 epochs with early stopping after 20 epochs without a lower validation loss, the
   epoch of lowest validation loss kept, the last 10 % of the training file as validation,
   the input cut to the last 70 sentences. The paper's text states no L2 strength; 0.001 is
-  the value its LaTeX source carries in a commented-out line (all tasks but 6 and 19), and
-  what public re-implementations use. The paper also reruns QA3, QA17 and QA18 ten times
+  the value its LaTeX source carries in a commented-out line (all tasks but 6 and 19, where
+  validation chose none), and the one barronalex/Dynamic-Memory-Networks-in-TensorFlow
+  trains with. The paper also reruns QA3, QA17 and QA18 ten times
   and keeps the run of lowest validation loss; this recipe is one run.
 """
 
