@@ -2,11 +2,11 @@
 
 ``memn2n/full/babi1k``: 3 hops, position encoding, temporal encoding, linear start, random
 noise, adjacent weight tying, one network per task, on all 20 tasks of bAbI 1k (v1.2), with
-the authors' training protocol (:class:`~nnzoo.models.memory.memn2n_restarts.Protocol`: SGD on
+the authors' training protocol (:class:`~nnzoo.bench.memory.memn2n_restarts.Protocol`: SGD on
 the summed loss of batches of 32 drawn with replacement, rate 0.005, 20 linear-start epochs,
 then 100 epochs with the rate halved every 25, gradient norm 40, d = 20, memory 50).
 :data:`RESTARTS` networks per task from different random weights, all tasks and restarts
-trained in step (:func:`~nnzoo.models.memory.memn2n_restarts.fit_restarts`).
+trained in step (:func:`~nnzoo.bench.memory.memn2n_restarts.fit_restarts`).
 
 Two figures per task, and their means over the 20 tasks:
 
@@ -32,7 +32,7 @@ from nnzoo.core.device import one_thread
 from nnzoo.data.babi import TASK_NAMES, load_babi, load_babi_toy
 from nnzoo.models.memory.memn2n import MemN2N, MemN2NConfig
 from nnzoo.models.memory.memn2n_plots import plot_attention
-from nnzoo.models.memory.memn2n_restarts import Protocol, RestartsResult, fit_restarts
+from nnzoo.bench.memory.memn2n_restarts import Protocol, RestartsResult, fit_restarts
 
 #: Restarts per task. The paper trains 10; 10 x 20 tasks did not fit the CPU time this
 #: benchmark may take on the shared 2-core machine, 5 did (about 45 minutes).

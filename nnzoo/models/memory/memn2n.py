@@ -42,11 +42,11 @@ summed over a batch of 32 (drawn with replacement), learning rate 0.01 (0.005 wi
 halved every 25 epochs for 100 epochs (after 20 LS epochs), gradients rescaled to norm 40,
 weights drawn from N(0, 0.1^2), d = 20, memory of the last 50 sentences. The engine uses the
 mean loss, so the recipes' learning rate is 32 x the paper's and the clipping norm 40 / 32;
-:mod:`nnzoo.models.memory.memn2n_restarts` trains several restarts at once with the summed
+:mod:`nnzoo.bench.memory.memn2n_restarts` trains several restarts at once with the summed
 loss, as the benchmark does.
 
 Parameters hold a leading dimension of ``copies`` independent networks (1 for the engine;
-several restarts trained together by :func:`~nnzoo.models.memory.memn2n_restarts.fit_restarts`).
+several restarts trained together by :func:`~nnzoo.bench.memory.memn2n_restarts.fit_restarts`).
 """
 
 from __future__ import annotations
