@@ -37,6 +37,7 @@ def plot_attention(x: torch.Tensor, attention: torch.Tensor, path: str | Path, *
     M = x.shape[1] - 1
     rows = sum(max(1, int((x[b, :M] > 0).any(-1).sum())) for b in range(n))
     fig, axes = plots.subplots(n, 1, figsize=(8.5, 1.2 * n + 0.28 * rows), squeeze=False)
+    fig.subplots_adjust(hspace=0.7)
     for b in range(n):
         ax = axes[b, 0]
         filled = [i for i in range(M) if bool((x[b, i] > 0).any())] or [0]
