@@ -223,3 +223,14 @@ def test_real_10k_task_3_is_missing_and_others_load():
     with pytest.raises(DataMissingError, match="39 of its 40 files"):
         load_babi(3, "10k")
     assert load_babi(1, "10k").sizes == {"train": 9000, "val": 1000, "test": 1000}
+
+
+@pytest.mark.slow
+@needs_data
+def test_real_joint_tasks_share_one_vocabulary_and_keep_their_task_ids():
+    s = load_babi("1,6")
+    assert s.sizes == {"train": 1800, "val": 200, "test": 2000}
+    assert s.meta["tasks"] == (1, 6)
+    ids = s.meta["task_ids"]["val"]  # type: ignore[index]
+    assert ids[:100].eq(1).all() and ids[100:].eq(6).all()  # the last 10 % of each file
+    assert {"yes", "no", "bathroom"} <= set(s.classes or ())

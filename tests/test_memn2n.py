@@ -11,6 +11,13 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nnzoo.bench.memory.memn2n_restarts import (
+    Protocol,
+    errors,
+    fit_restarts,
+    pick_restart,
+    sentence_ids,
+)
 from nnzoo.core.config import TrainConfig
 from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.data.babi import load_babi_toy
@@ -24,13 +31,6 @@ from nnzoo.models.memory.memn2n import (
     recency,
 )
 from nnzoo.models.memory.memn2n_plots import plot_attention
-from nnzoo.bench.memory.memn2n_restarts import (
-    Protocol,
-    errors,
-    fit_restarts,
-    pick_restart,
-    sentence_ids,
-)
 
 
 def toy_model(**hp: object) -> tuple[MemN2N, torch.Tensor, torch.Tensor]:

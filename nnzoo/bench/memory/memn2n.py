@@ -27,12 +27,12 @@ from __future__ import annotations
 
 import time
 
+from nnzoo.bench.memory.memn2n_restarts import Protocol, RestartsResult, fit_restarts
 from nnzoo.bench.runner import BenchResult, bench_task, plots_dir
 from nnzoo.core.device import one_thread
 from nnzoo.data.babi import TASK_NAMES, load_babi, load_babi_toy
 from nnzoo.models.memory.memn2n import MemN2N, MemN2NConfig
 from nnzoo.models.memory.memn2n_plots import plot_attention
-from nnzoo.bench.memory.memn2n_restarts import Protocol, RestartsResult, fit_restarts
 
 #: Restarts per task. The paper trains 10; on the shared 2-core machine (load about 16) 10 x 20
 #: networks ran at about 40 s an epoch and 5 x 20 at 22-75 s, too slow for the 120 epochs in
