@@ -13,8 +13,9 @@ Two figures per task, and their means over the 20 tasks:
 - **mean over seeds**: the test error averaged over the restarts (what one run gives on
   average);
 - **the paper's protocol**: the test error of the restart with the lowest *training* error
-  (Sukhbaatar et al. keep, of their 10 runs, the one with the lowest training error; ties go
-  to the lower validation error). The test data chooses nothing.
+  (Sukhbaatar et al. keep, of their 10 runs, the one with the lowest training error, as other
+  implementations quote the paper; ties go to the lower validation error). The test data
+  chooses nothing. With :data:`RESTARTS` below 10 this is "best of N" for a smaller N.
 
 The comparison column is the authors' own Matlab code (PE LS RN, 3 hops, per task) as
 recorded in vinhkhuc/MemN2N-babi-python ``bechmarks/README.md`` (mean 13.8 %), the checked

@@ -18,7 +18,8 @@ its own weights and its own batches, and one forward/backward pass serves them a
 model pays Python's overhead once per step instead of once per restart.
 
 Which restart to keep: the paper keeps, of its 10 runs, the one with the lowest *training*
-error; :func:`pick_restart` does that on the training part of the split (ties go to the lower
+error (as quoted by other implementations; the paper's text could not be read here);
+:func:`pick_restart` does that on the training part of the split (ties go to the lower
 validation error, then the first), never on test data.
 """
 

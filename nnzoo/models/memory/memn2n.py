@@ -1,15 +1,15 @@
 """End-to-end memory network (MemN2N): soft attention over a story's sentences, several hops.
 
 Paper: S. Sukhbaatar, A. Szlam, J. Weston, R. Fergus, "End-To-End Memory Networks", NIPS 2015,
-https://arxiv.org/abs/1503.08895 (section 2: the model; section 4: bAbI; its appendix: the
-details). Reference implementation: the authors' Matlab code for bAbI,
+https://arxiv.org/abs/1503.08895. Reference implementation: the authors' Matlab code for bAbI,
 https://github.com/facebookarchive/MemNN/tree/master/MemN2N-babi-matlab, whose defaults the
-recipes and the benchmark follow (``config_babi.m``).
+recipes and the benchmark follow (``config_babi.m``); the paper's own text could not be read
+where this was written, so every training figure below is read from that code.
 
 Inputs (:mod:`nnzoo.data.babi`): ``x`` of shape ``(B, M + 1, W)``, rows ``0..M-1`` the story's
 sentences oldest first (word id 0 = padding, empty rows at the end), row ``M`` the question.
 
-**One hop** ``k`` (section 2.1), with embedding matrices ``A^k, C^k`` (``V x d``)::
+**One hop** ``k``, with embedding matrices ``A^k, C^k`` (``V x d``)::
 
     m_i = sum_j l_j * A^k x_ij + T_A^k(i)          memory vector of sentence i
     c_i = sum_j l_j * C^k x_ij + T_C^k(i)          its output vector
@@ -19,21 +19,23 @@ sentences oldest first (word id 0 = padding, empty rows at the end), row ``M`` t
 
 with ``u^1 = sum_j l_j * B q_j`` the question, and the answer ``a = softmax(W u^{K+1})``.
 
-- **Sentence encoding** (section 4.1): bag of words (``l_j = 1``) or **position encoding**
+- **Sentence encoding**: bag of words (``l_j = 1``) or **position encoding**
   ``l_kj = (1 - j/J) - (k/d)(1 - 2j/J)`` for word ``j = 1..J`` of a ``J``-word sentence and
   embedding coordinate ``k = 1..d`` (:func:`position_encoding`).
 - **Temporal encoding**: ``T_A(i)``, ``T_C(i)`` are learned rows indexed by how recent
   sentence ``i`` is (0 = the last one before the question).
 - **Random noise** (RN): in training, the time indices are a sorted random subset of
-  ``0 .. n + n_blank - 1`` with ``n_blank`` uniform in ``0..ceil(rn * n)`` (the authors' code;
-  the paper: "10 % of empty memories" added to the stories), so the model cannot rely on
-  exact positions (:func:`noisy_time`).
-- **Weight tying** (section 2.2): *adjacent* ``A^{k+1} = C^k``, ``W^T = C^K``, ``B = A^1``
+  ``0 .. n + n_blank - 1`` with ``n_blank`` uniform in ``0..ceil(rn * n)``: empty memories
+  inserted between the sentences, as the authors' code does it (``randomize_time = 0.1``),
+  so the model cannot rely on exact positions (:func:`noisy_time`).
+- **Weight tying**: *adjacent* ``A^{k+1} = C^k``, ``W^T = C^K``, ``B = A^1``
   (with ``T_A^{k+1} = T_C^k``), so ``K + 1`` embedding tables ``E_0..E_K`` hold ``B = A^1 =
   E_0``, ``C^k = A^{k+1} = E_k``; *layer-wise* ``A^1 = .. = A^K``, ``C^1 = .. = C^K`` with
   the linear map ``H`` between hops and separate ``B`` and ``W``.
-- **Linear start** (LS, section 4.2): the attention softmax is removed (``p_i = u . m_i``)
-  for the first ``linear_start_epochs`` epochs, then put back.
+- **Linear start** (LS): the attention softmax is removed (``p_i = u . m_i``) for the first
+  ``linear_start_epochs`` epochs, then put back (the authors' code: a fixed 20 epochs).
+- Empty memory rows take no attention (masked), where the authors' code lets them share the
+  softmax with a score of 0.
 - The answer vocabulary is the classes of the dataset; the bAbI loader makes word id
   ``c + 1`` answer class ``c``, so with adjacent tying ``W`` is rows ``1..K`` of ``C^K``.
 
@@ -134,19 +136,10 @@ class MemN2NConfig:
 
 def position_encoding(J: int, d: int) -> torch.Tensor:
     """The paper's position encoding of a ``J``-word sentence: ``(J, d)`` with entry
-    ``[j-1, k-1] = (1 - j/J) - (k/d)(1 - 2j/J)`` (section 4.1)."""
+    ``[j-1, k-1] = (1 - j/J) - (k/d)(1 - 2j/J)``."""
     j = torch.arange(1, J + 1, dtype=torch.float32)[:, None]
     k = torch.arange(1, d + 1, dtype=torch.float32)[None, :]
     return (1 - j / J) - (k / d) * (1 - 2 * j / J)
-
-
-def encoding_table(W: int, d: int, kind: str) -> torch.Tensor:
-    """``(W + 1, W, d)``: the word weights ``l_j`` of a sentence of ``J = 0..W`` words in rows
-    of ``W`` (padding positions ``j > J`` weigh 0), for ``kind`` ``"position"`` or ``"bow"``."""
-    table = torch.zeros(W + 1, W, d)
-    for J in range(1, W + 1):
-        table[J, :J] = position_encoding(J, d) if kind == "position" else 1.0
-    return table
 
 
 def distinct_rows(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
@@ -423,6 +416,5 @@ class MemN2N(Classifier[MemN2NConfig]):
         return [plot_attention(x, self.attention(x), Path(out_dir) / "attention.png")]
 
 
-__all__ = ["MemN2N", "MemN2NConfig", "distinct_rows", "encoding_table", "noisy_time",
-           "position_encoding",
+__all__ = ["MemN2N", "MemN2NConfig", "distinct_rows", "noisy_time", "position_encoding",
            "recency"]
