@@ -83,6 +83,8 @@ def test_encoding_layout_by_hand():
     assert int(X[2, 1].abs().sum()) == 0
     assert s.classes[int(s.train.y[1])] == "garden"
     assert s.meta["vocab"][0] == "<pad>"
+    assert s.meta["vocab"][1:1 + len(s.classes)] == s.classes
+    assert s.meta["vocab_size"] == len(s.meta["vocab"])
 
 
 def test_truncation_drops_a_supporting_fact_to_minus_one():
@@ -99,7 +101,8 @@ def test_list_answers_are_one_class_per_distinct_string():
     assert s.classes == ("apple,football", "n", "n,s", "s,n")
     assert [s.classes[int(c)] for c in s.train.y] == ["apple,football", "n", "s,n", "n,s"]
     assert s.meta["support"]["train"][0].tolist() == [0, 1]
-    assert "apple,football" not in s.meta["vocab"]  # answers are classes, not story words
+    # answers are words 1..K in class order (for a model that ties its answer matrix)
+    assert s.meta["vocab"][1:5] == s.classes
 
 
 def test_validation_is_the_last_fraction_of_the_training_file():
@@ -115,7 +118,7 @@ def test_train_only_vocabulary_maps_unseen_words_to_unk():
     train = parse_babi(STORY)
     test = parse_babi("1 Mary flew to the bathroom.\n2 Where is Mary? \tbathroom\t1\n")
     s = encode_babi(train, test, vocab="train", val_fraction=0.0)
-    assert s.meta["vocab"][:2] == ("<pad>", "<unk>")
+    assert s.meta["vocab"][:5] == ("<pad>", "bathroom", "garden", "office", "<unk>")
     assert "flew" not in s.meta["vocab"]
     assert words(s, s.test.X[0, 0]) == "mary <unk> to the bathroom"
 
@@ -220,3 +223,14 @@ def test_real_10k_task_3_is_missing_and_others_load():
     with pytest.raises(DataMissingError, match="39 of its 40 files"):
         load_babi(3, "10k")
     assert load_babi(1, "10k").sizes == {"train": 9000, "val": 1000, "test": 1000}
+
+
+@pytest.mark.slow
+@needs_data
+def test_real_joint_tasks_share_one_vocabulary_and_keep_their_task_ids():
+    s = load_babi("1,6")
+    assert s.sizes == {"train": 1800, "val": 200, "test": 2000}
+    assert s.meta["tasks"] == (1, 6)
+    ids = s.meta["task_ids"]["val"]  # type: ignore[index]
+    assert ids[:100].eq(1).all() and ids[100:].eq(6).all()  # the last 10 % of each file
+    assert {"yes", "no", "bathroom"} <= set(s.classes or ())

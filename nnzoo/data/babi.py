@@ -21,20 +21,22 @@ the task. ``y[n]`` is the class of the answer.
 ``n,w``): each distinct answer string is one class of the answer vocabulary
 (``meta["answers"]``, sorted), so ``apple,football`` and ``football,apple`` (both occur)
 are two classes, as the
-MemN2N code treats the answer as a single dictionary word. Answer strings are not words of
-the story vocabulary.
+MemN2N code treats the answer as a single dictionary word. The answers are also words of the
+vocabulary, first after the padding: **word id ``c + 1`` is answer class ``c``**, so a model
+that ties its answer matrix to a word embedding (MemN2N's adjacent tying, ``W = C^K``) finds
+the answers' rows without further data.
 
 **Vocabulary** (``vocab``): ``"train+test"`` (the default) builds the word list from the
 training and the test file, as the MemN2N paper's code does (bAbI's vocabulary is closed, so
 no test word is unknown); ``"train"`` builds it from the training file only, maps unseen
-words to ``<unk>`` (id 1), and a test answer never seen in training is an error (no class
-could predict it). Words are lower-cased, ``.`` and ``?`` are dropped.
+words to ``<unk>`` (the id after the answers), and a test answer never seen in training is
+an error (no class could predict it). Words are lower-cased, ``.`` and ``?`` are dropped.
 
 **Splits**: validation is the last ``val_fraction`` of the questions of each training file
 (as the upstream ``en-valid`` folders hold out the last 10 %), test is the test file.
 
-``meta``: ``vocab`` (words, id 0 = ``<pad>``), ``vocab_size`` (its length, which a run gives
-the model), ``answers`` (class names), ``support``
+``meta``: ``vocab`` (words, id 0 = ``<pad>``, ids ``1..K`` the answers), ``vocab_size``
+(its length, which a run gives the model), ``answers`` (class names), ``support``
 (``{split: (N, S) int64}``: the memory rows of each question's supporting facts, -1 where
 absent or dropped by truncation), ``task_ids`` (``{split: (N,) int64}``, for joint training),
 ``tasks`` and ``task_names``, ``memory_size``, ``sentence_len``, ``size``.
@@ -182,10 +184,12 @@ def encode_babi(train_file: Sequence[Question], test_file: Sequence[Question], *
                 f"but memory_size is {memory_size}; raise memory_size to {longest} or allow "
                 "truncation (truncate=true keeps the last memory_size sentences)")
     seen = [*train_file, *test_file] if vocab == "train+test" else list(train_file)
-    words = sorted({w for q in seen for s in (*q.story, q.question) for w in s})
-    itos = (PAD, *(() if vocab == "train+test" else (UNK,)), *words)
-    stoi = {w: i for i, w in enumerate(itos)}
     answers = tuple(sorted({q.answer for q in seen}))
+    words = sorted({w for q in seen for s in (*q.story, q.question) for w in s} - set(answers))
+    # ids 1..K are the K answers in class order, so class c is word c + 1 (an answer that is
+    # also a story word, "bathroom", is one id)
+    itos = (PAD, *answers, *(() if vocab == "train+test" else (UNK,)), *words)
+    stoi = {w: i for i, w in enumerate(itos)}
     aid = {a: i for i, a in enumerate(answers)}
     for part, qs in (("training", train_file), ("test", test_file)):
         for i, q in enumerate(qs):
@@ -225,7 +229,8 @@ def encode_babi(train_file: Sequence[Question], test_file: Sequence[Question], *
               "task_ids": {k: v[2] for k, v in parts.items()},
               "tasks": tuple(task_list),
               "task_names": tuple(TASK_NAMES.get(t, "toy") for t in task_list),
-              "memory_size": memory_size, "sentence_len": width, "vocab_policy": vocab,
+              "vocab_size": len(itos), "memory_size": memory_size, "sentence_len": width,
+              "vocab_policy": vocab,
               **(meta or {})},
     )
 
