@@ -229,7 +229,7 @@ def encode_babi(train_file: Sequence[Question], test_file: Sequence[Question], *
               "task_ids": {k: v[2] for k, v in parts.items()},
               "tasks": tuple(task_list),
               "task_names": tuple(TASK_NAMES.get(t, "toy") for t in task_list),
-              "vocab_size": len(itos), "memory_size": memory_size, "sentence_len": width,
+              "memory_size": memory_size, "sentence_len": width,
               "vocab_policy": vocab,
               **(meta or {})},
     )
