@@ -35,9 +35,7 @@ from nnzoo.data.babi import TASK_NAMES, load_babi, load_babi_toy
 from nnzoo.models.memory.memn2n import MemN2N, MemN2NConfig
 from nnzoo.models.memory.memn2n_plots import plot_attention
 
-#: Restarts per task. The paper trains 10; on the shared 2-core machine (load about 16) 10 x 20
-#: networks ran at about 40 s an epoch and 5 x 20 at 22-75 s, too slow for the 120 epochs in
-#: the time this run had; 2 x 20 is what fitted. Raise it on a quiet machine.
+#: Restarts per task: the paper's 10 (all tasks' restarts train in one batched pass).
 RESTARTS = 10
 
 #: Test error (%) of the authors' Matlab code, 3 hops, PE LS RN, one network per task, on
