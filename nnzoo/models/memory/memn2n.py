@@ -258,7 +258,7 @@ class MemN2N(Classifier[MemN2NConfig]):
         a = (1 - j / J).expand(U, W)[valid]
         b = (2 * j / J - 1).expand(U, W)[valid]
         idx = torch.stack([torch.cat([row, row + U]), torch.cat([col, col])])
-        return torch.sparse_coo_tensor(idx, torch.cat([a, b]), (2 * U, V))
+        return torch.sparse_coo_tensor(idx, torch.cat([a, b]), (2 * U, V), check_invariants=False)
 
     def encode(self, words: torch.Tensor) -> torch.Tensor:
         """``sum_j l_j * E x_j`` of sentences ``words`` (U, W) for every table ``E`` of every
