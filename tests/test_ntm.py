@@ -223,9 +223,9 @@ def test_bad_config_and_input_are_one_clear_error() -> None:
     with pytest.raises(ConfigError, match="max_len must be >= 3"):
         next(A.stream("copy", 1, min_len=3, max_len=2))
     m = _ntm()
-    with pytest.raises(InputError, match=r"\(B, S, 9\)"):
+    with pytest.raises(InputError, match=r"shape \(batch, steps, 9\)"):
         m(torch.zeros(2, 5, 8))
-    with pytest.raises(InputError, match="non-finite"):
+    with pytest.raises(InputError, match="NaN or infinite"):
         m.predict(torch.full((1, 3, 9), float("nan")))
     with pytest.raises(InputError, match="targets must be"):
         m.training_step((torch.zeros(1, 3, 9), torch.zeros(1, 3, 8)))

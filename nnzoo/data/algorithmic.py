@@ -80,7 +80,8 @@ def check_task(task: str) -> str:
 
 
 def channels(task: str, n_bits: int | None = None) -> tuple[int, int]:
-    """``(C_in, C_out)`` of ``task`` with ``n_bits`` bits per vector (default: the task's)."""
+    """``(C_in, C_out)`` of ``task`` with ``n_bits`` bits per vector (default: the task's;
+    :func:`nnzoo.models.memory.ntm.channels` must agree, a test checks it)."""
     b = DEFAULTS[check_task(task)][0] if n_bits is None else n_bits
     return {"copy": (b + 1, b), "repeat-copy": (b + 2, b + 1), "recall": (b + 2, b)}[task]
 
@@ -202,20 +203,21 @@ def random_length_splits(task: str, n: int = 2000, *, min_len: int | None = None
     R = torch.randint(1, 11, (total,), generator=g) if task == "repeat-copy" \
         else torch.ones(total, dtype=torch.long)
     groups = [(int(t), int(r)) for t, r in torch.unique(torch.stack([T, R], 1), dim=0)]
-    eps = {k: make_batch(task, int(((k[0] == T) & (k[1] == R)).sum()), k[0], g, repeats=k[1])
+    eps = {k: make_batch(task, int((T.eq(k[0]) & R.eq(k[1])).sum()), k[0], g, repeats=k[1])
            for k in groups}
     S = max(e.x.shape[1] for e in eps.values())
     c_in, c_out = channels(task)
     X, Y = torch.zeros(total, S, c_in), torch.zeros(total, S, c_out + 1)
     for (t, r), e in eps.items():
-        idx = ((t == T) & (r == R)).nonzero().squeeze(1)
+        idx = (T.eq(t) & R.eq(r)).nonzero().squeeze(1)
         s = e.x.shape[1]
         X[idx, :s] = e.x
         Y[idx, :s, :c_out] = e.y
         Y[idx, :s, c_out] = e.mask.float()
     a, b = n, n + n_val
-    parts = [ArrayDataset(X[s], Y[s]) for s in (slice(0, a), slice(a, b), slice(b, None))]
-    return Splits(f"algorithmic-{task}", *parts, task="sequence", n_classes=None,
+    train, val, test = (ArrayDataset(X[s], Y[s]) for s in (slice(0, a), slice(a, b),
+                                                          slice(b, None)))
+    return Splits(f"algorithmic-{task}", train, val, test, task="sequence", n_classes=None,
                   sample_shape=(S, c_in), description=(
                       f"NTM {task} task (Graves et al. 2014) with random lengths {lo}-{hi}"
                       f"{' and repeats 1-10' if task == 'repeat-copy' else ''}, padded to "

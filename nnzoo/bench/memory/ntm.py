@@ -48,7 +48,7 @@ CLAIM_ITERS = 30_000
 TARGET_BITS = 0.01
 EVAL_EVERY = 500
 MAX_ITERS = 100_000
-MAX_WALL_S = 65 * 60
+MAX_WALL_S = 55 * 60
 #: pytorch-ntm's copy-task optimiser (tasks/copytask.py: CopyTaskParams).
 LR, MOMENTUM = 1e-4, 0.9
 SEED, TEST_SEED, GEN_SEED = 1, 10_000, 20_000

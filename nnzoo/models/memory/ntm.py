@@ -41,7 +41,7 @@ import math
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import Literal, Protocol
 
 import torch
 import torch.nn.functional as F
@@ -49,14 +49,36 @@ from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer, require
 from nnzoo.core.errors import InputError
-from nnzoo.data.algorithmic import TASKS, Episode, channels
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.memory.addressing import address
 from nnzoo.models.registry import register
 
 Controller = Literal["lstm", "feedforward"]
 Task = Literal["copy", "repeat-copy", "recall"]
+TASKS = ("copy", "repeat-copy", "recall")
 LN2 = math.log(2.0)
+
+
+def channels(task: str, n_bits: int) -> tuple[int, int]:
+    """``(C_in, C_out)`` of ``task`` with ``n_bits`` bits per vector: copy has a delimiter
+    input channel; repeat-copy a delimiter and a repeat-count input and an end-marker output;
+    recall an item flag and a query flag (the layouts of :mod:`nnzoo.data.algorithmic`)."""
+    return {"copy": (n_bits + 1, n_bits), "repeat-copy": (n_bits + 2, n_bits + 1),
+            "recall": (n_bits + 2, n_bits)}[task]
+
+
+class EpisodeLike(Protocol):
+    """A batch of a task: inputs ``x (B, S, C_in)``, targets ``y (B, S, C_out)``, answer
+    ``mask (B, S)``, and its ``length`` (:class:`nnzoo.data.algorithmic.Episode`)."""
+
+    @property
+    def x(self) -> torch.Tensor: ...
+    @property
+    def y(self) -> torch.Tensor: ...
+    @property
+    def mask(self) -> torch.Tensor: ...
+    @property
+    def length(self) -> int: ...
 
 
 @dataclass
@@ -128,6 +150,11 @@ class NTM(ZooModule[NTMConfig]):
     :param config: an :class:`NTMConfig`.
     """
 
+    lstm: nn.LSTMCell   # the controller: one of the two
+    ff: nn.Linear
+    memory_init: torch.Tensor
+    read_init: torch.Tensor
+
     def __init__(self, config: NTMConfig) -> None:
         super().__init__(config)
         c = config
@@ -173,6 +200,8 @@ class NTM(ZooModule[NTMConfig]):
         self.register_buffer("memory_init", torch.empty(N, W).uniform_(-stdev, stdev))
         self.register_buffer("read_init", torch.randn(R, W) * 0.01)
         self._compiled: Callable[..., tuple[torch.Tensor, ...]] | None = None
+        #: the first sequence of the last evaluated batch (x, y, mask), for :meth:`visualize`
+        self._recent: tuple[torch.Tensor, torch.Tensor, torch.Tensor] | None = None
         if c.clip_value > 0:
             v = c.clip_value
             for p in self.parameters():
@@ -258,7 +287,10 @@ class NTM(ZooModule[NTMConfig]):
             step = self._compiled
         hs, rs = [], []
         rec: dict[str, list[torch.Tensor]] = {"read": [], "write": [], "memory": []}
-        xs = x.transpose(0, 1).contiguous()   # (S, B, C): every x_t laid out alike
+        # (S, B, C) in a fresh tensor, so that every x_t has the strides (C, 1) whatever S
+        # (a compiled step is specialised to its inputs' strides)
+        xs = torch.empty(S, B, x.shape[2], dtype=x.dtype, device=x.device)
+        xs.copy_(x.transpose(0, 1))
         for t in range(S):
             reads, memory, weights, h, cell = step(xs[t], reads, memory, weights, h, cell)
             hs.append(h)
@@ -277,13 +309,16 @@ class NTM(ZooModule[NTMConfig]):
         return self.run(x)[0]
 
     def _check_x(self, x: torch.Tensor, finite: bool = False) -> None:
-        if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[2] != self.c_in \
-                or x.shape[1] < 1 or not x.is_floating_point():
-            got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
-            raise InputError(f"ntm input must be float (B, S, {self.c_in}) sequences for the "
-                             f"{self.config.task} task, got {got}")
-        if finite and not torch.isfinite(x).all():
-            raise InputError("ntm input has non-finite values")
+        """Inputs are float ``(batch, steps, C_in)`` of any number of steps."""
+        if not isinstance(x, torch.Tensor):
+            raise InputError(f"ntm input must be a torch.Tensor, got {type(x).__name__}")
+        if x.dim() != 3 or x.shape[2] != self.c_in or x.shape[1] < 1:
+            raise InputError(f"ntm input must have shape (batch, steps, {self.c_in}) for the "
+                             f"{self.config.task} task, got {tuple(x.shape)}")
+        if not x.is_floating_point():
+            raise InputError(f"ntm input must be a floating-point tensor, got dtype {x.dtype}")
+        if finite and not bool(torch.isfinite(x).all()):
+            raise InputError("ntm input holds NaN or infinite values")
 
     # ------------------------------------------------------------------ losses and metrics
 
@@ -307,7 +342,7 @@ class NTM(ZooModule[NTMConfig]):
                 "cost_bits": bce.detach().sum() / LN2 / B,
                 "bit_errors": wrong.sum() / B}
 
-    def episode(self, ep: Episode) -> dict[str, torch.Tensor]:
+    def episode(self, ep: EpisodeLike) -> dict[str, torch.Tensor]:
         """:meth:`episode_costs` of an :class:`~nnzoo.data.algorithmic.Episode`."""
         dev = self.device
         return self.episode_costs(ep.x.to(dev), ep.y.to(dev), ep.mask.to(dev))
@@ -326,7 +361,9 @@ class NTM(ZooModule[NTMConfig]):
 
     @torch.no_grad()
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        return self.episode_costs(*self._unpack(batch))
+        x, y, mask = self._unpack(batch)
+        self._recent = (x[:1].detach().cpu(), y[:1].detach().cpu(), mask[:1].detach().cpu())
+        return self.episode_costs(x, y, mask)
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
@@ -342,10 +379,13 @@ class NTM(ZooModule[NTMConfig]):
                                     alpha=self.config.rmsprop_alpha)]
 
     def visualize(self, out_dir: Path) -> list[Path]:
-        """Heads' weightings and memory over one sequence of the task (``ntm_plots``)."""
+        """The heads' weightings and the memory over the first sequence of the last
+        evaluated batch (``ntm_plots``); nothing before any evaluation."""
         from nnzoo.models.memory import ntm_plots
 
-        return ntm_plots.plot_machine(self, Path(out_dir))
+        if self._recent is None:
+            return []
+        return ntm_plots.plot_machine(self, Path(out_dir), ntm_plots.Sequence1(*self._recent))
 
 
 __all__ = ["NTM", "NTMConfig"]

@@ -5,6 +5,7 @@ lengths beyond the training range, the cost per sequence length and the training
 from __future__ import annotations
 
 from collections.abc import Sequence
+from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -12,26 +13,31 @@ import numpy as np
 import torch
 
 from nnzoo.core import plots
-from nnzoo.data.algorithmic import Episode, make_batch
 
 if TYPE_CHECKING:
-    from nnzoo.models.memory.ntm import NTM
+    from nnzoo.models.memory.ntm import NTM, EpisodeLike
 
 
-def example(model: NTM, length: int | None = None, seed: int = 0) -> Episode:
-    """One sequence of the model's task (copy and repeat-copy: length 10, 3 repeats;
-    recall: 4 items), from its own seeded generator."""
-    c = model.config
-    T = length or (4 if c.task == "recall" else 10)
-    g = torch.Generator().manual_seed(seed)
-    return make_batch(c.task, 1, T, g, repeats=3, n_bits=c.n_bits)
+@dataclass
+class Sequence1:
+    """One sequence as :func:`plot_machine` takes it: ``x (1, S, C_in)``, ``y (1, S,
+    C_out)``, ``mask (1, S)``; ``length``: the task's length (answer steps when unknown)."""
+
+    x: torch.Tensor
+    y: torch.Tensor
+    mask: torch.Tensor
+    length: int = 0
+
+    def __post_init__(self) -> None:
+        if not self.length:
+            self.length = int(self.mask[0].sum())
 
 
 @torch.no_grad()
-def plot_machine(model: NTM, out_dir: Path, ep: Episode | None = None) -> list[Path]:
+def plot_machine(model: NTM, out_dir: Path, ep: EpisodeLike) -> list[Path]:
     """``ntm_heads.png``: input, target and output, and the read and write weightings over
-    the N rows at every step; ``ntm_memory.png``: the memory after the last step."""
-    ep = ep or example(model)
+    the N rows at every step; ``ntm_memory.png``: the memory after the last step (the
+    first sequence of ``ep``)."""
     was = model.training
     model.eval()
     logits, tr = model.run(ep.x[:1].to(model.device), trace=True)
@@ -117,4 +123,4 @@ def plot_training(iters: Sequence[int], costs: Sequence[float], errors: Sequence
     return plots.save(fig, path)
 
 
-__all__ = ["example", "plot_cost_per_length", "plot_machine", "plot_outputs", "plot_training"]
+__all__ = ["Sequence1", "plot_cost_per_length", "plot_machine", "plot_outputs", "plot_training"]
