@@ -153,6 +153,15 @@ def test_learns_a_short_copy_task() -> None:
 # ---------------------------------------------------------------------- data
 
 
+@pytest.mark.parametrize("task", A.TASKS)
+def test_model_and_data_agree_on_the_channels(task: str) -> None:
+    from nnzoo.models.memory.ntm import channels
+
+    ep = next(A.stream(task, 2, 0))
+    assert channels(task, A.DEFAULTS[task][0]) == A.channels(task) \
+        == (ep.x.shape[-1], ep.y.shape[-1])
+
+
 def test_copy_layout() -> None:
     ep = A.copy_batch(2, 3, torch.Generator().manual_seed(0), n_bits=4)
     assert ep.x.shape == (2, 7, 5) and ep.y.shape == (2, 7, 4)

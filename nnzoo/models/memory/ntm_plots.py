@@ -38,14 +38,17 @@ def plot_machine(model: NTM, out_dir: Path, ep: EpisodeLike) -> list[Path]:
     """``ntm_heads.png``: input, target and output, and the read and write weightings over
     the N rows at every step; ``ntm_memory.png``: the memory after the last step (the
     first sequence of ``ep``)."""
+    m = ep.mask[0]
+    last = int(m.nonzero().max()) + 1 if bool(m.any()) else m.shape[0]  # drop the padding
+    x, y, m = ep.x[:1, :last].cpu(), ep.y[:1, :last].cpu(), m[:last].cpu()
     was = model.training
     model.eval()
-    logits, tr = model.run(ep.x[:1].to(model.device), trace=True)
+    logits, tr = model.run(x.to(model.device), trace=True)
     model.train(was)
     out = torch.sigmoid(logits[0]).cpu()
-    mask = ep.mask[0].unsqueeze(-1).float()
+    mask = m.unsqueeze(-1).float()
     read, write = tr["read"][0].cpu(), tr["write"][0].cpu()      # (S, H, N)
-    panels = [("input", ep.x[0].T, "gray_r"), ("target", (ep.y[0] * mask).T, "gray_r"),
+    panels = [("input", x[0].T, "gray_r"), ("target", (y[0] * mask).T, "gray_r"),
               ("output", (out * mask).T, "gray_r")]
     panels += [(f"read head {h} weighting", read[:, h].T, "magma")
                for h in range(read.shape[1])]
