@@ -130,7 +130,7 @@ def test_generate_rejects_bad_arguments() -> None:
         model.generate(torch.tensor([1]), 3, top_k=-1)
     with pytest.raises(ConfigError, match="n "):
         model.generate(torch.tensor([1]), -1)
-    with pytest.raises(InputError, match=r"token ids in \[0, 11\)"):
+    with pytest.raises(InputError, match=r"prime_ids must lie in \[0, 11\)"):
         model.generate(torch.tensor([11]), 3)
     with pytest.raises(InputError, match="P >= 1"):
         model.generate(torch.zeros(1, 0, dtype=torch.long), 3)

@@ -34,10 +34,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer, require
-from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.errors import InputError
 from nnzoo.models.attention import transformer_plots
 from nnzoo.models.attention.blocks import Block, Gelu, Norm, Positions, sinusoidal_positions
 from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
 
 @dataclass
@@ -280,38 +281,15 @@ class DecoderLM(ZooModule[DC]):
         :returns: the prime followed by the ``n`` new tokens, ``(P + n,)`` or ``(B, P + n)``.
         """
         c = self.config
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ConfigError(f"n (tokens to generate) must be an integer >= 0, got {n!r}")
-        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)
-                and temperature > 0):
-            raise ConfigError(f"temperature must be a finite number > 0, got {temperature!r}")
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-            raise ConfigError(f"top_k must be an integer >= 0 (0 = all tokens), got {top_k!r}")
-        prime = torch.as_tensor(prime_ids)
-        single = prime.dim() == 1
-        prime = prime[None] if single else prime
-        if prime.dim() != 2 or 0 in prime.shape:
-            raise InputError(f"prime_ids must be (P,) or (B, P) token ids with P >= 1, got "
-                             f"shape {tuple(torch.as_tensor(prime_ids).shape)}")
+        prime, single = generation_prime(prime_ids, n, temperature, top_k, c.vocab_size)
         self._check(prime[:, -c.context:])
-        if int(prime.min()) < 0 or int(prime.max()) >= c.vocab_size:
-            raise InputError(f"prime_ids must lie in [0, {c.vocab_size}), got values from "
-                             f"{int(prime.min())} to {int(prime.max())}")
-        g = torch.Generator(device=self.device)
-        if seed is None:
-            g.seed()
-        else:
-            g.manual_seed(seed)
+        g = sampling_generator(self.device, seed)
         was = self.training
         self.eval()
         out = prime.to(self.device, torch.long)
         for _ in range(n):
             h = self._hidden(out[:, -c.context:])                      # the last context tokens
-            scores = self.head(h[:, -1]).float() / temperature          # (B, V): logits / T
-            if 0 < top_k < c.vocab_size:
-                kth = scores.topk(top_k, dim=1).values[:, -1:]          # k-th largest
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            nxt = torch.multinomial(torch.softmax(scores, 1), 1, generator=g)  # (B, 1)
+            nxt = draw(self.head(h[:, -1]), temperature, top_k, g)      # (B, 1)
             out = torch.cat([out, nxt], dim=1)
         self.train(was)
         return out[0] if single else out

@@ -38,11 +38,12 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.errors import InputError
 from nnzoo.core.validation import check_input
 from nnzoo.models.autoregressive import nplm_plots
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
+from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
 
 @dataclass
@@ -204,38 +205,16 @@ class NPLM(ZooModule[NPLMConfig]):
         :param seed: seeds the draws (a generator of its own); None: nondeterministic.
         :returns: the prime and the ``n`` new tokens, ``(P + n,)`` or ``(B, P + n)``.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ConfigError(f"n (tokens to generate) must be an integer >= 0, got {n!r}")
-        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)
-                and temperature > 0):
-            raise ConfigError(f"temperature must be a finite number > 0, got {temperature!r}")
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-            raise ConfigError(f"top_k must be an integer >= 0 (0 = all tokens), got {top_k!r}")
-        prime = torch.as_tensor(prime_ids)
-        single = prime.dim() == 1
-        prime = prime[None] if single else prime
-        if prime.dim() != 2 or 0 in prime.shape or prime.is_floating_point():
-            raise InputError(f"prime_ids must be (P,) or (B, P) integer token ids with P >= 1, "
-                             f"got shape {tuple(torch.as_tensor(prime_ids).shape)}")
-        if int(prime.min()) < 0 or int(prime.max()) >= self.config.vocab_size:
-            raise InputError(f"prime_ids must lie in [0, {self.config.vocab_size}), got values "
-                             f"from {int(prime.min())} to {int(prime.max())}")
-        g = torch.Generator(device=self.device)
-        if seed is None:
-            g.seed()
-        else:
-            g.manual_seed(seed)
+        prime, single = generation_prime(prime_ids, n, temperature, top_k,
+                                         self.config.vocab_size)
+        g = sampling_generator(self.device, seed)
         was = self.training
         self.eval()
         seq = prime.to(self.device, torch.long)
         k = self.config.block_size
         for _ in range(n):
             ctx = self.contexts(seq[:, -k:])[:, -1]             # (B, n): the last position's
-            scores = self._logits(ctx).float() / temperature    # (B, V)
-            if 0 < top_k < self.config.vocab_size:
-                kth = scores.topk(top_k, dim=1).values[:, -1:]
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            nxt = torch.multinomial(torch.softmax(scores, 1), 1, generator=g)
+            nxt = draw(self._logits(ctx), temperature, top_k, g)  # (B, 1)
             seq = torch.cat([seq, nxt], 1)
         self.train(was)
         return seq[0] if single else seq

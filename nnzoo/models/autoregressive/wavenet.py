@@ -57,10 +57,11 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.errors import InputError
 from nnzoo.models.autoregressive import wavenet_plots
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
+from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
 IGNORE = -1  # target of a padded step: not scored
 
@@ -350,26 +351,10 @@ class WaveNet(ZooModule[WaveNetConfig]):
             same numbers, slower).
         :returns: the prime followed by the ``n`` new values, ``(P + n,)`` or ``(B, P + n)``.
         """
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ConfigError(f"n (steps to generate) must be an integer >= 0, got {n!r}")
-        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)
-                and temperature > 0):
-            raise ConfigError(f"temperature must be a finite number > 0, got {temperature!r}")
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-            raise ConfigError(f"top_k must be an integer >= 0 (0 = all values), got {top_k!r}")
-        prime = torch.as_tensor(prime_ids)
-        single = prime.dim() == 1
-        prime = prime[None] if single else prime
-        if prime.dim() != 2 or 0 in prime.shape:
-            raise InputError(f"prime_ids must be (P,) or (B, P) token ids with P >= 1, got shape "
-                             f"{tuple(torch.as_tensor(prime_ids).shape)}")
-        self._check_ids(prime, "prime_ids")
+        prime, single = generation_prime(prime_ids, n, temperature, top_k,
+                                         self.config.vocab_size)
         dev = self.device
-        g = torch.Generator(device=dev)
-        if seed is None:
-            g.seed()
-        else:
-            g.manual_seed(seed)
+        g = sampling_generator(dev, seed)
         was = self.training
         self.eval()
         seq = prime.to(dev, torch.long)
@@ -383,11 +368,7 @@ class WaveNet(ZooModule[WaveNetConfig]):
             if not cached:                                 # the whole (recent) past again
                 past = torch.cat(out, dim=1)[:, -R:]
                 logits = self._logits(past)[:, -1]
-            scores = logits.float() / temperature          # (B, V)
-            if 0 < top_k < self.config.vocab_size:
-                kth = scores.topk(top_k, dim=1).values[:, -1:]
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            nxt = torch.multinomial(torch.softmax(scores, 1), 1, generator=g)  # (B, 1)
+            nxt = draw(logits, temperature, top_k, g)       # (B, 1)
             out.append(nxt)
             if cached and i < n - 1:
                 logits = self._step(nxt[:, 0], queues)

@@ -45,6 +45,7 @@ from nnzoo.core.validation import check_labels
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.recurrent import rnn_plots
 from nnzoo.models.recurrent.cells import CELLS, FUSED, State, detach_state
+from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
 Cell = Literal["rnn", "lstm", "gru"]
 Task = Literal["classify", "lm", "regress"]
@@ -389,41 +390,16 @@ class Recurrent(ZooModule[RC]):
         if c.task != "lm":
             raise ConfigError(f"generate needs a language model (task 'lm'); this "
                               f"{self.model_id} has task {c.task!r}")
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ConfigError(f"n (tokens to generate) must be an integer >= 0, got {n!r}")
-        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)
-                and temperature > 0):
-            raise ConfigError(f"temperature must be a finite number > 0, got {temperature!r}")
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-            raise ConfigError(f"top_k must be an integer >= 0 (0 = all tokens), got {top_k!r}")
-        prime = torch.as_tensor(prime_ids)
-        single = prime.dim() == 1
-        prime = prime[None] if single else prime
-        if prime.dim() != 2 or prime.shape[1] == 0 or prime.shape[0] == 0:
-            raise InputError(f"prime_ids must be (P,) or (B, P) token ids with P >= 1, got shape "
-                             f"{tuple(torch.as_tensor(prime_ids).shape)}")
-        if prime.is_floating_point() or prime.dtype == torch.bool:
-            raise InputError(f"prime_ids must be an integer tensor (token ids), got {prime.dtype}")
-        if int(prime.min()) < 0 or int(prime.max()) >= c.vocab_size:
-            raise InputError(f"prime_ids must lie in [0, {c.vocab_size}), got values from "
-                             f"{int(prime.min())} to {int(prime.max())}")
+        prime, single = generation_prime(prime_ids, n, temperature, top_k, c.vocab_size)
         dev = self.device
-        g = torch.Generator(device=dev)
-        if seed is None:
-            g.seed()
-        else:
-            g.manual_seed(seed)
+        g = sampling_generator(dev, seed)
         was = self.training
         self.eval()
         prime = prime.to(dev, torch.long)
         logits, state = self._lm_logits(prime, None)               # read the prime
         tokens = [prime]
         for _ in range(n):
-            scores = logits[:, -1].float() / temperature           # (B, V): logits / T
-            if 0 < top_k < c.vocab_size:
-                kth = scores.topk(top_k, dim=1).values[:, -1:]     # (B, 1): k-th largest
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            nxt = torch.multinomial(torch.softmax(scores, 1), 1, generator=g)  # (B, 1)
+            nxt = draw(logits[:, -1], temperature, top_k, g)       # (B, 1)
             tokens.append(nxt)
             logits, state = self._lm_logits(nxt, state)            # one step, state carried
         self.train(was)
