@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import math
 from pathlib import Path
 
@@ -105,6 +106,7 @@ def test_full_row_beside_a_stand_in_makemore(monkeypatch: pytest.MonkeyPatch,
     printout = PRINTOUT.replace("step 1000 train", "step 20 train")
     monkeypatch.setattr(mm, "names", lambda source: names("generated"))
     monkeypatch.setattr(mm, "steps_budget", lambda: 21)
+    monkeypatch.setitem(mm.ROWS, "wavenet", dataclasses.replace(mm.ROWS["wavenet"], steps=21))
     monkeypatch.setattr(mm, "ensure", lambda source: tmp_path)
     monkeypatch.setattr(mm, "run_makemore",
                         lambda kind, steps, words: parse_makemore(printout, 3.0))
