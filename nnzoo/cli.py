@@ -43,8 +43,8 @@ TRAIN_EPILOG = """\
 --set KEY=VALUE (repeatable) names, in this order of precedence:
   - a field of the model's config ('nnzoo info ID' lists them),
   - a field of the engine's TrainConfig (epochs, batch_size, lr, optimizer, momentum,
-    weight_decay, scheduler, step_size, patience, checkpoint_every, eval_batch_size,
-    grad_clip, max_time, restore_best),
+    weight_decay, betas, scheduler, step_size, warmup_steps, min_lr, patience,
+    checkpoint_every, eval_batch_size, grad_clip, max_time, restore_best),
   - an argument of the dataset's loader (e.g. target=price for csv:FILE, max_len=60 for
     sentences:DIR, val_fraction=0.2, split_seed=1; 'nnzoo data --help' lists them).
 

@@ -105,8 +105,8 @@ def test_every_present_dataset_verifies(name: str, cli) -> None:
 
 def test_files_only_folders_are_listed_and_verified(tmp_path: Path, cli,
                                                     monkeypatch: pytest.MonkeyPatch) -> None:
-    """names and bAbI are fetched and verified like any dataset, though no loader reads them:
-    a damaged names.txt of the right size is a bad checksum, a missing bAbI folder missing."""
+    """names is fetched and verified like any dataset, though no loader reads it: a damaged
+    names.txt of the right size is a bad checksum; a missing bAbI folder is missing."""
     from nnzoo.data.archives import NAMES
 
     monkeypatch.setenv("NNZOO_DATA", str(tmp_path))
@@ -115,6 +115,6 @@ def test_files_only_folders_are_listed_and_verified(tmp_path: Path, cli,
     code, out, _ = cli("data", "list")
     assert code == 0
     lines = {ln.split()[0]: ln for ln in out.splitlines()[1:]}
-    assert "bad checksum" in lines["names"] and "missing" in lines["babi-tasks-1-20-v1-2"]
+    assert "bad checksum" in lines["names"] and "missing" in lines["babi"]
     code, out, _ = cli("data", "verify", "names")
     assert code == 1 and "names.txt" in out and "bad checksum" in out

@@ -9,6 +9,8 @@ A ``--set`` override is parsed against the field's type hint (``int``, ``float``
 from __future__ import annotations
 
 import dataclasses
+import functools
+import math
 import types
 import typing
 from dataclasses import dataclass
@@ -150,9 +152,15 @@ class TrainConfig:
         step, 1.0 is the paper's).
     :param momentum: SGD momentum.
     :param weight_decay: L2 penalty (decoupled for ``adamw``).
+    :param betas: Adam's and AdamW's decay rates of the first and second moment estimates.
     :param scheduler: ``none``, ``cosine`` (to zero over the run), ``step`` (x0.1 every
-        ``step_size`` epochs) or ``onecycle`` (Smith 2018, per step).
+        ``step_size`` epochs), ``onecycle`` (Smith 2018, per step) or ``warmup-cosine``
+        (per step, as GPT-2 and nanoGPT: ``lr (s + 1) / (w + 1)`` for the first
+        ``w = warmup_steps`` steps, then a cosine from ``lr`` down to ``min_lr`` at the last
+        step of the run; see :func:`warmup_cosine`).
     :param step_size: epochs between decays of the ``step`` scheduler.
+    :param warmup_steps: linear warm-up steps of ``warmup-cosine``.
+    :param min_lr: the rate ``warmup-cosine`` decays to.
     :param patience: stop after this many epochs without a better validation metric; 0 = off.
     :param checkpoint_every: also checkpoint every this many steps inside an epoch; 0 = only
         at the end of each epoch.
@@ -171,8 +179,11 @@ class TrainConfig:
     optimizer: Literal["adam", "adamw", "sgd", "adadelta"] = "adam"
     momentum: float = 0.9
     weight_decay: float = 0.0
-    scheduler: Literal["none", "cosine", "step", "onecycle"] = "none"
+    betas: tuple[float, ...] = (0.9, 0.999)
+    scheduler: Literal["none", "cosine", "step", "onecycle", "warmup-cosine"] = "none"
     step_size: int = 10
+    warmup_steps: int = 0
+    min_lr: float = 0.0
     patience: int = 0
     checkpoint_every: int = 0
     eval_batch_size: int = 1000
@@ -186,7 +197,12 @@ class TrainConfig:
         require(self.lr > 0, f"lr must be > 0, got {self.lr}")
         require(0 <= self.momentum < 1, f"momentum must be in [0, 1), got {self.momentum}")
         require(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
+        require(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
+                f"betas must be two numbers in [0, 1), got {self.betas}")
         require(self.step_size >= 1, f"step_size must be >= 1, got {self.step_size}")
+        require(self.warmup_steps >= 0, f"warmup_steps must be >= 0, got {self.warmup_steps}")
+        require(0 <= self.min_lr <= self.lr, f"min_lr must be in [0, lr = {self.lr:g}], got "
+                f"{self.min_lr}")
         require(self.patience >= 0, f"patience must be >= 0, got {self.patience}")
         require(self.checkpoint_every >= 0,
                 f"checkpoint_every must be >= 0, got {self.checkpoint_every}")
@@ -283,9 +299,10 @@ def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
         return torch.optim.Adadelta(params, lr=cfg.lr, rho=0.95, eps=1e-6,
                                     weight_decay=cfg.weight_decay)
     cls = torch.optim.AdamW if cfg.optimizer == "adamw" else torch.optim.Adam
+    betas = (float(cfg.betas[0]), float(cfg.betas[1]))
     if not fused_applies(_tensors(params)):
-        return cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay)
-    opt = cls(params, lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)
+        return cls(params, lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay)
+    opt = cls(params, lr=cfg.lr, betas=betas, weight_decay=cfg.weight_decay, fused=True)
     opt.register_step_pre_hook(match_grad_layouts)
     opt.register_load_state_dict_post_hook(match_state_layouts)
     return opt
@@ -302,12 +319,40 @@ def build_scheduler(
     if cfg.scheduler == "onecycle":
         total = max(1, cfg.epochs * steps_per_epoch)
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total), "step"
+    if cfg.scheduler == "warmup-cosine":
+        total = max(1, cfg.epochs * steps_per_epoch)
+        lam = functools.partial(_warmup_cosine_factor, warmup=cfg.warmup_steps, total=total,
+                                floor=cfg.min_lr / cfg.lr)
+        return torch.optim.lr_scheduler.LambdaLR(opt, lam), "step"
     return None, "epoch"
+
+
+def warmup_cosine(step: int, lr: float, min_lr: float, warmup: int, total: int) -> float:
+    """The learning rate of step ``step`` (0-based) under ``warmup-cosine`` (GPT-2's and
+    nanoGPT's ``get_lr``):
+
+    - warm-up, ``s < w``: ``lr (s + 1) / (w + 1)``;
+    - decay, ``w <= s <= total``: ``r = (s - w) / (total - w)``,
+      ``min_lr + (1 + cos(pi r)) / 2 (lr - min_lr)``;
+    - after ``total`` steps: ``min_lr``.
+    """
+    if step < warmup:
+        return lr * (step + 1) / (warmup + 1)
+    if step > total:
+        return min_lr
+    r = (step - warmup) / max(1, total - warmup)
+    return min_lr + 0.5 * (1.0 + math.cos(math.pi * r)) * (lr - min_lr)
+
+
+def _warmup_cosine_factor(step: int, *, warmup: int, total: int, floor: float) -> float:
+    """:func:`warmup_cosine` as a factor of the base rate (``LambdaLR``'s lambda; a partial of
+    a module-level function, so the scheduler's state is picklable)."""
+    return warmup_cosine(step, 1.0, floor, warmup, total)
 
 
 __all__ = [
     "FUSED_DTYPES", "TrainConfig", "build_config", "build_optimizer", "build_scheduler",
     "config_dict", "field_types", "fused_applies", "match_grad_layouts",
     "match_state_layouts", "parse_overrides",
-    "replace_config", "require",
+    "replace_config", "require", "warmup_cosine",
 ]

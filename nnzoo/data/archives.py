@@ -1,12 +1,9 @@
-"""Datasets whose files nnzoo fetches and verifies before any model reads them.
+"""The sources of two text datasets whose loaders live in their own modules:
 
-``nnzoo data list``, ``fetch`` and ``verify`` cover these folders like every other dataset;
-no loader is registered yet, so ``nnzoo train --dataset`` does not offer them:
-
-- ``names``: makemore's ``names.txt`` (32,033 lower-case first names, one per line), for the
-  character-level name models;
+- ``names``: makemore's ``names.txt`` (32,033 lower-case first names, one per line), loaded
+  by :mod:`nnzoo.data.names`;
 - ``babi-tasks-1-20-v1-2``: the bAbI 20 QA tasks v1.2 (Weston et al. 2015), English 1k
-  (``en/``) and 10k (``en-10k/``), for the memory networks.
+  (``en/``) and 10k (``en-10k/``), loaded by :mod:`nnzoo.data.babi` (dataset ``babi``).
 
 Every sha256 and size below was computed from the files themselves (and equals the table of
 the data folder's SOURCE.md). The files are fetched from the git commits named there, byte
@@ -16,7 +13,6 @@ be checked, so the 10k set here has 39 of its 40 files.
 
 from __future__ import annotations
 
-from nnzoo.data.registry import register_files
 from nnzoo.data.sources import RemoteFile, Source
 
 NAMES = Source(
@@ -209,7 +205,3 @@ BABI = Source(
     licence="CC BY 3.0 (LICENSE.txt)",
     description="bAbI 20 QA tasks v1.2, English 1k and 10k (Weston et al. 2015)",
 )
-
-register_files(NAMES, "makemore's names.txt: 32,033 first names (files only, no loader yet)")
-register_files(BABI, "bAbI QA tasks 1-20 v1.2, en (1k) and en-10k (files only, no loader yet; "
-                     "en-10k lacks task 3's training file)")

@@ -12,10 +12,18 @@ in the package (:func:`nnzoo.data.text.shakespeare_excerpt`, about 150 KB, offli
   ``int(0.90 * N)`` and ``int(0.95 * N)``). Validation picks the epoch (``restore_best``)
   and drives early stopping; the test part is read by nothing that selects, so its loss is
   the reported figure. Each part is cut into windows on its own: no window crosses a cut.
+- ``split="nanogpt"``: nanoGPT's split (``data/shakespeare_char/prepare.py``): the first
+  90 % train, the last 10 % validate (cut point ``int(0.9 * N)``, the same vocabulary). It has
+  no test part: ``test`` is the validation part again, so a recipe on it selects nothing on
+  validation (``restore_best=false``) and its test figure is the validation loss.
 - Samples: windows of ``seq_len`` characters ``X[i] = ids[s_i : s_i + T]`` with targets the
   next characters ``y[i] = ids[s_i + 1 : s_i + T + 1]``, starting every ``stride`` characters
   (default ``seq_len``: non-overlapping windows that cover each split once per epoch). Both
   are int64 ``(N, T)``; task ``sequence``, ``n_classes`` = vocabulary size.
+- ``random_windows = n > 0``: the training part is instead ``n`` windows whose starts are
+  drawn uniformly from ``[0, len(train) - T)``, with replacement, by a generator seeded
+  ``seed`` (nanoGPT's ``get_batch``: one epoch of ``n`` windows in batches of ``B`` is
+  ``n / B`` of its iterations). Validation and test keep the strided windows.
 """
 
 from __future__ import annotations
@@ -70,16 +78,25 @@ def windows(ids: torch.Tensor, seq_len: int, stride: int) -> tuple[torch.Tensor,
 
 
 def tinyshakespeare_chars(seq_len: int = 128, source: Literal["excerpt", "full"] = "excerpt",
-                          stride: int | None = None) -> Splits:
+                          stride: int | None = None,
+                          split: Literal["char-rnn", "nanogpt"] = "char-rnn",
+                          random_windows: int = 0, seed: int = 1337) -> Splits:
     """Tiny Shakespeare as windows of character ids; see the module docstring.
 
     :param seq_len: characters per window T.
     :param source: ``excerpt`` (shipped, offline) or ``full`` (``<data root>/tinyshakespeare/
         input.txt``).
     :param stride: characters between window starts (default ``seq_len``).
+    :param split: ``char-rnn`` (90 / 5 / 5 %) or ``nanogpt`` (90 / 10 %, test = validation).
+    :param random_windows: > 0: that many training windows at random starts (nanoGPT's
+        sampling); 0: the strided windows.
+    :param seed: seeds the random starts.
     """
     T = _int("seq_len", seq_len, 1)
     step = T if stride is None else _int("stride", stride, 1)
+    n_random = _int("random_windows", random_windows, 0)
+    if split not in ("char-rnn", "nanogpt"):
+        raise ConfigError(f"split must be 'char-rnn' or 'nanogpt', got {split!r}")
     if source == "excerpt":
         text = shakespeare_excerpt()
     elif source == "full":
@@ -89,21 +106,36 @@ def tinyshakespeare_chars(seq_len: int = 128, source: Literal["excerpt", "full"]
     vocab = text_vocab(text)
     ids = encode(text, vocab)
     a, b = int(TRAIN_FRACTION * len(ids)), int((TRAIN_FRACTION + VAL_FRACTION) * len(ids))
-    parts = {"train": ids[:a], "validation": ids[a:b], "test": ids[b:]}
+    if split == "nanogpt":
+        parts = {"train": ids[:a], "validation": ids[a:]}
+    else:
+        parts = {"train": ids[:a], "validation": ids[a:b], "test": ids[b:]}
     for part, part_ids in parts.items():
         if len(part_ids) <= T:
             raise ConfigError(f"seq_len {T} is not shorter than the {part} text "
                               f"({len(part_ids)} characters); use a shorter seq_len")
-    train, val, test = (ArrayDataset(*windows(p, T, step)) for p in parts.values())
+    if n_random:
+        g = torch.Generator().manual_seed(int(seed))
+        starts = torch.randint(len(parts["train"]) - T, (n_random,), generator=g)
+        idx = starts[:, None] + torch.arange(T)[None]                      # (n, T)
+        train = ArrayDataset(parts["train"][idx], parts["train"][idx + 1])
+        how = f"{n_random} windows at random starts (seed {seed})"
+    else:
+        train = ArrayDataset(*windows(parts["train"], T, step))
+        how = f"{len(train)} windows"
+    val = ArrayDataset(*windows(parts["validation"], T, step))
+    test = val if split == "nanogpt" else ArrayDataset(*windows(parts["test"], T, step))
     what = "the shipped excerpt" if source == "excerpt" else "the full text"
+    cut = ("nanoGPT's split: first 90 % train, last 10 % validation (the test part is the "
+           f"validation part; {len(val)} windows)" if split == "nanogpt" else
+           f"first 90 % train, next 5 % validation ({len(val)} windows), last 5 % test "
+           f"({len(test)})")
     return Splits(
         "tinyshakespeare-chars", train, val, test, "sequence", len(vocab), (T,),
         description=(f"Tiny Shakespeare ({what}, {len(text):,} characters, {len(vocab)} "
-                     f"distinct), split in text order: first 90 % train ({len(train)} "
-                     f"windows), next 5 % validation ({len(val)}), last 5 % test "
-                     f"({len(test)}); windows of {T} characters every {step}, targets = the "
-                     "next character"),
-        meta={"vocab": vocab, "vocab_size": len(vocab), "source": source})
+                     f"distinct), split in text order: {cut}; training: {how}; windows of "
+                     f"{T} characters every {step}, targets = the next character"),
+        meta={"vocab": vocab, "vocab_size": len(vocab), "source": source, "split": split})
 
 
 register_dataset("tinyshakespeare-chars", tinyshakespeare_chars, source=TINYSHAKESPEARE,

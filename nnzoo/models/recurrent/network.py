@@ -13,11 +13,12 @@ step) -> dropout -> a linear head. Three tasks:
   u_w)``, ``s = sum_t a_t h_t``). Cross-entropy loss.
 - ``regress``: the same pooling, ``n_outputs`` real values, mean squared error.
 - ``lm``: the next token at every step, logits ``(B, T, V)``; the loss is the mean
-  cross-entropy per token (nats). With ``bptt = k > 0`` a training window is read in chunks
-  of ``k`` steps: the state is carried from chunk to chunk but detached, so gradients flow
-  back at most ``k`` steps (truncated backpropagation through time, Williams & Peng 1990)
-  while each chunk still starts from the context of all the window before it. (The whole
-  window is one training step, so memory still grows with its length.)
+  cross-entropy per token (nats); a target ``-1`` is padding (the end of a short word in
+  the ``names`` data) and counts for nothing. With ``bptt = k > 0`` a training window is
+  read in chunks of ``k`` steps: the state is carried from chunk to chunk but detached, so
+  gradients flow back at most ``k`` steps (truncated backpropagation through time, Williams
+  & Peng 1990) while each chunk still starts from the context of all the window before it.
+  (The whole window is one training step, so memory still grows with its length.)
 
 Variable lengths (token input, ``classify``/``regress``): a batch is ``(B, T)`` padded at the
 end with ``pad_index``; lengths are ``(x != pad_index).sum(1)`` and the batch is packed
@@ -44,6 +45,7 @@ from nnzoo.core.validation import check_labels
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.recurrent import rnn_plots
 from nnzoo.models.recurrent.cells import CELLS, FUSED, State, detach_state
+from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
 Cell = Literal["rnn", "lstm", "gru"]
 Task = Literal["classify", "lm", "regress"]
@@ -304,9 +306,13 @@ class Recurrent(ZooModule[RC]):
                 raise InputError(f"language-model targets must be token ids of shape "
                                  f"{tuple(x.shape)} (the next token of each step), got "
                                  f"{tuple(y.shape)} {y.dtype}")
-            if int(y.min()) < 0 or int(y.max()) >= c.vocab_size:
-                raise InputError(f"language-model targets must lie in [0, {c.vocab_size}), "
-                                 f"got values from {int(y.min())} to {int(y.max())}")
+            if int(y.min()) < -1 or int(y.max()) >= c.vocab_size:
+                raise InputError(f"language-model targets must lie in [0, {c.vocab_size}) or "
+                                 f"be -1 (padding), got values from {int(y.min())} to "
+                                 f"{int(y.max())}")
+            if not bool((y >= 0).any()):
+                raise InputError("language-model targets are all padding (-1): nothing to "
+                                 "predict")
         elif y.numel() != x.shape[0] * c.n_outputs or not y.is_floating_point():
             raise InputError(f"regression targets must be {c.n_outputs} real value(s) per "
                              f"sequence, got shape {tuple(y.shape)} {y.dtype}")
@@ -321,9 +327,10 @@ class Recurrent(ZooModule[RC]):
         for s in range(0, T, k):  # chunks of the window, the state carried, its gradient cut
             logits, state = self._lm_logits(x[:, s:s + k], state)  # (B, k, V)
             total = total + F.cross_entropy(logits.flatten(0, 1).float(),
-                                            y[:, s:s + k].flatten(), reduction="sum")
+                                            y[:, s:s + k].flatten(), reduction="sum",
+                                            ignore_index=-1)
             state = detach_state(state)
-        return total / y.numel()                                   # nats per token
+        return total / (y >= 0).sum()                              # nats per predicted token
 
     def _loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
         c = self.config
@@ -349,7 +356,7 @@ class Recurrent(ZooModule[RC]):
         self._recent = x[:8].detach()
         if self.config.task == "lm":  # the whole window at once: the same as chunks with carry
             logits = self(x)
-            loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten())
+            loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten(), ignore_index=-1)
             return {"loss": loss, "bits_per_char": loss / math.log(2)}
         return {k: v.detach() for k, v in self._loss(x, y).items()}
 
@@ -383,41 +390,16 @@ class Recurrent(ZooModule[RC]):
         if c.task != "lm":
             raise ConfigError(f"generate needs a language model (task 'lm'); this "
                               f"{self.model_id} has task {c.task!r}")
-        if isinstance(n, bool) or not isinstance(n, int) or n < 0:
-            raise ConfigError(f"n (tokens to generate) must be an integer >= 0, got {n!r}")
-        if not (isinstance(temperature, (int, float)) and math.isfinite(temperature)
-                and temperature > 0):
-            raise ConfigError(f"temperature must be a finite number > 0, got {temperature!r}")
-        if isinstance(top_k, bool) or not isinstance(top_k, int) or top_k < 0:
-            raise ConfigError(f"top_k must be an integer >= 0 (0 = all tokens), got {top_k!r}")
-        prime = torch.as_tensor(prime_ids)
-        single = prime.dim() == 1
-        prime = prime[None] if single else prime
-        if prime.dim() != 2 or prime.shape[1] == 0 or prime.shape[0] == 0:
-            raise InputError(f"prime_ids must be (P,) or (B, P) token ids with P >= 1, got shape "
-                             f"{tuple(torch.as_tensor(prime_ids).shape)}")
-        if prime.is_floating_point() or prime.dtype == torch.bool:
-            raise InputError(f"prime_ids must be an integer tensor (token ids), got {prime.dtype}")
-        if int(prime.min()) < 0 or int(prime.max()) >= c.vocab_size:
-            raise InputError(f"prime_ids must lie in [0, {c.vocab_size}), got values from "
-                             f"{int(prime.min())} to {int(prime.max())}")
+        prime, single = generation_prime(prime_ids, n, temperature, top_k, c.vocab_size)
         dev = self.device
-        g = torch.Generator(device=dev)
-        if seed is None:
-            g.seed()
-        else:
-            g.manual_seed(seed)
+        g = sampling_generator(dev, seed)
         was = self.training
         self.eval()
         prime = prime.to(dev, torch.long)
         logits, state = self._lm_logits(prime, None)               # read the prime
         tokens = [prime]
         for _ in range(n):
-            scores = logits[:, -1].float() / temperature           # (B, V): logits / T
-            if 0 < top_k < c.vocab_size:
-                kth = scores.topk(top_k, dim=1).values[:, -1:]     # (B, 1): k-th largest
-                scores = scores.masked_fill(scores < kth, float("-inf"))
-            nxt = torch.multinomial(torch.softmax(scores, 1), 1, generator=g)  # (B, 1)
+            nxt = draw(logits[:, -1], temperature, top_k, g)       # (B, 1)
             tokens.append(nxt)
             logits, state = self._lm_logits(nxt, state)            # one step, state carried
         self.train(was)
