@@ -42,12 +42,25 @@ def _build(mid: str, seed: int = 0) -> tuple[ZooModule[Any], Batch]:
     return model, (d.X[:32], None if d.y is None else d.y[:32])
 
 
-def _step(model: ZooModule[Any], batch: Batch, n: int = 1) -> dict[str, torch.Tensor]:
-    opts = model.configure_optimizers(TrainConfig(lr=1e-2))
+def _step(model: ZooModule[Any], batch: Batch, n: int = 1, lr: float = 1e-2,
+          decay: bool = False) -> dict[str, torch.Tensor]:
+    """``n`` optimisation steps on ``batch``; with ``decay`` the learning rate falls linearly
+    to zero over them, so that batch-norm running statistics catch up with the last weights."""
+    opts = model.configure_optimizers(TrainConfig(lr=lr))
     model.train()
-    for _ in range(n):
+    for i in range(n):
+        if decay:
+            for opt in opts:
+                for group in opt.param_groups:
+                    group["lr"] = lr * (1 - i / n)
         out = optimize(model.training_step, batch, opts, automatic=model.automatic_optimization)
     return out
+
+
+#: (steps, learning rate) of the fitting check where the default of 100 steps at 1e-2 is too
+#: fast for the architecture: the deep plain nets without normalisation (AlexNet, ZFNet) fit
+#: 32 digits only at a lower rate, over more steps -- the difficulty batch norm removed.
+FIT_SCHEDULE: dict[str, tuple[int, float]] = {"alexnet": (300, 5e-4), "zfnet": (300, 5e-4)}
 
 
 def test_forward_and_predict_shapes(model_id: str) -> None:
@@ -74,7 +87,8 @@ def test_classifiers_fit_a_small_batch(model_id: str) -> None:
     model, (x, y) = _build(model_id)
     if not isinstance(model, Classifier):
         pytest.skip("not a classifier")
-    _step(model, (x, y), 60)
+    steps, lr = FIT_SCHEDULE.get(model_id, (100, 1e-2))
+    _step(model, (x, y), steps, lr, decay=True)
     model.eval()
     assert float((model.predict(x) == y).float().mean()) >= 0.9
 
