@@ -10,6 +10,9 @@ peak; a ``torch.profiler`` table of a few engine steps (operators by self CPU ti
 to ``<out>/profiles/`` and its head summarised in the row's notes. ``NNZOO_CNN_EPOCHS``
 shortens the full tier (the command of the row records it).
 
+``fashion`` (full): the baseline row of the Fashion-MNIST table of the genealogy
+(:func:`nnzoo.bench.vision.convnets.fashion_row`).
+
 ``contention`` (full): the job of ``make run`` (``nnzoo train cnn``: the digits recipe, as a
 newcomer runs it, in a fresh process with no thread settings in its environment) timed alone,
 then beside a competing process started by the task: torch on 2 threads multiplying
@@ -38,6 +41,7 @@ import torch.nn.functional as F
 import nnzoo
 from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, plots_dir, race_epochs
+from nnzoo.bench.vision.convnets import fashion_row
 from nnzoo.core.config import build_optimizer, build_scheduler
 from nnzoo.core.errors import ConfigError
 from nnzoo.core.loop import batch_slices, epoch_order
@@ -209,6 +213,13 @@ def cnn_digits(quiet: bool) -> BenchResult:
 @bench_task("cnn", "full", "mnist")
 def cnn_mnist(quiet: bool) -> BenchResult:
     return _cnn("mnist", "full", "mnist", _env_epochs("NNZOO_CNN_EPOCHS", 5), quiet)
+
+
+@bench_task("cnn", "full", "fashion")
+def cnn_fashion(quiet: bool) -> BenchResult:
+    """The baseline row of the Fashion-MNIST table (:func:`nnzoo.bench.vision.convnets.
+    fashion_row`): the existing ``fashion-mnist`` recipe of the small CNN."""
+    return fashion_row("cnn", quiet)
 
 
 # -- make run beside a competing process ------------------------------------------------------

@@ -98,3 +98,65 @@ def quick_digits(model_id: str, quiet: bool) -> BenchResult:
         "median training epoch", f"{QUICK_EPOCHS} epochs of the default recipe, 1 thread",
         notes=notes, extra={"parameters_imagenet": rows,
                             "parameters": summary.get("parameters")})
+
+
+# -- the Fashion-MNIST table ------------------------------------------------------------------
+
+#: The time budget of one net's row: 30 minutes of training (the engine's ``max_time`` stops at
+#: the end of the epoch that crosses it; the recipes' epochs are sized to finish inside it).
+FASHION_BUDGET_S = 1800.0
+
+#: Published Fashion-MNIST test accuracies of the same architectures, from the benchmark table
+#: of zalandoresearch/fashion-mnist's README (commit 02cf0676, "Note that we haven't yet tested
+#: these results"): model id -> (the table's classifier and preprocessing, accuracy).
+ZALANDO_TABLE: dict[str, tuple[str, float]] = {
+    "cnn": ("2 Conv Layers with max pooling (Keras), no preprocessing", 0.876),
+    "alexnet": ("AlexNet with Triplet loss, no preprocessing", 0.899),
+    "vgg": ("VGG16 26M parameters, no preprocessing", 0.935),
+    "googlenet": ("GoogleNet with cross-entropy loss, no preprocessing", 0.937),
+    "resnet": ("ResNet18; normalization, random flips, translation, rotation", 0.949),
+    "densenet": ("DenseNet-BC 768K params; mean/std, random crops and horizontal flips", 0.954),
+    "mobilenet": ("MobileNet; horizontal flips", 0.950),
+    "capsnet": ("Capsule Network 8M parameters; shift of at most 2 pixels, horizontal flip",
+                0.936),
+}
+
+
+def fashion_row(model_id: str, quiet: bool, recipe: str = "fashion-mnist") -> BenchResult:
+    """One row of the Fashion-MNIST table: ``model_id``'s ``recipe`` trained on the 55,000
+    training images (validation: the last 5,000 of the training file, which chooses the
+    epoch), the 10,000 test images scored once; at most :data:`FASHION_BUDGET_S` of training.
+    The thread count is ``NNZOO_FASHION_THREADS`` (default 1; the command records it). The peer
+    column is the published accuracy of the same architecture in zalando's table, not run."""
+    import os  # noqa: PLC0415
+
+    from nnzoo.recipes import get_recipe  # noqa: PLC0415
+
+    threads = int(os.environ.get("NNZOO_FASHION_THREADS", "1"))
+    rec = get_recipe(model_id, recipe)
+    hp, tr = rec.resolve()
+    with torch.device("meta"):
+        params = n_params(create(model_id, **hp, sample_shape=(1, 28, 28), n_classes=10))
+    with tempfile.TemporaryDirectory() as out:
+        summary = train(model_id, recipe, overrides={"max_time": FASHION_BUDGET_S},
+                        options=RunOptions(out=out, quiet=quiet, threads=threads))
+    published = ZALANDO_TABLE.get(model_id)
+    within = summary["train_time_s"] <= FASHION_BUDGET_S
+    notes = (f"recipe {recipe!r}: {rec.description}; {summary['epochs']} of {tr['epochs']} "
+             f"epochs in {summary['train_time_s'] / 60:.1f} min of training on {threads} "
+             f"thread(s) ({'within' if within else 'over'} the 30-minute budget); epoch "
+             f"{summary['scored_epoch']} chosen on validation (accuracy "
+             f"{summary['val']['accuracy']:.4f})")
+    if published:
+        notes += (f"; published figure: zalando's table, {published[0]}: {published[1]:.3f} "
+                  "(not run here; its own preprocessing and budget)")
+    return BenchResult(
+        model_id, "full", "fashion", "test accuracy", True,
+        "published: zalandoresearch/fashion-mnist README table" if published else "none",
+        summary["test"]["accuracy"], published[1] if published else None,
+        summary["epoch_time_s"], None, "median training epoch",
+        f"at most 30 min of training, {threads} thread(s), CPU", notes=notes,
+        extra={"params": params, "epoch_s": summary["epoch_time_s"],
+               "train_time_s": summary["train_time_s"], "epochs": summary["epochs"],
+               "test_acc": summary["test"]["accuracy"], "val_acc": summary["val"]["accuracy"],
+               "threads": threads})
