@@ -416,3 +416,16 @@ def test_cli_channels_last_reaches_the_run(cli: Cli, tmp_path: Path) -> None:
     assert train["milestones"] == [1] and train["nesterov"] is True
     code, _, err = cli("train", "dqn", "--channels-last", "--out", str(tmp_path))
     assert code == 2 and "--channels-last is the engine's" in err
+
+
+@pytest.mark.parametrize("args, needle", [
+    (["lstm", "--set", "augment=flip"], "augment needs image batches of shape (N, C, H, W)"),
+    (["cnn", "--set", "augment=rotate"], "known: none, crop<P>"),
+    (["perceptron", "--set", "label_smoothing=0.1"], "label_smoothing applies to classifiers"),
+    (["mlp", "--set", "nesterov=true"], "nesterov needs optimizer=sgd"),
+])
+def test_cli_bad_training_settings_are_one_line(cli: Cli, tmp_path: Path, args: list[str],
+                                                needle: str) -> None:
+    code, _, err = cli("train", *args, "--out", str(tmp_path), "--quiet", "--device", "cpu")
+    lines = err.strip().splitlines()
+    assert code == 2 and len(lines) == 1 and needle in lines[0], err

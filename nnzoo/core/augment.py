@@ -106,6 +106,16 @@ def flip(x: torch.Tensor, flips: torch.Tensor) -> torch.Tensor:
     return torch.where(flips.to(x.device)[:, None, None, None], x.flip(3), x)
 
 
+def check_images(x: torch.Tensor) -> None:
+    """Check that ``x`` is what augmentation takes: images (N, C, H, W) of floats.
+
+    :raises InputError: naming the expected shape and what ``x`` is.
+    """
+    if x.dim() != 4 or not x.is_floating_point():
+        raise InputError(f"augment needs image batches of shape (N, C, H, W), floating point; "
+                         f"got shape {tuple(x.shape)} of {x.dtype}")
+
+
 def augment_batch(x: torch.Tensor, aug: Augment, generator: torch.Generator, *,
                   total: int | None = None, share: slice | None = None) -> torch.Tensor:
     """``x`` (N, C, H, W), float, cropped and flipped as ``aug`` says, with the draws of
@@ -118,9 +128,7 @@ def augment_batch(x: torch.Tensor, aug: Augment, generator: torch.Generator, *,
         world)``); None: all.
     :raises InputError: when ``x`` is not a 4-d floating-point batch of images.
     """
-    if x.dim() != 4 or not x.is_floating_point():
-        raise InputError(f"augment needs image batches of shape (N, C, H, W), floating point; "
-                         f"got shape {tuple(x.shape)} of {x.dtype}")
+    check_images(x)
     if not aug.active:
         return x
     offsets, flips = draw(aug, len(x) if total is None else total, generator)
@@ -134,5 +142,5 @@ def augment_batch(x: torch.Tensor, aug: Augment, generator: torch.Generator, *,
     return x
 
 
-__all__ = ["KNOWN", "Augment", "augment_batch", "batch_generator", "crop", "draw", "flip",
-           "parse_augment"]
+__all__ = ["KNOWN", "Augment", "augment_batch", "batch_generator", "check_images", "crop",
+           "draw", "flip", "parse_augment"]

@@ -42,7 +42,7 @@ from typing import Any
 import torch
 from torch import nn
 
-from nnzoo.core.augment import augment_batch, batch_generator, parse_augment
+from nnzoo.core.augment import augment_batch, batch_generator, check_images, parse_augment
 from nnzoo.core.config import TrainConfig, build_scheduler
 from nnzoo.core.errors import CheckpointError, ConfigError
 from nnzoo.core.io import (
@@ -203,6 +203,8 @@ class Trainer:
         self.progress = Progress()
         self.best_state: dict[str, torch.Tensor] | None = None  # weights of the best epoch
         self.augment = parse_augment(cfg.augment)
+        if self.augment.active:
+            check_images(train.X)  # images (N, C, H, W), before any work
         model.set_label_smoothing(cfg.label_smoothing)
         if cfg.channels_last:  # 4-d weights in NHWC strides, before the optimizers see them
             model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented; the stubs omit it
