@@ -43,8 +43,9 @@ TRAIN_EPILOG = """\
 --set KEY=VALUE (repeatable) names, in this order of precedence:
   - a field of the model's config ('nnzoo info ID' lists them),
   - a field of the engine's TrainConfig (epochs, batch_size, lr, optimizer, momentum,
-    weight_decay, betas, scheduler, step_size, warmup_steps, min_lr, patience,
-    checkpoint_every, eval_batch_size, grad_clip, max_time, restore_best),
+    nesterov, weight_decay, decay_norms_and_biases, betas, scheduler, step_size, gamma,
+    milestones, warmup_steps, min_lr, patience, checkpoint_every, eval_batch_size,
+    grad_clip, max_time, restore_best, label_smoothing, augment, channels_last),
   - an argument of the dataset's loader (e.g. target=price for csv:FILE, max_len=60 for
     sentences:DIR, val_fraction=0.2, split_seed=1; 'nnzoo data --help' lists them).
 
@@ -55,7 +56,8 @@ reinforcement-learning agents (dqn, ddpg, q-learning...; 'nnzoo list --family re
   nnzoo train dqn --set steps=20000 --set eval_every=5000
   nnzoo train q-learning --set 'env_kwargs={"is_slippery": false}'
   nnzoo train dqn --dataset Acrobot-v1 --set steps=100000
-  --epochs, --nproc, --amp, --compile and a CUDA --device are the engine's, not agents'.
+  --epochs, --nproc, --amp, --channels-last, --compile and a CUDA --device are the engine's,
+  not agents'.
 
 your own data (--dataset KIND:PATH; the model's sizes, classes and tags follow the data):
   nnzoo train crf --dataset conll:corpus/                  CoNLL-2003 style folder
@@ -264,6 +266,9 @@ def _parser() -> argparse.ArgumentParser:
     s.add_argument("--seed", type=int, default=0)
     s.add_argument("--device", default="auto", help="auto (CUDA if present), cpu or cuda")
     s.add_argument("--amp", action="store_true", help="bf16 autocast")
+    s.add_argument("--channels-last", action="store_true",
+                   help="model and image batches in channels-last memory format (shortcut "
+                   "for --set channels_last=true; combines with --amp)")
     s.add_argument("--compile", action="store_true", help="torch.compile the model")
     s.add_argument("--out", default="runs", help="folder for run folders (default: runs)")
     s.add_argument("--resume", metavar="RUN_DIR", help="continue an interrupted run")
@@ -562,12 +567,17 @@ def cmd_train(a: argparse.Namespace, argv: list[str]) -> int:
             if a.epochs is not None:
                 raise UsageError(f"{spec.id} is a reinforcement-learning agent: it trains for "
                                  "environment steps, not epochs; use --set steps=N")
+            if a.channels_last:
+                raise UsageError(f"{spec.id} is a reinforcement-learning agent: "
+                                 "--channels-last is the engine's")
             if a.nproc != 1 or a.nnodes != 1:
                 raise UsageError(f"{spec.id} is a reinforcement-learning agent: --nproc and "
                                  "--nnodes are the engine's data parallelism; use --set "
                                  "n_envs=N for more environments")
     if a.epochs is not None:
         overrides["epochs"] = str(a.epochs)
+    if a.channels_last:
+        overrides["channels_last"] = "true"
     if a.nproc < 1:
         raise UsageError(f"--nproc must be >= 1, got {a.nproc}")
     if a.nproc > 1 or a.nnodes > 1:

@@ -51,7 +51,14 @@ LEGACY: dict[str, Any] = {
 #: in TrainConfig: a legacy file is read with them and written back with them.
 ADDED_TRAIN: dict[str, tuple[str, Any]] = {"betas": ("weight_decay", (0.9, 0.999)),
                                            "warmup_steps": ("step_size", 0),
-                                           "min_lr": ("warmup_steps", 0.0)}
+                                           "min_lr": ("warmup_steps", 0.0),
+                                           "nesterov": ("momentum", False),
+                                           "decay_norms_and_biases": ("weight_decay", True),
+                                           "gamma": ("step_size", 0.1),
+                                           "milestones": ("gamma", ()),
+                                           "label_smoothing": ("restore_best", 0.0),
+                                           "augment": ("label_smoothing", "none"),
+                                           "channels_last": ("augment", False)}
 
 
 def _with_added(train: dict[str, Any]) -> dict[str, Any]:

@@ -18,6 +18,7 @@ from typing import Any, Literal, TypeVar
 
 import torch
 
+from nnzoo.core.augment import parse_augment
 from nnzoo.core.errors import ConfigError, UnknownNameError
 
 T = TypeVar("T")
@@ -147,19 +148,36 @@ class TrainConfig:
     :param epochs: passes over the training split.
     :param batch_size: global minibatch size (split across processes with ``--nproc``).
     :param lr: learning rate.
-    :param optimizer: ``adam``, ``adamw``, ``sgd`` (with ``momentum``, Nesterov off) or
+    :param optimizer: ``adam``, ``adamw``, ``sgd`` (with ``momentum``; ``nesterov``) or
         ``adadelta`` (Zeiler 2012, rho 0.95 and epsilon 1e-6 as Kim 2014; ``lr`` scales the
         step, 1.0 is the paper's).
     :param momentum: SGD momentum.
+    :param nesterov: SGD with Nesterov momentum (Sutskever et al. 2013, in torch's form):
+        ``v <- mu v + g``, ``p <- p - lr (g + mu v)``, where plain momentum steps
+        ``p <- p - lr v``; only with ``optimizer="sgd"`` and ``momentum > 0``.
     :param weight_decay: L2 penalty (decoupled for ``adamw``).
+    :param decay_norms_and_biases: True: ``weight_decay`` applies to every parameter; False:
+        every parameter of fewer than two dimensions (biases, the weights and biases of batch
+        and layer norms) goes in a param group with ``weight_decay`` 0, as Goyal et al. 2017
+        and nanoGPT, for every model whose optimizer :func:`build_optimizer` builds.
     :param betas: Adam's and AdamW's decay rates of the first and second moment estimates.
-    :param scheduler: ``none``, ``cosine`` (to zero over the run), ``step`` (x0.1 every
-        ``step_size`` epochs), ``onecycle`` (Smith 2018, per step) or ``warmup-cosine``
-        (per step, as GPT-2 and nanoGPT: ``lr (s + 1) / (w + 1)`` for the first
-        ``w = warmup_steps`` steps, then a cosine from ``lr`` down to ``min_lr`` at the last
-        step of the run; see :func:`warmup_cosine`).
-    :param step_size: epochs between decays of the ``step`` scheduler.
-    :param warmup_steps: linear warm-up steps of ``warmup-cosine``.
+    :param scheduler: ``none``, ``cosine`` (to zero over the run, per epoch), ``step`` (x
+        ``gamma`` at each of ``milestones``, or every ``step_size`` epochs), ``onecycle``
+        (Smith 2018, per step; it has its own warm-up) or ``warmup-cosine`` (per step, as GPT-2
+        and nanoGPT: ``lr (s + 1) / (w + 1)`` for the first ``w = warmup_steps`` steps, then a
+        cosine from ``lr`` down to ``min_lr`` at the last step of the run; see
+        :func:`warmup_cosine`).
+    :param step_size: epochs between decays of the ``step`` scheduler (when ``milestones`` is
+        empty).
+    :param gamma: the factor of each decay of the ``step`` scheduler.
+    :param milestones: epoch counts (increasing, >= 1) after which the ``step`` scheduler
+        multiplies the rate by ``gamma`` (``(100, 150)``: epochs 1-100 at ``lr``, 101-150 at
+        ``gamma lr``, then ``gamma^2 lr``; He et al. 2016's CIFAR ResNets decay at 32k and
+        48k iterations); empty: after every ``step_size`` epochs.
+    :param warmup_steps: linear warm-up steps: of ``warmup-cosine``, and of ``none``,
+        ``cosine`` and ``step``, whose rate of step ``s`` (0-based) is then multiplied by
+        ``(s + 1) / (w + 1)`` while ``s < w`` (the same ramp; the epoch schedule itself is
+        unchanged, see :func:`warmup_factor`); not with ``onecycle``.
     :param min_lr: the rate ``warmup-cosine`` decays to.
     :param patience: stop after this many epochs without a better validation metric; 0 = off.
     :param checkpoint_every: also checkpoint every this many steps inside an epoch; 0 = only
@@ -171,6 +189,18 @@ class TrainConfig:
     :param restore_best: when training ends, load back the weights of the epoch with the best
         validation metric (kept in memory and in the run's ``best.safetensors``), so that the
         test split scores the model that validation chose; False: the last epoch's weights.
+    :param label_smoothing: ``e`` in [0, 1): a classifier's training loss becomes
+        ``(1 - e) CE(y) + e mean_k(-log p_k)`` (Szegedy et al. 2016), the cross-entropy
+        against the target ``(1 - e) onehot(y) + e / K``; its evaluation loss stays the plain
+        cross-entropy. Only for models that train on a cross-entropy over classes.
+    :param augment: data augmentation of the training batches of images (N, C, H, W):
+        ``none``, or ``+``-joined transforms: ``crop<P>`` (pad every side with P zero pixels,
+        then cut a random H x W window: He et al. 2016's ``crop4``) and ``flip`` (mirror left
+        to right with probability 1/2), drawn per sample from ``(seed, epoch, step)``
+        (:mod:`nnzoo.core.augment`); evaluation batches are never augmented.
+    :param channels_last: keep the model's 4-d weights and the 4-d batches in
+        ``torch.channels_last`` memory format (NHWC strides; the same values), the layout of
+        cuDNN's and oneDNN's fastest convolutions; combines with ``--amp``.
     """
 
     epochs: int = 10
@@ -178,10 +208,14 @@ class TrainConfig:
     lr: float = 1e-3
     optimizer: Literal["adam", "adamw", "sgd", "adadelta"] = "adam"
     momentum: float = 0.9
+    nesterov: bool = False
     weight_decay: float = 0.0
+    decay_norms_and_biases: bool = True
     betas: tuple[float, ...] = (0.9, 0.999)
     scheduler: Literal["none", "cosine", "step", "onecycle", "warmup-cosine"] = "none"
     step_size: int = 10
+    gamma: float = 0.1
+    milestones: tuple[int, ...] = ()
     warmup_steps: int = 0
     min_lr: float = 0.0
     patience: int = 0
@@ -190,6 +224,9 @@ class TrainConfig:
     grad_clip: float = 0.0
     max_time: float = 0.0
     restore_best: bool = True
+    label_smoothing: float = 0.0
+    augment: str = "none"
+    channels_last: bool = False
 
     def __post_init__(self) -> None:
         require(self.epochs >= 1, f"epochs must be >= 1, got {self.epochs}")
@@ -199,7 +236,17 @@ class TrainConfig:
         require(self.weight_decay >= 0, f"weight_decay must be >= 0, got {self.weight_decay}")
         require(len(self.betas) == 2 and all(0 <= b < 1 for b in self.betas),
                 f"betas must be two numbers in [0, 1), got {self.betas}")
+        require(not self.nesterov or (self.optimizer == "sgd" and self.momentum > 0),
+                "nesterov needs optimizer=sgd and momentum > 0, got optimizer="
+                f"{self.optimizer} and momentum={self.momentum}")
         require(self.step_size >= 1, f"step_size must be >= 1, got {self.step_size}")
+        require(0 < self.gamma <= 1, f"gamma must be in (0, 1], got {self.gamma}")
+        require(all(m >= 1 for m in self.milestones)
+                and all(a < b for a, b in zip(self.milestones, self.milestones[1:])),
+                f"milestones must be increasing epochs >= 1, got {self.milestones}")
+        require(not (self.warmup_steps and self.scheduler == "onecycle"),
+                "warmup_steps does not apply to onecycle (it warms up by itself, over the "
+                "first 30% of the run); set warmup_steps=0")
         require(self.warmup_steps >= 0, f"warmup_steps must be >= 0, got {self.warmup_steps}")
         require(0 <= self.min_lr <= self.lr, f"min_lr must be in [0, lr = {self.lr:g}], got "
                 f"{self.min_lr}")
@@ -210,6 +257,9 @@ class TrainConfig:
                 f"eval_batch_size must be >= 1, got {self.eval_batch_size}")
         require(self.grad_clip >= 0, f"grad_clip must be >= 0, got {self.grad_clip}")
         require(self.max_time >= 0, f"max_time must be >= 0 seconds, got {self.max_time}")
+        require(0 <= self.label_smoothing < 1,
+                f"label_smoothing must be in [0, 1), got {self.label_smoothing}")
+        parse_augment(self.augment)  # a ConfigError listing the known transforms
 
 
 #: Parameter dtypes that Adam and AdamW update with torch's fused CPU kernel.
@@ -280,8 +330,36 @@ def match_state_layouts(opt: torch.optim.Optimizer, *_: Any) -> None:
                     state[key] = torch.empty_like(p).copy_(val)
 
 
+def decay_groups(params: list[Any], cfg: TrainConfig) -> list[Any]:
+    """``params`` (tensors or param-group dicts) with weight decay taken off the parameters
+    of fewer than two dimensions when ``cfg.decay_norms_and_biases`` is False.
+
+    Each group whose weight decay (its own ``weight_decay``, else ``cfg.weight_decay``) is
+    not zero is split in two: its matrices and kernels (``p.dim() >= 2``) keep it, its
+    vectors and scalars (biases, batch- and layer-norm weights and biases) get a group of
+    their own with ``weight_decay`` 0; the other keys of the group go to both. With
+    ``decay_norms_and_biases`` True (the default), or no decay, ``params`` is returned as it
+    is. Empty groups are dropped.
+    """
+    if cfg.decay_norms_and_biases:
+        return params
+    groups = [p if isinstance(p, dict) else {"params": [p]} for p in params]
+    out: list[Any] = []
+    for g in groups:
+        ps = g["params"]
+        ps = [ps] if isinstance(ps, torch.Tensor) else list(ps)
+        if g.get("weight_decay", cfg.weight_decay) == 0:
+            out.append({**g, "params": ps})
+            continue
+        out.append({**g, "params": [p for p in ps if p.dim() >= 2]})
+        out.append({**g, "params": [p for p in ps if p.dim() < 2], "weight_decay": 0.0})
+    return [g for g in out if g["params"]]
+
+
 def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
-    """The optimizer ``cfg`` names, over ``params`` (tensors or param-group dicts).
+    """The optimizer ``cfg`` names, over ``params`` (tensors or param-group dicts), with
+    weight decay on every parameter, or (``decay_norms_and_biases=False``) on those of two
+    dimensions or more only (:func:`decay_groups`).
 
     Adam and AdamW over CPU parameters of :data:`FUSED_DTYPES` run as torch's fused kernel
     (``fused=True``: one pass over each parameter instead of about ten elementwise
@@ -291,10 +369,10 @@ def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
     elements, also after a checkpoint is restored. Elsewhere (CUDA, other
     dtypes) they are torch's defaults.
     """
-    params = list(params)                  # an iterator is read once
+    params = decay_groups(list(params), cfg)   # an iterator is read once
     if cfg.optimizer == "sgd":
         return torch.optim.SGD(params, lr=cfg.lr, momentum=cfg.momentum,
-                               weight_decay=cfg.weight_decay)
+                               weight_decay=cfg.weight_decay, nesterov=cfg.nesterov)
     if cfg.optimizer == "adadelta":
         return torch.optim.Adadelta(params, lr=cfg.lr, rho=0.95, eps=1e-6,
                                     weight_decay=cfg.weight_decay)
@@ -311,11 +389,27 @@ def build_optimizer(params: Any, cfg: TrainConfig) -> torch.optim.Optimizer:
 def build_scheduler(
     opt: torch.optim.Optimizer, cfg: TrainConfig, steps_per_epoch: int
 ) -> tuple[torch.optim.lr_scheduler.LRScheduler | None, str]:
-    """The scheduler ``cfg`` names and whether it steps per ``"epoch"`` or per ``"step"``."""
+    """The scheduler ``cfg`` names and whether it steps per ``"epoch"`` or per ``"step"``.
+
+    Without warm-up, ``cosine`` and ``step`` are torch's per-epoch schedulers
+    (``CosineAnnealingLR``; ``StepLR``, or ``MultiStepLR`` at ``milestones``). With
+    ``warmup_steps`` they, and ``none``, become one per-step ``LambdaLR`` of
+    :func:`warmup_factor`, whose rate after the warm-up is the per-epoch one.
+    """
+    if cfg.warmup_steps and cfg.scheduler in ("none", "cosine", "step"):
+        lam = functools.partial(warmup_factor, warmup=cfg.warmup_steps,
+                                steps_per_epoch=max(1, steps_per_epoch), scheduler=cfg.scheduler,
+                                epochs=cfg.epochs, step_size=cfg.step_size, gamma=cfg.gamma,
+                                milestones=tuple(cfg.milestones))
+        return torch.optim.lr_scheduler.LambdaLR(opt, lam), "step"
     if cfg.scheduler == "cosine":
         return torch.optim.lr_scheduler.CosineAnnealingLR(opt, T_max=cfg.epochs), "epoch"
     if cfg.scheduler == "step":
-        return torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.step_size, gamma=0.1), "epoch"
+        if cfg.milestones:
+            return torch.optim.lr_scheduler.MultiStepLR(
+                opt, milestones=list(cfg.milestones), gamma=cfg.gamma), "epoch"
+        return (torch.optim.lr_scheduler.StepLR(opt, step_size=cfg.step_size, gamma=cfg.gamma),
+                "epoch")
     if cfg.scheduler == "onecycle":
         total = max(1, cfg.epochs * steps_per_epoch)
         return torch.optim.lr_scheduler.OneCycleLR(opt, max_lr=cfg.lr, total_steps=total), "step"
@@ -325,6 +419,43 @@ def build_scheduler(
                                 floor=cfg.min_lr / cfg.lr)
         return torch.optim.lr_scheduler.LambdaLR(opt, lam), "step"
     return None, "epoch"
+
+
+def epoch_factor(epoch: int, *, scheduler: str, epochs: int, step_size: int, gamma: float,
+                 milestones: tuple[int, ...]) -> float:
+    """The per-epoch schedule's rate in epoch ``epoch`` (0-based), as a factor of ``lr``:
+
+    - ``none``: 1;
+    - ``cosine``: ``(1 + cos(pi e / E)) / 2`` over ``E = epochs`` (``CosineAnnealingLR``'s
+      closed form with ``eta_min = 0``);
+    - ``step``: ``gamma^n``, ``n`` the milestones ``m <= e`` (``MultiStepLR``), or
+      ``n = e // step_size`` without milestones (``StepLR``).
+    """
+    if scheduler == "cosine":
+        return 0.5 * (1.0 + math.cos(math.pi * epoch / epochs))
+    if scheduler == "step":
+        n = sum(m <= epoch for m in milestones) if milestones else epoch // step_size
+        return float(gamma ** n)
+    return 1.0
+
+
+def warmup_factor(step: int, *, warmup: int, steps_per_epoch: int, scheduler: str,
+                  epochs: int, step_size: int, gamma: float, milestones: tuple[int, ...]
+                  ) -> float:
+    """The rate of step ``step`` (0-based) of a per-epoch schedule with a linear warm-up, as
+    a factor of ``lr`` (``LambdaLR``'s lambda; a module-level function, so that a partial of
+    it pickles with the scheduler's state):
+
+    ``min(1, (s + 1) / (w + 1)) * epoch_factor(s // steps_per_epoch)``
+
+    The ramp is :func:`warmup_cosine`'s (``lr / (w + 1)`` at the first step, ``lr`` at step
+    ``w``); it multiplies the epoch schedule (:func:`epoch_factor`), which is 1 in the first
+    epoch, so a warm-up shorter than an epoch ends at ``lr`` exactly, and the epochs after it
+    follow the same rates as without warm-up.
+    """
+    ramp = warmup_cosine(step, 1.0, 1.0, warmup, warmup) if step < warmup else 1.0
+    return ramp * epoch_factor(step // steps_per_epoch, scheduler=scheduler, epochs=epochs,
+                               step_size=step_size, gamma=gamma, milestones=milestones)
 
 
 def warmup_cosine(step: int, lr: float, min_lr: float, warmup: int, total: int) -> float:
@@ -352,7 +483,8 @@ def _warmup_cosine_factor(step: int, *, warmup: int, total: int, floor: float) -
 
 __all__ = [
     "FUSED_DTYPES", "TrainConfig", "build_config", "build_optimizer", "build_scheduler",
-    "config_dict", "field_types", "fused_applies", "match_grad_layouts",
+    "config_dict", "decay_groups", "epoch_factor", "field_types", "fused_applies",
+    "match_grad_layouts",
     "match_state_layouts", "parse_overrides",
-    "replace_config", "require", "warmup_cosine",
+    "replace_config", "require", "warmup_cosine", "warmup_factor",
 ]

@@ -29,7 +29,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer
-from nnzoo.core.errors import InputError
+from nnzoo.core.errors import ConfigError, InputError
 from nnzoo.core.validation import check_input
 
 Batch = tuple[torch.Tensor, torch.Tensor | None]
@@ -124,6 +124,18 @@ class ZooModule(nn.Module, Generic[C]):
         a classifier, recalled patterns for an associative memory, features for an RBM."""
         raise NotImplementedError
 
+    def set_label_smoothing(self, eps: float) -> None:
+        """Smooth the labels of the training loss by ``eps`` (``TrainConfig.label_smoothing``;
+        the engine calls this before training). Only a model whose training loss is a
+        cross-entropy over classes takes it; here ``eps > 0`` is an error.
+
+        :raises ConfigError: when ``eps > 0``.
+        """
+        if eps:
+            raise ConfigError(f"label_smoothing applies to classifiers trained on the "
+                              f"cross-entropy; {self.model_id} does not train on one (set "
+                              "label_smoothing=0)")
+
     def configure_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
         """The optimizers the engine steps (none for a model with a rule of its own)."""
         params = [p for p in self.parameters() if p.requires_grad]
@@ -145,13 +157,47 @@ class ClosedForm(Protocol):
 class Classifier(ZooModule[C]):
     """A model whose ``forward(x)`` returns class scores of shape ``(B, n_classes)``.
 
-    Training minimises the cross-entropy :math:`-\\log \\mathrm{softmax}(s)_y`.
+    Training minimises the cross-entropy :math:`-\\log \\mathrm{softmax}(s)_y`, or with label
+    smoothing ``e`` (:meth:`classification_loss`) the cross-entropy against the smoothed
+    target :math:`(1 - e)\\,\\mathrm{onehot}(y) + e / K`; evaluation always scores the plain
+    cross-entropy.
     """
+
+    #: The label smoothing ``e`` of the training loss (:meth:`set_label_smoothing`).
+    label_smoothing: float = 0.0
+    #: Whether a subclass's own ``training_step`` computes its loss with
+    #: :meth:`classification_loss` (and so takes label smoothing); the base class's does.
+    smooths_labels: ClassVar[bool] = False
+
+    def set_label_smoothing(self, eps: float) -> None:
+        """Use label smoothing ``eps`` in [0, 1) in :meth:`classification_loss`.
+
+        :raises ConfigError: when ``eps`` is out of range, or ``eps > 0`` for a subclass whose
+            own ``training_step`` does not use :meth:`classification_loss` (a perceptron, an
+            SVM: their rules are not a cross-entropy).
+        """
+        if not 0 <= eps < 1:
+            raise ConfigError(f"label_smoothing must be in [0, 1), got {eps}")
+        own = type(self).training_step is not Classifier.training_step
+        if eps and own and not self.smooths_labels:
+            super().set_label_smoothing(eps)
+        self.label_smoothing = float(eps)
+
+    def classification_loss(self, logits: torch.Tensor, y: torch.Tensor) -> torch.Tensor:
+        """The training loss of scores ``logits`` (B, K) against classes ``y`` (B,):
+
+        .. math:: (1 - e)\\,(-\\log p_y) + e\\,\\frac{1}{K} \\sum_k (-\\log p_k),
+            \\quad p = \\mathrm{softmax}(\\mathrm{logits})
+
+        averaged over the batch (Szegedy et al. 2016's label smoothing; ``e = 0``: the
+        cross-entropy). torch's ``label_smoothing`` is this formula.
+        """
+        return F.cross_entropy(logits, y, label_smoothing=self.label_smoothing)
 
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         x, y = _labelled(batch, self.model_id)
         logits = self(x)  # (B, K)
-        loss = F.cross_entropy(logits, y)
+        loss = self.classification_loss(logits, y)
         return {"loss": loss, "accuracy": (logits.detach().argmax(1) == y).float().mean()}
 
     @torch.no_grad()

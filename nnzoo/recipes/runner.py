@@ -434,7 +434,7 @@ def _finish(run: RunDir, model: ZooModule[Any], splits: Splits, cfg: TrainConfig
     p = trainer.progress
     record = next((e for e in epochs if e["epoch"] == scored), epochs[-1] if epochs else {})
     test = evaluate(model, splits.test, batch_size=cfg.eval_batch_size, device=device,
-                    amp=opts.amp)
+                    amp=opts.amp, channels_last=cfg.channels_last)
     times = [e["epoch_time"] for e in epochs if e.get("epoch_time")]
     summary = {
         "model": config.model, "recipe": config.recipe, "dataset": splits.name,

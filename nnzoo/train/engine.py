@@ -16,10 +16,17 @@ taggers, the sentence classifiers) are batched by length (sorted within shuffled
 :func:`~nnzoo.core.loop.epoch_order`) and each batch is cut to its longest sequence, in
 training and in evaluation, so that padding stays a small share of the work.
 
-Exact resumption: the order of samples in epoch ``e`` is a function of ``(seed, e)``, and a
-checkpoint holds the model, optimizers, scheduler, every RNG, the position in the epoch and
-the epoch's running sums, so ``--resume`` after a kill at any moment reproduces the
-uninterrupted run's numbers.
+Training batches of images can be augmented (``TrainConfig.augment``: random crops of the
+zero-padded image, horizontal flips; :mod:`nnzoo.core.augment`), and the model and its 4-d
+batches kept in channels-last memory format (``TrainConfig.channels_last``, in training and
+evaluation); a classifier's training loss takes ``TrainConfig.label_smoothing``
+(:meth:`~nnzoo.models.base.Classifier.set_label_smoothing`, called here before training).
+
+Exact resumption: the order of samples in epoch ``e`` is a function of ``(seed, e)``, the
+augmentation of batch ``b`` of epoch ``e`` a function of ``(seed, e, b)`` (a private
+generator, not the global ones), and a checkpoint holds the model, optimizers, scheduler,
+every RNG, the position in the epoch and the epoch's running sums, so ``--resume`` after a
+kill at any moment reproduces the uninterrupted run's numbers.
 """
 
 from __future__ import annotations
@@ -35,6 +42,7 @@ from typing import Any
 import torch
 from torch import nn
 
+from nnzoo.core.augment import augment_batch, batch_generator, check_images, parse_augment
 from nnzoo.core.config import TrainConfig, build_scheduler
 from nnzoo.core.errors import CheckpointError, ConfigError
 from nnzoo.core.io import (
@@ -101,6 +109,14 @@ def _cut(x: torch.Tensor, y: torch.Tensor | None, lengths: torch.Tensor | None
     return x[:, :L], y
 
 
+def _layout(x: torch.Tensor, channels_last: bool) -> torch.Tensor:
+    """``x`` in channels-last memory format when asked and ``x`` is 4-d (N, C, H, W); the
+    same values either way."""
+    if channels_last and x.dim() == 4:
+        return x.contiguous(memory_format=torch.channels_last)
+    return x
+
+
 def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextManager:
     if not amp:
         return contextlib.nullcontext()
@@ -109,11 +125,13 @@ def _autocast(device: torch.device, amp: bool) -> contextlib.AbstractContextMana
 
 @torch.no_grad()
 def evaluate(model: ZooModule, data: ArrayDataset, *, batch_size: int = 1000,
-             device: torch.device | None = None, amp: bool = False) -> dict[str, float]:
+             device: torch.device | None = None, amp: bool = False,
+             channels_last: bool = False) -> dict[str, float]:
     """Mean of ``model.evaluation_step`` over ``data`` (weighted by batch size), in batches
     of at most ``batch_size``, with the figures of ``model.evaluation_summary()`` in place of
     those averages. Padded sequences go in length order, each batch cut to its longest and
-    holding at most ``batch_size`` x mean length steps (:func:`length_slices`)."""
+    holding at most ``batch_size`` x mean length steps (:func:`length_slices`). Batches are
+    never augmented; ``channels_last`` puts 4-d batches in that memory format."""
     device = device or model.device
     was = model.training
     model.eval()
@@ -126,6 +144,7 @@ def evaluate(model: ZooModule, data: ArrayDataset, *, batch_size: int = 1000,
         idx = sl if order is None else order[sl]
         x, y = _cut(data.X[idx].to(device), _take(data.y, idx, device),
                     None if lengths is None else lengths[idx])
+        x = _layout(x, channels_last)
         with _autocast(device, amp):
             out = model.evaluation_step((x, y))
         for k, v in out.items():
@@ -183,6 +202,12 @@ class Trainer:
         self.state = dict(state or {})
         self.progress = Progress()
         self.best_state: dict[str, torch.Tensor] | None = None  # weights of the best epoch
+        self.augment = parse_augment(cfg.augment)
+        if self.augment.active:
+            check_images(train.X)  # images (N, C, H, W), before any work
+        model.set_label_smoothing(cfg.label_smoothing)
+        if cfg.channels_last:  # 4-d weights in NHWC strides, before the optimizers see them
+            model.to(memory_format=torch.channels_last)  # type: ignore[call-overload]  # documented; the stubs omit it
         self.optimizers = model.configure_optimizers(cfg)
         self.min_last = max(2, self.dist.world_size)
         self.steps_per_epoch = len(batch_slices(len(train), cfg.batch_size, self.min_last))
@@ -271,17 +296,26 @@ class Trainer:
 
         Padded sequences (``self.lengths`` not None) come in the length-bucketed order of
         :func:`~nnzoo.core.loop.epoch_order`, each share cut to its longest sequence.
+
+        Augmentation (``cfg.augment``) draws for the whole global batch ``b`` of the epoch
+        from :func:`~nnzoo.core.augment.batch_generator` ``(seed, epoch, b)``, and each
+        process applies its share's rows, so the draws depend neither on the process count
+        nor on where a resumed run restarted.
         """
         n, lengths = len(self.train_data), self.lengths
         order = epoch_order(n, self.seed, epoch, lengths=lengths, batch_size=self.cfg.batch_size)
         slices = batch_slices(n, self.cfg.batch_size, self.min_last)
         r, w = self.dist.rank, self.dist.world_size
-        for sl in slices[start:]:
+        for b, sl in enumerate(slices[start:], start):
             idx = order[sl][r::w]  # this process's share of the global batch
             weight = w * len(idx) / (sl.stop - sl.start)
             x, y = _cut(self.train_data.X[idx], _take(self.train_data.y, idx, self.device),
                         None if lengths is None else lengths[idx])
-            yield x.to(self.device, non_blocking=True), y, weight
+            x = x.to(self.device, non_blocking=True)
+            if self.augment.active:
+                x = augment_batch(x, self.augment, batch_generator(self.seed, epoch, b),
+                                  total=sl.stop - sl.start, share=slice(r, None, w))
+            yield _layout(x, self.cfg.channels_last), y, weight
 
     def fit(self, until_epoch: int | None = None) -> dict[str, Any]:
         """Train until ``cfg.epochs`` (or ``until_epoch``, to train in stages) or early
@@ -331,7 +365,7 @@ class Trainer:
         broadcast_buffers(self.model, self.dist)
         val = {f"val_{k}": v for k, v in evaluate(
             self.model, self.val_data, batch_size=self.cfg.eval_batch_size, device=self.device,
-            amp=self.amp).items()}
+            amp=self.amp, channels_last=self.cfg.channels_last).items()}
         lr = self.optimizers[0].param_groups[0]["lr"] if self.optimizers else None
         if self.sched_unit == "epoch":
             for s in self.schedulers:
@@ -366,6 +400,11 @@ class Trainer:
         if not isinstance(self.model, ClosedForm):
             raise ConfigError(f"{self.model.model_id} has no closed-form fit(X, y); it trains "
                               "by steps (Trainer.fit)")
+        if self.augment.active or self.cfg.label_smoothing:
+            raise ConfigError(f"{self.model.model_id} fits in closed form on the whole training "
+                              "split, without batches or a cross-entropy: augment and "
+                              "label_smoothing do not apply (set augment=none, "
+                              "label_smoothing=0)")
         t0 = time.perf_counter()
         data = self.train_data
         self.model.fit(data.X.to(self.device), _take(data.y, slice(None), self.device))

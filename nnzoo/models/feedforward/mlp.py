@@ -155,8 +155,9 @@ class MLP(Classifier[MLPConfig]):
     def configure_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
         """Adam and AdamW as torch's fused kernel (one call a step for all the parameters,
         the same update rule and defaults as :func:`~nnzoo.core.config.build_optimizer`'s);
-        the other optimizers as it builds them."""
-        if cfg.optimizer not in ("adam", "adamw"):
+        the other optimizers, and weight decay kept off biases (``decay_norms_and_biases``
+        False), as it builds them."""
+        if cfg.optimizer not in ("adam", "adamw") or not cfg.decay_norms_and_biases:
             return super().configure_optimizers(cfg)
         cls = torch.optim.Adam if cfg.optimizer == "adam" else torch.optim.AdamW
         return [cls(self.parameters(), lr=cfg.lr, weight_decay=cfg.weight_decay, fused=True)]

@@ -48,7 +48,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from nnzoo.core.config import TrainConfig, require
+from nnzoo.core.config import TrainConfig, decay_groups, require
 from nnzoo.core.errors import InputError, NotFittedError
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.registry import register
@@ -261,13 +261,13 @@ class GAN(ZooModule[Any]):
 
     def configure_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
         """Adam for G, then Adam for D, both at ``cfg.lr`` with ``betas=(beta1, 0.999)`` and
-        ``cfg.weight_decay``; the model steps them itself."""
+        ``cfg.weight_decay`` (off biases and norms with ``decay_norms_and_biases`` False:
+        :func:`~nnzoo.core.config.decay_groups`); the model steps them itself."""
         betas = (self.config.beta1, 0.999)
         self._optimizers = [
-            torch.optim.Adam(self.generator.parameters(), lr=cfg.lr, betas=betas,
-                             weight_decay=cfg.weight_decay),
-            torch.optim.Adam(self.discriminator.parameters(), lr=cfg.lr, betas=betas,
-                             weight_decay=cfg.weight_decay)]
+            torch.optim.Adam(decay_groups(list(net.parameters()), cfg), lr=cfg.lr, betas=betas,
+                             weight_decay=cfg.weight_decay)
+            for net in (self.generator, self.discriminator)]
         return self._optimizers
 
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:

@@ -126,6 +126,8 @@ class GoogLeNet(Classifier[GoogLeNetConfig]):
     :param config: a :class:`GoogLeNetConfig`.
     """
 
+    smooths_labels = True  # training_step's losses are classification_loss
+
     def __init__(self, config: GoogLeNetConfig) -> None:
         super().__init__(config)
         c_in = config.sample_shape[0]
@@ -168,12 +170,13 @@ class GoogLeNet(Classifier[GoogLeNetConfig]):
         return self._run(x)[0]
 
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        """Cross-entropy of the main classifier plus 0.3 times each auxiliary one's."""
+        """Cross-entropy of the main classifier plus 0.3 times each auxiliary one's (each
+        with the label smoothing of :meth:`classification_loss`)."""
         x, y = _labelled(batch, self.model_id)
         self.check(x)
         logits, aux = self._run(x)
-        main = F.cross_entropy(logits, y)
-        loss = main + AUX_WEIGHT * sum((F.cross_entropy(a, y) for a in aux),
+        main = self.classification_loss(logits, y)
+        loss = main + AUX_WEIGHT * sum((self.classification_loss(a, y) for a in aux),
                                        torch.zeros((), device=x.device))
         return {"loss": loss, "main_loss": main.detach(),
                 "accuracy": (logits.detach().argmax(1) == y).float().mean()}
