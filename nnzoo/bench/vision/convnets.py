@@ -145,7 +145,7 @@ def fashion_row(model_id: str, quiet: bool, recipe: str = "fashion-mnist") -> Be
                         options=RunOptions(out=out, quiet=quiet, threads=threads, amp=amp))
     published = ZALANDO_TABLE.get(model_id)
     within = summary["train_time_s"] <= FASHION_BUDGET_S
-    notes = (f"recipe {recipe!r}: {rec.description}; {summary['epochs']} of {tr['epochs']} "
+    notes = (f"recipe {recipe!r}: {rec.description}; {summary['epochs']} of {tr.epochs} "
              f"epochs in {summary['train_time_s'] / 60:.1f} min of training on {threads} "
              f"thread(s) ({'within' if within else 'over'} the 30-minute budget); epoch "
              f"{summary['scored_epoch']} chosen on validation (accuracy "

@@ -1,13 +1,19 @@
-"""Benchmarks of the residual networks: the quick row (:func:`nnzoo.bench.vision.convnets.
+"""Benchmarks of the residual networks: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row (:func:`nnzoo.bench.vision.convnets.
 quick_digits`: the default recipe, and ResNet-18/34/50's parameter counts beside torchvision's
 published ones)."""
 
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import fashion_row, quick_digits
 
 
 @bench_task("resnet", "quick", "digits")
 def resnet_digits(quiet: bool) -> BenchResult:
     return quick_digits("resnet", quiet)
+
+
+@bench_task("resnet", "full", "fashion")
+def resnet_fashion(quiet: bool) -> BenchResult:
+    """Its row of the Fashion-MNIST table (:func:`nnzoo.bench.vision.convnets.fashion_row`)."""
+    return fashion_row("resnet", quiet)
