@@ -1,4 +1,5 @@
-"""Benchmarks of the densely connected networks: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
+"""Benchmarks of the densely connected networks: the Fashion-MNIST row
+(:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe, and DenseNet-121's
 parameter count beside torchvision's published one)."""
 

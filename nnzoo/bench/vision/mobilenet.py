@@ -1,7 +1,7 @@
-"""Benchmarks of MobileNet: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
-(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has
-MobileNet v2 and v3 but not v1, so the parameter counts are checked against the paper's Table
-6 in the tests)."""
+"""Benchmarks of MobileNet: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`)
+and the quick row (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe;
+torchvision has MobileNet v2 and v3 but not v1, so the parameter counts are checked against the
+paper's Table 6 in the tests)."""
 
 from __future__ import annotations
 

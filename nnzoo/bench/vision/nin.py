@@ -1,6 +1,7 @@
-"""Benchmarks of the network in network: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
-(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no NiN
-to compare parameter counts with)."""
+"""Benchmarks of the network in network: the Fashion-MNIST row
+(:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
+(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no NiN to
+compare parameter counts with)."""
 
 from __future__ import annotations
 

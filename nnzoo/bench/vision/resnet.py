@@ -1,6 +1,7 @@
-"""Benchmarks of the residual networks: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row (:func:`nnzoo.bench.vision.convnets.
-quick_digits`: the default recipe, and ResNet-18/34/50's parameter counts beside torchvision's
-published ones)."""
+"""Benchmarks of the residual networks: the Fashion-MNIST row
+(:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
+(:func:`nnzoo.bench.vision.convnets. quick_digits`: the default recipe, and ResNet-18/34/50's
+parameter counts beside torchvision's published ones)."""
 
 from __future__ import annotations
 

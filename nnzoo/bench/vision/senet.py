@@ -1,6 +1,7 @@
-"""Benchmarks of the squeeze-and-excitation networks: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
-(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no
-SE-ResNet to compare parameter counts with)."""
+"""Benchmarks of the squeeze-and-excitation networks: the Fashion-MNIST row
+(:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
+(:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no SE-
+ResNet to compare parameter counts with)."""
 
 from __future__ import annotations
 

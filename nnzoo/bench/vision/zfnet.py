@@ -1,6 +1,6 @@
-"""Benchmarks of ZFNet: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row (:func:`nnzoo.bench.vision.convnets.quick_digits`: the
-default recipe, and the parameter counts beside torchvision's published ones where it has the
-net)."""
+"""Benchmarks of ZFNet: the Fashion-MNIST row (:func:`nnzoo.bench.vision.convnets.fashion_row`) and
+the quick row (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe, and the
+parameter counts beside torchvision's published ones where it has the net)."""
 
 from __future__ import annotations
 
