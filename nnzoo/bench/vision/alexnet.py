@@ -5,9 +5,14 @@ net)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("alexnet", "quick", "digits")
 def alexnet_digits(quiet: bool) -> BenchResult:
     return quick_digits("alexnet", quiet)
+
+
+@bench_task("alexnet", "full", "throughput")
+def alexnet_throughput(quiet: bool) -> BenchResult:
+    return throughput("alexnet", quiet)

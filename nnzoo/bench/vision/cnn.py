@@ -38,6 +38,7 @@ import torch.nn.functional as F
 import nnzoo
 from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, plots_dir, race_epochs
+from nnzoo.bench.vision.convnets import throughput
 from nnzoo.core.config import build_optimizer, build_scheduler
 from nnzoo.core.errors import ConfigError
 from nnzoo.core.loop import batch_slices, epoch_order
@@ -209,6 +210,13 @@ def cnn_digits(quiet: bool) -> BenchResult:
 @bench_task("cnn", "full", "mnist")
 def cnn_mnist(quiet: bool) -> BenchResult:
     return _cnn("mnist", "full", "mnist", _env_epochs("NNZOO_CNN_EPOCHS", 5), quiet)
+
+
+@bench_task("cnn", "full", "throughput")
+def cnn_throughput(quiet: bool) -> BenchResult:
+    """Training images/s of the Fashion-MNIST recipe's net, as every vision net's row
+    (:func:`nnzoo.bench.vision.convnets.throughput`)."""
+    return throughput("cnn", quiet)
 
 
 # -- make run beside a competing process ------------------------------------------------------

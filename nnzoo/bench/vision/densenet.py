@@ -5,9 +5,14 @@ parameter count beside torchvision's published one)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("densenet", "quick", "digits")
 def densenet_digits(quiet: bool) -> BenchResult:
     return quick_digits("densenet", quiet)
+
+
+@bench_task("densenet", "full", "throughput")
+def densenet_throughput(quiet: bool) -> BenchResult:
+    return throughput("densenet", quiet)

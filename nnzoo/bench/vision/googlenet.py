@@ -5,9 +5,14 @@ published one)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("googlenet", "quick", "digits")
 def googlenet_digits(quiet: bool) -> BenchResult:
     return quick_digits("googlenet", quiet)
+
+
+@bench_task("googlenet", "full", "throughput")
+def googlenet_throughput(quiet: bool) -> BenchResult:
+    return throughput("googlenet", quiet)

@@ -6,9 +6,14 @@ MobileNet v2 and v3 but not v1, so the parameter counts are checked against the 
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("mobilenet", "quick", "digits")
 def mobilenet_digits(quiet: bool) -> BenchResult:
     return quick_digits("mobilenet", quiet)
+
+
+@bench_task("mobilenet", "full", "throughput")
+def mobilenet_throughput(quiet: bool) -> BenchResult:
+    return throughput("mobilenet", quiet)

@@ -5,9 +5,14 @@ to compare parameter counts with)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("nin", "quick", "digits")
 def nin_digits(quiet: bool) -> BenchResult:
     return quick_digits("nin", quiet)
+
+
+@bench_task("nin", "full", "throughput")
+def nin_throughput(quiet: bool) -> BenchResult:
+    return throughput("nin", quiet)

@@ -5,9 +5,14 @@ published ones)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("resnet", "quick", "digits")
 def resnet_digits(quiet: bool) -> BenchResult:
     return quick_digits("resnet", quiet)
+
+
+@bench_task("resnet", "full", "throughput")
+def resnet_throughput(quiet: bool) -> BenchResult:
+    return throughput("resnet", quiet)

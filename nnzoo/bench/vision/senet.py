@@ -5,9 +5,14 @@ SE-ResNet to compare parameter counts with)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("senet", "quick", "digits")
 def senet_digits(quiet: bool) -> BenchResult:
     return quick_digits("senet", quiet)
+
+
+@bench_task("senet", "full", "throughput")
+def senet_throughput(quiet: bool) -> BenchResult:
+    return throughput("senet", quiet)

@@ -5,9 +5,14 @@ net)."""
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import quick_digits
+from nnzoo.bench.vision.convnets import quick_digits, throughput
 
 
 @bench_task("zfnet", "quick", "digits")
 def zfnet_digits(quiet: bool) -> BenchResult:
     return quick_digits("zfnet", quiet)
+
+
+@bench_task("zfnet", "full", "throughput")
+def zfnet_throughput(quiet: bool) -> BenchResult:
+    return throughput("zfnet", quiet)
