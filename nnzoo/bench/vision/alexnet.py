@@ -1,6 +1,7 @@
 """Benchmarks of AlexNet: the quick row (:func:`nnzoo.bench.vision.convnets.quick_digits`: the
 default recipe, and the parameter counts beside torchvision's published ones where it has the
-net)."""
+net). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

@@ -16,6 +16,9 @@ then beside a competing process started by the task: torch on 2 threads multiply
 1024 x 1024 matrices without pause, with OpenMP's default (spinning) wait policy. The time
 ratio is the contended job's wall time over the quiet one's. ``NNZOO_CONTENTION_EPOCHS``
 shortens the job (the command records it).
+
+``throughput`` (full): training images/s of the Fashion-MNIST recipe's net, as every vision
+net's row (:func:`nnzoo.bench.vision.convnets.throughput`).
 """
 
 from __future__ import annotations

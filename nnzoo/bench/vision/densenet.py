@@ -1,6 +1,7 @@
 """Benchmarks of the densely connected networks: the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe, and DenseNet-121's
-parameter count beside torchvision's published one)."""
+parameter count beside torchvision's published one). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

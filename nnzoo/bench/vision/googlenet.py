@@ -1,6 +1,7 @@
 """Benchmarks of GoogLeNet: the quick row (:func:`nnzoo.bench.vision.convnets.quick_digits`:
 the default recipe, and the parameter count without auxiliary heads beside torchvision's
-published one)."""
+published one). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

@@ -1,7 +1,8 @@
 """Benchmarks of MobileNet: the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has
 MobileNet v2 and v3 but not v1, so the parameter counts are checked against the paper's Table
-6 in the tests)."""
+6 in the tests). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

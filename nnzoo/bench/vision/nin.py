@@ -1,6 +1,7 @@
 """Benchmarks of the network in network: the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no NiN
-to compare parameter counts with)."""
+to compare parameter counts with). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

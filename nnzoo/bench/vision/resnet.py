@@ -1,6 +1,7 @@
 """Benchmarks of the residual networks: the quick row (:func:`nnzoo.bench.vision.convnets.
 quick_digits`: the default recipe, and ResNet-18/34/50's parameter counts beside torchvision's
-published ones)."""
+published ones). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

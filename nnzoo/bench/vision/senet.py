@@ -1,6 +1,7 @@
 """Benchmarks of the squeeze-and-excitation networks: the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no
-SE-ResNet to compare parameter counts with)."""
+SE-ResNet to compare parameter counts with). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 

@@ -1,6 +1,7 @@
 """Benchmarks of the VGG networks: the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe, and the parameter
-counts beside torchvision's published ones)."""
+counts beside torchvision's published ones). Full tier: the
+``throughput`` row (:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 
