@@ -37,6 +37,7 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
+from nnzoo.bench.tradeoff import TRADEOFF_TASKS, chart_name, charted_tasks, draw_tradeoffs
 from nnzoo.core.device import one_thread as torch_one_thread
 from nnzoo.core.discover import import_submodules
 from nnzoo.core.errors import InputError, UnknownNameError, UsageError
@@ -392,13 +393,15 @@ def load_results(path: Path) -> dict[str, Any]:
 
 def merge_rows(results_path: Path, markdown_path: Path, rows: list[dict[str, Any]]) -> None:
     """Replace or add ``rows`` (one per model, tier and task) in ``results_path`` and rewrite
-    the markdown table, both atomically."""
+    the markdown table, both atomically, and the trade-off charts it shows
+    (:func:`nnzoo.bench.tradeoff.draw_tradeoffs`, into ``plots/`` beside it)."""
     old = load_results(results_path) if results_path.exists() else {}
     new = {(x["model"], x["tier"], x["task"]) for x in rows}
     keep = [r for r in old.get("results", []) if (r["model"], r["tier"], r["task"]) not in new]
     merged = {"machine": machine(), "updated": time.strftime("%Y-%m-%d %H:%M"),
               "results": sorted(keep + rows, key=lambda r: (r["tier"], r["model"], r["task"]))}
     atomic_write_json(results_path, merged)
+    draw_tradeoffs(merged, markdown_path.parent / "plots")
     atomic_write_text(markdown_path, markdown(merged))
 
 
@@ -476,7 +479,8 @@ def drop_rows(names: list[str], root: Path | None = None) -> list[str]:
 
 def write_report(root: Path | None = None, check: bool = False) -> list[Path]:
     """Regenerate the README's results section and ``docs/benchmarks.md`` of the checkout
-    ``root`` from its published results; with ``check`` write nothing. Returns the files
+    ``root`` from its published results, and the trade-off charts they show
+    (``docs/plots/tradeoff-<task>.png``); with ``check`` write nothing. Returns the files
     whose text differed from the generator's."""
     root = source_checkout() if root is None else root
     data = load_results(root / "nnzoo" / "bench" / "results.json")
@@ -487,6 +491,7 @@ def write_report(root: Path | None = None, check: bool = False) -> list[Path]:
     differ = [p for p, text in wanted.items()
               if not p.is_file() or p.read_text(encoding="utf-8") != text]
     if not check:
+        draw_tradeoffs(data, root / "docs" / "plots")
         for p in differ:
             atomic_write_text(p, wanted[p])
     return differ
@@ -621,7 +626,10 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def _figures(results: dict[str, Any], prefix: str) -> str:
-    lines = [f"![{r['model']} / {r['task']}: {k}]({prefix}{v})\n"
+    lines = [f"![{TRADEOFF_TASKS[t][1]}: test accuracy against parameters and against time per "
+             f"epoch, one point per architecture]({prefix}docs/plots/{chart_name(t)})\n"
+             for t in charted_tasks(results)]
+    lines += [f"![{r['model']} / {r['task']}: {k}]({prefix}{v})\n"
              for r in results["results"] for k, v in sorted(r.get("extra", {}).items())
              if _is_plot(v)]
     return "\n".join(lines)

@@ -19,6 +19,9 @@ then beside a competing process started by the task: torch on 2 threads multiply
 1024 x 1024 matrices without pause, with OpenMP's default (spinning) wait policy. The time
 ratio is the contended job's wall time over the quiet one's. ``NNZOO_CONTENTION_EPOCHS``
 shortens the job (the command records it).
+
+``throughput`` (full): training images/s of the Fashion-MNIST recipe's net, as every vision
+net's row (:func:`nnzoo.bench.vision.convnets.throughput`).
 """
 
 from __future__ import annotations
@@ -41,7 +44,7 @@ import torch.nn.functional as F
 import nnzoo
 from nnzoo.bench.arrays import targets
 from nnzoo.bench.runner import BenchResult, bench_task, plots_dir, race_epochs
-from nnzoo.bench.vision.convnets import fashion_row
+from nnzoo.bench.vision.convnets import fashion_row, throughput
 from nnzoo.core.config import build_optimizer, build_scheduler
 from nnzoo.core.errors import ConfigError
 from nnzoo.core.loop import batch_slices, epoch_order
@@ -220,6 +223,13 @@ def cnn_fashion(quiet: bool) -> BenchResult:
     """The baseline row of the Fashion-MNIST table (:func:`nnzoo.bench.vision.convnets.
     fashion_row`): the existing ``fashion-mnist`` recipe of the small CNN."""
     return fashion_row("cnn", quiet)
+
+
+@bench_task("cnn", "full", "throughput")
+def cnn_throughput(quiet: bool) -> BenchResult:
+    """Training images/s of the Fashion-MNIST recipe's net, as every vision net's row
+    (:func:`nnzoo.bench.vision.convnets.throughput`)."""
+    return throughput("cnn", quiet)
 
 
 # -- make run beside a competing process ------------------------------------------------------

@@ -12,17 +12,27 @@ torchvision imports, beside torchvision's models built in the same run. torchvis
 declared dependency: the build on the package index is a CUDA build, several GB, whose
 operators the CPU torch cannot load (``operator torchvision::nms does not exist``); on a CUDA
 machine, ``pip install torchvision`` matching its torch adds that column.
+
+Full tier, ``throughput`` (one task per model, :func:`throughput`): training images/s of the
+net each model's Fashion-MNIST recipe trains, on this CPU, one thread, batch 128 of 1x28x28
+images; the FLOPs of one training step counted by ``FlopCounterMode`` and the fraction of
+the machine's fp32 matmul peak measured in the same run.
 """
 
 from __future__ import annotations
 
+import copy
+import statistics
 import tempfile
+import time
+from collections.abc import Callable
 from typing import Any
 
 import torch
 
 from nnzoo.bench.runner import BenchResult, one_thread
 from nnzoo.models import create
+from nnzoo.recipes import get_recipe
 from nnzoo.recipes.runner import RunOptions, train
 
 QUICK_EPOCHS = 1
@@ -164,3 +174,120 @@ def fashion_row(model_id: str, quiet: bool, recipe: str = "fashion-mnist") -> Be
                "train_time_s": summary["train_time_s"], "epochs": summary["epochs"],
                "test_acc": summary["test"]["accuracy"], "val_acc": summary["val"]["accuracy"],
                "threads": threads, "amp": amp})
+
+
+# -- training throughput -------------------------------------------------------------------------
+
+#: The geometry of the throughput rows: Fashion-MNIST's images, batch, steps.
+THROUGHPUT_SHAPE = (1, 28, 28)
+THROUGHPUT_BATCH = 128
+WARMUP_STEPS = 2
+#: Timed steps: at least ``MIN_STEPS``; more while the timed steps took under
+#: ``STEP_BUDGET_S`` seconds in all, at most ``MAX_STEPS``.
+MIN_STEPS, MAX_STEPS, STEP_BUDGET_S = 3, 20, 20.0
+
+
+def _conv_backward_flops(grad_out_shape: Any, x_shape: Any, w_shape: Any, _bias: Any,
+                         _stride: Any, _padding: Any, _dilation: Any, transposed: bool,
+                         _output_padding: Any, _groups: int, output_mask: Any,
+                         out_shape: Any = None, **_: Any) -> int:
+    """FLOPs of ``aten.convolution_backward``: the input's gradient (a transposed
+    convolution of the output's gradient with the weights) and the weights' gradient, each
+    as many multiply-adds as the forward convolution, groups included.
+
+    torch's own formula (``torch.utils.flop_counter.conv_backward_flop``, torch 2.13) counts
+    the weights' gradient of a grouped convolution as if it were not grouped: ``groups``
+    times too many (1024 times for a depthwise layer of 1024 channels); this one counts it as
+    the forward pass."""
+    from torch.utils.flop_counter import conv_flop_count  # noqa: PLC0415
+
+    flops = 0
+    if output_mask[0]:
+        flops += conv_flop_count(grad_out_shape, w_shape, x_shape, not transposed)
+    if output_mask[1]:
+        flops += conv_flop_count(x_shape, w_shape, grad_out_shape, transposed)
+    return flops
+
+
+def count_flops(fn: Callable[[], Any]) -> int:
+    """FLOPs of the matrix products and convolutions ``fn()`` runs (forward and backward),
+    as :class:`torch.utils.flop_counter.FlopCounterMode` counts them: ``2 m n k`` for an
+    ``(m, k) @ (k, n)`` product, ``2 C_in/groups C_out k_h k_w H_out W_out`` per image for a
+    convolution's forward pass, the same for each gradient its backward pass computes (with
+    :func:`_conv_backward_flops` in place of torch's formula, which overcounts grouped
+    convolutions). Element-wise work (activations, norms, the optimizer) is not counted."""
+    from torch.utils.flop_counter import FlopCounterMode  # noqa: PLC0415
+
+    mapping = {torch.ops.aten.convolution_backward: _conv_backward_flops}
+    with FlopCounterMode(display=False, custom_mapping=mapping) as counter:
+        fn()
+    return int(counter.get_total_flops())
+
+
+def train_step_flops(model: Any, x: torch.Tensor, y: torch.Tensor) -> int:
+    """FLOPs of one training step of ``model`` on ``(x, y)``: its ``training_step`` (the loss
+    it trains on: GoogLeNet's auxiliary heads included) and the backward pass, on a copy."""
+    m = copy.deepcopy(model).train()
+    return count_flops(lambda: m.training_step((x, y))["loss"].backward())
+
+
+def throughput(model_id: str, quiet: bool, recipe: str = "fashion-mnist") -> BenchResult:
+    """The ``full/throughput`` row of ``model_id``: training images/s on this CPU, one thread,
+    of the net its ``recipe`` trains (its small geometry), on batches of
+    :data:`THROUGHPUT_BATCH` random ``1x28x28`` images (the speed of dense kernels does not
+    depend on the values), with the model's own optimizer; the FLOPs of one training step
+    (:func:`train_step_flops`) and the fraction of this machine's fp32 matmul peak (a 2048^2
+    ``torch.mm`` on one thread, measured before and after the timed steps in this run)."""
+    from nnzoo.bench.vision.cnn import matmul_peak  # noqa: PLC0415  (the cnn row's peak)
+
+    hp, cfg = get_recipe(model_id, recipe).resolve({})
+    with one_thread():
+        torch.manual_seed(0)
+        model = create(model_id, **hp, sample_shape=THROUGHPUT_SHAPE, n_classes=10).train()
+        g = torch.Generator().manual_seed(0)
+        x = torch.randn(THROUGHPUT_BATCH, *THROUGHPUT_SHAPE, generator=g)
+        y = torch.randint(0, 10, (THROUGHPUT_BATCH,), generator=g)
+        opt = model.configure_optimizers(cfg)
+
+        def step() -> float:
+            t0 = time.perf_counter()
+            for o in opt:
+                o.zero_grad(set_to_none=True)
+            model.training_step((x, y))["loss"].backward()
+            for o in opt:
+                o.step()
+            return time.perf_counter() - t0
+
+        flops = train_step_flops(model, x, y)
+        peak_before = matmul_peak()
+        for _ in range(WARMUP_STEPS):
+            step()
+        times: list[float] = []
+        while len(times) < MIN_STEPS or (sum(times) < STEP_BUDGET_S and len(times) < MAX_STEPS):
+            times.append(step())
+        peak_after = matmul_peak()
+    step_s = statistics.median(times)
+    images_s = THROUGHPUT_BATCH / step_s
+    gflops = flops / step_s / 1e9
+    peak = max(peak_before, peak_after)
+    params = n_params(model)
+    if not quiet:
+        print(f"  {model_id}: {images_s:.0f} images/s, {gflops:.1f} GFLOP/s of {peak:.0f}")
+    return BenchResult(
+        model_id, "full", "throughput", "training images/s", True,
+        "none (this machine's fp32 matmul peak, measured in the run)", images_s, None, step_s,
+        None, f"median training step (batch {THROUGHPUT_BATCH})",
+        f"the {recipe} recipe's net ({', '.join(f'{k}={v}' for k, v in hp.items()) or 'defaults'}"
+        f"), 1x28x28, batch {THROUGHPUT_BATCH}, 1 thread, {WARMUP_STEPS} warm-up + "
+        f"{len(times)} timed steps, random images",
+        notes=f"{images_s:.0f} training images/s = {gflops:.1f} GFLOP/s "
+              f"({flops / THROUGHPUT_BATCH / 1e6:.1f} MFLOP per image, forward and backward, "
+              f"counted by FlopCounterMode: convolutions and matrix products only), "
+              f"{100 * gflops / peak:.0f} % of this machine's fp32 matmul peak "
+              f"({peak:.0f} GFLOP/s, 2048^2 torch.mm on 1 thread, best of before and after); "
+              f"{params:,} parameters. A shared machine: compare rows of the same run.",
+        extra={"images_per_s": images_s, "train_step_flops": flops,
+               "train_flops_per_image": flops / THROUGHPUT_BATCH, "gflops": gflops,
+               "matmul_peak_gflops": [peak_before, peak_after], "fraction_of_peak": gflops / peak,
+               "step_times_s": times, "batch": THROUGHPUT_BATCH, "threads": 1,
+               "params": params, "recipe": recipe})

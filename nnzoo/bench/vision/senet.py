@@ -1,12 +1,13 @@
 """Benchmarks of the squeeze-and-excitation networks: the Fashion-MNIST row
 (:func:`nnzoo.bench.vision.convnets.fashion_row`) and the quick row
 (:func:`nnzoo.bench.vision.convnets.quick_digits`: the default recipe; torchvision has no SE-
-ResNet to compare parameter counts with)."""
+ResNet to compare parameter counts with). Full tier also: the ``throughput`` row
+(:func:`nnzoo.bench.vision.convnets.throughput`)."""
 
 from __future__ import annotations
 
 from nnzoo.bench.runner import BenchResult, bench_task
-from nnzoo.bench.vision.convnets import fashion_row, quick_digits
+from nnzoo.bench.vision.convnets import fashion_row, quick_digits, throughput
 
 
 @bench_task("senet", "quick", "digits")
@@ -18,3 +19,8 @@ def senet_digits(quiet: bool) -> BenchResult:
 def senet_fashion(quiet: bool) -> BenchResult:
     """Its row of the Fashion-MNIST table (:func:`nnzoo.bench.vision.convnets.fashion_row`)."""
     return fashion_row("senet", quiet)
+
+
+@bench_task("senet", "full", "throughput")
+def senet_throughput(quiet: bool) -> BenchResult:
+    return throughput("senet", quiet)

@@ -38,9 +38,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, conv_activations, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: variant -> filters of the five convolutions, groups of each, LRN after conv1 and conv2
 VARIANTS: dict[str, tuple[tuple[int, ...], tuple[int, ...], bool]] = {
@@ -129,7 +129,7 @@ def dense_head(c: int, grid: int, hidden: int, n_classes: int, dropout: float) -
 @register("alexnet", config=AlexNetConfig, rule="backpropagation",
           peer="torchvision's published parameter counts",
           reference="https://code.google.com/archive/p/cuda-convnet/")
-class AlexNet(Classifier[AlexNetConfig]):
+class AlexNet(ImageClassifier[AlexNetConfig]):
     """Five convolutions (LRN or BN after the first two), three max-pools, three dense layers.
 
     :param config: an :class:`AlexNetConfig`.
@@ -154,5 +154,10 @@ class AlexNet(Classifier[AlexNetConfig]):
         self.check(x)
         return self.head(self.features(x))
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The rectified maps of the five convolutions (before LRN and pooling)."""
+        return conv_activations(self.features)
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

@@ -39,9 +39,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot
+from nnzoo.models.vision.convnets import ImageClassifier, conv_activations
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 
 @dataclass
@@ -136,7 +136,7 @@ class LeNet5(nn.Module):
 @register("cnn", config=CNNConfig, rule="backpropagation",
           peer="a hand-written PyTorch training loop (engine overhead)",
           reference="http://yann.lecun.com/exdb/lenet/")
-class CNN(Classifier[CNNConfig]):
+class CNN(ImageClassifier[CNNConfig]):
     """Image classifier: the ``convnet`` or ``lenet5`` architecture of :class:`CNNConfig`.
 
     :param config: a :class:`CNNConfig`.
@@ -155,5 +155,11 @@ class CNN(Classifier[CNNConfig]):
             x = x.contiguous(memory_format=torch.channels_last)
         return self.net(x)
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The activation after each convolution (``convnet``: before its stage's pooling;
+        ``lenet5``: C1, C3, C5)."""
+        return conv_activations(self.net.features)
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

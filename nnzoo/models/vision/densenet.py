@@ -39,9 +39,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: variant -> (growth rate k, initial channels, layers per block, CIFAR layout?)
 VARIANTS: dict[str, tuple[int, int, tuple[int, ...], bool]] = {
@@ -133,7 +133,7 @@ def transition(c_in: int, c_out: int) -> nn.Sequential:
 @register("densenet", config=DenseNetConfig, rule="backpropagation",
           peer="torchvision's published parameter counts",
           reference="https://github.com/liuzhuang13/DenseNet")
-class DenseNet(Classifier[DenseNetConfig]):
+class DenseNet(ImageClassifier[DenseNetConfig]):
     """Stem -> dense blocks joined by transitions -> BN-ReLU -> global average pool -> linear.
 
     :param config: a :class:`DenseNetConfig`.
@@ -174,5 +174,14 @@ class DenseNet(Classifier[DenseNetConfig]):
         self.check(x)
         return self.fc(self.final(self.stages(self.stem(x))).mean((2, 3)))
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The stem and each dense block's output; the last block's after the final BN-ReLU
+        (what the classifier pools)."""
+        blocks: list[tuple[str, nn.Module]] = [(f"block{i}", m)
+                                               for i, m in enumerate(self.blocks(), 1)]
+        blocks[-1] = (f"{blocks[-1][0]}+bn-relu", self.final)
+        return [("stem", self.stem), *blocks]
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

@@ -36,9 +36,10 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Batch, Classifier, _labelled
+from nnzoo.models.base import Batch, _labelled
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: module -> (1x1, 3x3 reduce, 3x3, 5x5 reduce, 5x5, pool proj): Table 1 of the paper
 MODULES: dict[str, tuple[int, int, int, int, int, int]] = {
@@ -119,7 +120,7 @@ class AuxHead(nn.Module):
 @register("googlenet", config=GoogLeNetConfig, rule="backpropagation",
           peer="torchvision's published parameter count",
           reference="https://github.com/BVLC/caffe/tree/master/models/bvlc_googlenet")
-class GoogLeNet(Classifier[GoogLeNetConfig]):
+class GoogLeNet(ImageClassifier[GoogLeNetConfig]):
     """Stem -> Inception 3a-3b -> pool -> 4a-4e -> pool -> 5a-5b -> average pool -> linear;
     auxiliary heads on 4a and 4d while training.
 
@@ -181,5 +182,11 @@ class GoogLeNet(Classifier[GoogLeNetConfig]):
         return {"loss": loss, "main_loss": main.detach(),
                 "accuracy": (logits.detach().argmax(1) == y).float().mean()}
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The stem and the last Inception module at each resolution (3b, 4e, 5b)."""
+        return [("stem", self.stem), *((f"inception{k}", self.blocks[k])
+                                       for k in ("3b", "4e", "5b"))]
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

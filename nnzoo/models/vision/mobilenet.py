@@ -34,9 +34,9 @@ import torch
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: (output channels, stride) of the 13 depthwise separable layers (Table 1)
 LAYERS: tuple[tuple[int, int], ...] = (
@@ -96,7 +96,7 @@ class SeparableConv(nn.Module):
           peer="the paper's parameter counts (Table 6)",
           reference="https://github.com/tensorflow/models/blob/master/research/slim/nets/"
                     "mobilenet_v1.md")
-class MobileNet(Classifier[MobileNetConfig]):
+class MobileNet(ImageClassifier[MobileNetConfig]):
     """A 3x3 convolution, 13 depthwise separable layers, global average pool, linear.
 
     :param config: a :class:`MobileNetConfig`.
@@ -125,5 +125,15 @@ class MobileNet(Classifier[MobileNetConfig]):
         self.check(x)
         return self.head(self.features(x).mean((2, 3), keepdim=True))
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The first convolution and the last separable layer at each resolution."""
+        layers = list(self.features)
+        out: list[tuple[str, nn.Module]] = [("conv1", layers[0])]
+        for i in range(1, len(LAYERS) + 1):
+            if i == len(LAYERS) or LAYERS[i][1] == 2:       # the next layer halves the map
+                out.append((f"separable{i}", layers[i]))
+        return out
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

@@ -34,9 +34,9 @@ import torch
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 
 @dataclass
@@ -82,7 +82,7 @@ def mlpconv(c_in: int, widths: tuple[int, int, int], kernel: int, stride: int,
 @register("nin", config=NiNConfig, rule="backpropagation",
           peer="none (the authors' layer definition; torchvision has no NiN)",
           reference="https://github.com/BVLC/caffe/wiki/Model-Zoo#network-in-network-model")
-class NiN(Classifier[NiNConfig]):
+class NiN(ImageClassifier[NiNConfig]):
     """mlpconv layers, max-pools and dropout, then global average pooling of class maps.
 
     :param config: a :class:`NiNConfig`.
@@ -112,5 +112,11 @@ class NiN(Classifier[NiNConfig]):
         self.check(x)
         return self.class_maps(x).mean((2, 3))  # global average pooling -> (B, K)
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The output of each mlpconv block (the last: one map per class, then pooled)."""
+        blocks = [m for m in self.features if isinstance(m, nn.Sequential)]
+        return [(f"mlpconv{i}", m) for i, m in enumerate(blocks, 1)]
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

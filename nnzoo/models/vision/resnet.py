@@ -51,9 +51,9 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: variant -> (units per stage, bottleneck units?, CIFAR layout?)
 VARIANTS: dict[str, tuple[tuple[int, ...], bool, bool]] = {
@@ -248,7 +248,7 @@ class BottleneckUnit(nn.Module):
 @register("resnet", config=ResNetConfig, rule="backpropagation",
           peer="torchvision's published parameter counts; the paper's CIFAR-10 errors",
           reference="https://github.com/KaimingHe/deep-residual-networks")
-class ResNet(Classifier[ResNetConfig]):
+class ResNet(ImageClassifier[ResNetConfig]):
     """A residual network: stem -> stages of residual units -> global average pool -> linear.
 
     :param config: a :class:`ResNetConfig`.
@@ -321,5 +321,15 @@ class ResNet(Classifier[ResNetConfig]):
         h = self.final(self.stages(self.stem(x)))
         return self.fc(h.mean((2, 3)))  # global average pooling -> (B, K)
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The stem and each stage (with pre-activation units, the last stage after the final
+        BN-ReLU, what the classifier pools)."""
+        stages: list[tuple[str, nn.Module]] = [("stem", self.stem)]
+        stages += [(f"stage{i}", m) for i, m in enumerate(self.stages, 1)]
+        if self.config.preact:
+            stages[-1] = (f"{stages[-1][0]}+bn-relu", self.final)
+        return stages
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

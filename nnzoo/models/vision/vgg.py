@@ -33,9 +33,9 @@ import torch
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: variant -> convolutions per stage (Table 1 of the paper)
 VARIANTS: dict[str, tuple[int, ...]] = {
@@ -87,7 +87,7 @@ class VGGConfig:
 @register("vgg", config=VGGConfig, rule="backpropagation",
           peer="torchvision's published parameter counts",
           reference="https://www.robots.ox.ac.uk/~vgg/research/very_deep/")
-class VGG(Classifier[VGGConfig]):
+class VGG(ImageClassifier[VGGConfig]):
     """Stages of 3x3 convolutions (+ BN) + ReLU closed by 2x2 max-pools, then dense layers.
 
     :param config: a :class:`VGGConfig`.
@@ -138,5 +138,14 @@ class VGG(Classifier[VGGConfig]):
         self.check(x)
         return self.head(self.pool(self.stages(x)))
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The rectified maps of each stage's last convolution (before its pooling)."""
+        out: list[tuple[str, nn.Module]] = []
+        for i, stage in enumerate(self.stages, 1):
+            acts = [m for m in stage.children() if isinstance(m, nn.ReLU)]
+            out.append((f"stage{i}", acts[-1]))
+        return out
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

@@ -28,10 +28,10 @@ import torch
 from torch import nn
 
 from nnzoo.core.config import require
-from nnzoo.models.base import Classifier
 from nnzoo.models.registry import register
 from nnzoo.models.vision.alexnet import LRN2d, dense_head
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, conv_activations, min_side_check
+from nnzoo.models.vision.convnets_plots import convnet_plots
 
 FILTERS = (96, 256, 384, 384, 256)
 
@@ -68,7 +68,7 @@ class ZFNetConfig:
 @register("zfnet", config=ZFNetConfig, rule="backpropagation",
           peer="none (the paper's layer sizes, Figure 3)",
           reference="https://arxiv.org/abs/1311.2901")
-class ZFNet(Classifier[ZFNetConfig]):
+class ZFNet(ImageClassifier[ZFNetConfig]):
     """AlexNet's trunk with the first two layers of Zeiler and Fergus.
 
     :param config: a :class:`ZFNetConfig`.
@@ -100,5 +100,10 @@ class ZFNet(Classifier[ZFNetConfig]):
         self.check(x)
         return self.head(self.features(x))
 
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The rectified maps of the five convolutions (before pooling and LRN)."""
+        return conv_activations(self.features)
+
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)

@@ -1,0 +1,79 @@
+"""The vision nets' throughput rows (nnzoo/bench/vision/convnets.py): the FLOP counts against
+the convolution formula and a hand count of a small net, and the row's arithmetic."""
+
+from __future__ import annotations
+
+import statistics
+
+import pytest
+import torch
+from torch import nn
+
+import nnzoo.bench.vision.cnn as cnn_bench
+import nnzoo.bench.vision.convnets as vb
+from nnzoo.bench.runner import tasks
+from nnzoo.models import create
+
+
+def _conv_forward(c_in: int, c_out: int, k: int, h_out: int, w_out: int, groups: int = 1
+                  ) -> int:
+    """2 * C_in/groups * C_out * k * k * H_out * W_out: a multiply and an add per weight and
+    output position."""
+    return 2 * (c_in // groups) * c_out * k * k * h_out * w_out
+
+
+@pytest.mark.parametrize(("c_in", "c_out", "k", "stride", "pad", "groups"),
+                         [(3, 8, 5, 2, 1, 1), (1, 4, 3, 1, 1, 1), (6, 6, 3, 1, 1, 6)])
+def test_flops_of_one_convolution_are_the_formula(c_in: int, c_out: int, k: int, stride: int,
+                                                   pad: int, groups: int) -> None:
+    conv = nn.Conv2d(c_in, c_out, k, stride, pad, groups=groups)
+    b, side = 2, 17
+    side_out = (side + 2 * pad - k) // stride + 1
+    x = torch.randn(b, c_in, side, side)
+    forward = b * _conv_forward(c_in, c_out, k, side_out, side_out, groups)
+    assert vb.count_flops(lambda: conv(x)) == forward
+    # backward: the weight's gradient costs as much as the forward pass, and so does the
+    # input's when the input needs one
+    assert vb.count_flops(lambda: conv(x).sum().backward()) == 2 * forward
+    xg = x.clone().requires_grad_(True)
+    assert vb.count_flops(lambda: conv(xg).sum().backward()) == 3 * forward
+
+
+def test_train_step_flops_of_a_small_convnet_by_hand() -> None:
+    """convnet, one stage of 4 channels, hidden 5, 3 classes, on 1x8x8: conv 1->4 and 4->4
+    (3x3, same size), 2x2 pool to 4x4x4 = 64, linear 64->5, linear 5->3."""
+    m = create("cnn", sample_shape=(1, 8, 8), n_classes=3, channels=(4,), hidden=5)
+    x, y = torch.randn(2, 1, 8, 8), torch.tensor([0, 2])
+    c1, c2 = _conv_forward(1, 4, 3, 8, 8), _conv_forward(4, 4, 3, 8, 8)
+    l1, l2 = 2 * 64 * 5, 2 * 5 * 3
+    forward = c1 + c2 + l1 + l2
+    backward = c1 + 2 * c2 + 2 * l1 + 2 * l2   # the first layer needs no input gradient
+    assert vb.train_step_flops(m, x, y) == 2 * (forward + backward)
+    assert all(p.grad is None for p in m.parameters())  # counted on a copy
+
+
+def test_throughput_row_arithmetic(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setattr(vb, "WARMUP_STEPS", 1)
+    monkeypatch.setattr(vb, "MIN_STEPS", 2)
+    monkeypatch.setattr(vb, "MAX_STEPS", 2)
+    peaks = iter([40.0, 50.0])
+    monkeypatch.setattr(cnn_bench, "matmul_peak", lambda: next(peaks))
+    r = vb.throughput("cnn", quiet=True)
+    e = r.extra
+    assert (r.model, r.tier, r.task) == ("cnn", "full", "throughput")
+    assert len(e["step_times_s"]) == 2 and r.nnzoo_time_s == statistics.median(e["step_times_s"])
+    assert r.nnzoo == pytest.approx(128 / r.nnzoo_time_s)
+    assert e["gflops"] == pytest.approx(e["train_step_flops"] / r.nnzoo_time_s / 1e9)
+    assert e["matmul_peak_gflops"] == [40.0, 50.0]
+    assert e["fraction_of_peak"] == pytest.approx(e["gflops"] / 50.0)
+    hp = {"channels": (32, 64)}  # the Fashion-MNIST recipe's net is the default convnet
+    model = create("cnn", **hp, sample_shape=(1, 28, 28), n_classes=10)
+    assert e["params"] == vb.n_params(model)
+    xb, yb = torch.zeros(128, 1, 28, 28), torch.zeros(128, dtype=torch.long)
+    assert e["train_step_flops"] == vb.train_step_flops(model, xb, yb)
+
+
+def test_every_vision_net_has_a_throughput_row() -> None:
+    ids = {"cnn", "alexnet", "zfnet", "nin", "vgg", "googlenet", "resnet", "senet",
+           "densenet", "mobilenet"}
+    assert ids <= {t.model for t in tasks(None, "full", ["throughput"])}
