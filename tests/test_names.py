@@ -134,3 +134,86 @@ def test_split_and_encoding_equal_makemores() -> None:
     for i in range(len(mm_test)):
         X, y = mm_test[i]
         assert torch.equal(s.test.X[i], X) and torch.equal(s.test.targets()[i], y)
+
+
+# -- sampling words: each from the start context ---------------------------------------------
+
+
+class _ContextStub:
+    """A language model whose next token depends on the whole context: from the start marker
+    it spells 'ab' and ends; a context holding anything before the start marker (an earlier
+    word) gives 'z'. With ``noisy`` it instead draws a letter or the end from the seed."""
+
+    def __init__(self, noisy: bool = False) -> None:
+        self.contexts: list[list[int]] = []
+        self.seeds: list[int | None] = []
+        self.noisy = noisy
+        self.config = type("Cfg", (), {"task": "lm"})()
+        self.device = torch.device("cpu")
+
+    def generate(self, prime_ids: torch.Tensor, n: int, temperature: float = 1.0,
+                 top_k: int = 0, seed: int | None = None) -> torch.Tensor:
+        ctx = prime_ids.tolist()
+        self.contexts.append(ctx)
+        self.seeds.append(seed)
+        assert n == 1
+        if self.noisy:
+            g = torch.Generator().manual_seed(seed if seed is not None else 0)
+            nxt = int(torch.randint(0, 4, (1,), generator=g))         # end, a, b or c
+        else:
+            nxt = {(0,): 1, (0, 1): 2, (0, 1, 2): 0}.get(tuple(ctx), 26)
+        return torch.tensor(ctx + [nxt])
+
+
+def test_generate_words_draws_every_word_from_the_start_context() -> None:
+    from nnzoo.models.sampling import generate_words
+
+    stub = _ContextStub()
+    out = generate_words(stub, torch.tensor([0]), 9, 0, seed=3)
+    assert decode(out, VOCAB) == "\nab\nab\nab\n"     # one stream would give "\nab\nzzzzz"
+    assert all(c[0] == 0 and 0 not in c[1:] for c in stub.contexts)
+    # the prime's last word is the first word's start; a prime without a marker is one
+    stub = _ContextStub()
+    assert decode(generate_words(stub, torch.tensor([26, 0, 1]), 4, 0), VOCAB) == "z\nab\nab"
+    assert stub.contexts[0] == [0, 1]
+    assert decode(generate_words(_ContextStub(), torch.tensor([[1, 2], [0, 1]]), 2, 0)[1],
+                  VOCAB) == "\nab\n"
+
+
+def test_generate_words_seeds_each_draw_and_repeats_with_the_seed() -> None:
+    from nnzoo.models.sampling import generate_words
+
+    a, b, c = _ContextStub(True), _ContextStub(True), _ContextStub(True)
+    x = generate_words(a, torch.tensor([0]), 40, 0, seed=5)
+    assert torch.equal(x, generate_words(b, torch.tensor([0]), 40, 0, seed=5))
+    assert not torch.equal(x, generate_words(c, torch.tensor([0]), 40, 0, seed=6))
+    assert len(set(a.seeds)) == 40                      # a fresh seed for every draw
+    ends = (x == 0).nonzero().flatten().tolist()
+    assert len(ends) > 3                                # several words were drawn
+    for i, ctx in enumerate(a.contexts):                # each from [end] + its word so far
+        last = max(e for e in ends if e <= i)
+        assert ctx == [0] + x[last + 1:i + 1].tolist()
+    with pytest.raises(ConfigError, match="n "):
+        generate_words(a, torch.tensor([0]), -1, 0)
+    with pytest.raises(InputError, match="integer token ids"):
+        generate_words(a, torch.tensor([0.5]), 3, 0)
+
+
+def test_sample_text_restarts_words_when_the_data_marks_the_end() -> None:
+    """``nnzoo sample``'s text driver: the names data marks token 0 as the end of a word,
+    so sampling restarts; data without the mark (a text stream) is one generate call."""
+    from types import SimpleNamespace
+
+    from nnzoo.recipes.sampling import _text
+
+    splits = names(n=200)
+    assert splits.meta["end"] == 0 and VOCAB[splits.meta["end"]] == "\n"
+    stub = _ContextStub()
+    config = SimpleNamespace(model="nplm", recipe="names")      # named only by errors
+    text = _text("run", config, stub, splits, "\n", 6, 1.0, 0, 0)  # type: ignore[arg-type]
+    assert text == "\nab\nab\n" and len(stub.contexts) == 6
+    del splits.meta["end"]
+    stream = _ContextStub()
+    stream.generate = lambda p, n, **kw: torch.cat([p, torch.full((n,), 26)])  # type: ignore
+    text = _text("run", config, stream, splits, "\n", 6, 1.0, 0, 0)  # type: ignore[arg-type]
+    assert text == "\nzzzzzz"

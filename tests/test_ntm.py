@@ -238,3 +238,52 @@ def test_bad_config_and_input_are_one_clear_error() -> None:
         m.predict(torch.full((1, 3, 9), float("nan")))
     with pytest.raises(InputError, match="targets must be"):
         m.training_step((torch.zeros(1, 3, 9), torch.zeros(1, 3, 8)))
+
+
+# ---------------------------------------------------------------------- the copy benchmark
+
+
+def test_bench_copy_validation_and_test_sets_differ() -> None:
+    from nnzoo.bench.memory import ntm as bench
+
+    val, test = bench.copy_sets(range(1, 21), 10)
+    assert [e.length for e in val] == [e.length for e in test] == list(range(1, 21))
+    for v, t in zip(val, test, strict=True):
+        assert v.x.shape == t.x.shape and not torch.equal(v.x, t.x)
+    # neither is the training stream's first draw of that length either
+    first = next(A.stream("copy", 10, bench.SEED, min_len=20, max_len=20))
+    assert not torch.equal(first.x, val[-1].x) and not torch.equal(first.x, test[-1].x)
+
+
+@pytest.mark.parametrize(("val_costs", "chosen", "converged"),
+                         [([0.5, 0.2, 0.4], 2, None), ([0.5, 0.005], 2, 4)])
+def test_bench_copy_stops_on_validation_and_scores_test_once(
+        monkeypatch: pytest.MonkeyPatch, val_costs: list[float], chosen: int,
+        converged: int | None) -> None:
+    """The validation set alone decides when to stop and which weights to keep (scripted
+    validation costs); the test set is scored once, after training, with those weights."""
+    from nnzoo.bench.memory import ntm as bench
+
+    m = _ntm(memory_width=4)
+    val, test = bench.copy_sets(range(1, 3), 2)
+    calls: list[tuple[str, dict[str, torch.Tensor]]] = []
+    costs = iter(val_costs)
+
+    def scripted(model: NTM, episodes: list[A.Episode]) -> dict[str, object]:
+        which = "val" if episodes is val else "test" if episodes is test else "?"
+        calls.append((which, {k: v.clone() for k, v in model.state_dict().items()}))
+        c = next(costs) if which == "val" else 1.0
+        return {"cost_bits": c, "bit_errors": c, "per_length": []}
+
+    monkeypatch.setattr(bench, "evaluate", scripted)
+    hist = bench.train_copy(m, max_iters=6, max_wall_s=1e9, eval_every=2, val=val, test=test,
+                            max_len=2, seed=0, quiet=True)
+    assert [w for w, _ in calls] == ["val"] * len(val_costs) + ["test"]
+    assert hist["cost_bits"] == val_costs and hist["iteration"] == [2, 4, 6][:len(val_costs)]
+    assert hist["converged_at"] == converged and hist["chosen_at"] == 2 * chosen
+    states = [s for _, s in calls]
+    if chosen < len(val_costs):         # training went on past the chosen check
+        last = states[len(val_costs) - 1]
+        assert any(not torch.equal(last[k], states[chosen - 1][k]) for k in last)
+    for k, v in states[-1].items():     # the test set saw the weights validation chose
+        torch.testing.assert_close(v, states[chosen - 1][k], rtol=0, atol=0)

@@ -9,7 +9,8 @@ list of pronounceable made-up names (the offline default), or the user's own wor
   characters of ``names.txt``); any other is one :class:`InputError` naming the line.
 - Encoding (makemore's): token 0 is the start/end marker, letter ``c`` is
   ``1 + LETTERS.index(c)``; ``meta["vocab"]`` is ``"\\n" + LETTERS``, so decoding shows the end
-  marker as a newline and ``nnzoo sample`` prints one name a line. A word ``w`` of ``n``
+  marker as a newline and ``nnzoo sample`` prints one name a line, each drawn from the start
+  marker alone (``meta["end"]`` = 0 names the marker). A word ``w`` of ``n``
   letters becomes, with ``T = L + 1`` (``L``: the longest word of the whole list),
 
   ``X = [0, w_1, ..., w_n, 0, ..., 0]`` and ``y = [w_1, ..., w_n, 0, -1, ..., -1]``:
@@ -170,7 +171,7 @@ def names(source: Literal["generated", "full", "file"] = "generated", path: str 
                     f"from the end of its training part); one word a row, {T} steps, "
                     "token 0 = start/end, padded targets -1",
         meta={"vocab": VOCAB, "vocab_size": len(VOCAB), "words": parts, "pad": -1,
-              "max_word_length": T - 1})
+              "end": VOCAB.index(END), "max_word_length": T - 1})
 
 
 __all__ = ["END", "LETTERS", "MAKEMORE_SEED", "VOCAB", "encode_words", "generated_words",

@@ -15,15 +15,16 @@ the run's model is rebuilt and its last checkpoint loaded
 one :class:`~nnzoo.core.errors.InputError` that names it), read by the network, and ``length``
 characters are drawn one at a time with the model's
 :meth:`~nnzoo.models.recurrent.network.Recurrent.generate` (temperature, top-k, seed), as char-rnn's
-``sample.lua`` does.
+``sample.lua`` does. A dataset of words one per sequence marks its end-of-word token
+(``Splits.meta["end"]``, the ``names`` data's token 0, shown as a newline): then every word
+is drawn from the model's start context, ``[end]``, instead of after the words before it
+(:func:`nnzoo.models.sampling.generate_words`), as the model was trained.
 """
 
 from __future__ import annotations
 
 from pathlib import Path
-from typing import Any, Protocol, cast, runtime_checkable
-
-import torch
+from typing import Any, cast
 
 from nnzoo.core.errors import ConfigError, UsageError
 from nnzoo.data.base import Splits
@@ -31,17 +32,10 @@ from nnzoo.data.chars import decode, encode
 from nnzoo.models.base import ZooModule
 from nnzoo.models.generative import vae_plots
 from nnzoo.models.generative.generator import ImageGenerator
+from nnzoo.models.sampling import TokenGenerator, generate_words
 from nnzoo.recipes.runner import RunConfig, load_run_model
 
 DEFAULT_PRIME = "\n"
-
-
-@runtime_checkable
-class _Generator(Protocol):
-    """A model that draws tokens after a prime (a recurrent language model)."""
-
-    def generate(self, prime_ids: torch.Tensor, n: int, temperature: float = 1.0,
-                 top_k: int = 0, seed: int | None = None) -> torch.Tensor: ...
 
 
 def sample_run(run_dir: str | Path, prime: str = DEFAULT_PRIME, length: int = 500,
@@ -67,10 +61,15 @@ def _text(run_dir: str | Path, config: RunConfig, model: ZooModule[Any], splits:
           prime: str, length: int, temperature: float, top_k: int, seed: int | None) -> str:
     vocab = splits.meta.get("vocab")
     if (getattr(model.config, "task", None) != "lm" or not isinstance(vocab, str)
-            or not isinstance(model, _Generator)):
+            or not isinstance(model, TokenGenerator)):
         raise _not_a_generator(run_dir, config)
     ids = encode(prime, vocab).to(model.device)
-    out = model.generate(ids, length, temperature=temperature, top_k=top_k, seed=seed)
+    end = splits.meta.get("end")
+    if isinstance(end, int) and not isinstance(end, bool):   # words: each from the start
+        out = generate_words(model, ids, length, end, temperature=temperature, top_k=top_k,
+                             seed=seed)
+    else:
+        out = model.generate(ids, length, temperature=temperature, top_k=top_k, seed=seed)
     return decode(out, vocab)
 
 

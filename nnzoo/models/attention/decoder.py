@@ -11,7 +11,8 @@ The network (:class:`DecoderLM`), for token ids ``x`` (B, T) with ``T <= context
 With ``tie_weights`` the output matrix is the embedding matrix, ``W_out = E`` (Press & Wolf
 2017; one tensor, one gradient). The loss is the mean cross-entropy of the next token per
 position, ``-1/N sum_t log softmax(logits_t)[y_t]`` in nats; a target of ``-1`` is no target
-(padding after the end of a word). Initialisation ``gpt2`` (GPT-2, nanoGPT): every weight
+(padding after the end of a word); it and the training steps are the language models' shared
+base, :class:`nnzoo.models.lm.NextTokenLM`. Initialisation ``gpt2`` (GPT-2, nanoGPT): every weight
 matrix and embedding ``N(0, 0.02^2)``, biases zero, and the projections that end a residual
 branch ``N(0, (0.02 / sqrt(2 L))^2)`` so that the residual stream's variance does not grow
 with depth; ``torch``: torch's default initialisation of each layer (as minGPT-style code
@@ -30,14 +31,13 @@ from pathlib import Path
 from typing import ClassVar, Literal, TypeVar, cast
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer, require
 from nnzoo.core.errors import InputError
 from nnzoo.models.attention import transformer_plots
 from nnzoo.models.attention.blocks import Block, Gelu, Norm, Positions, sinusoidal_positions
-from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.lm import NextTokenLM
 from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
 
@@ -124,7 +124,7 @@ class DecoderConfig:
 DC = TypeVar("DC", bound=DecoderConfig)
 
 
-class DecoderLM(ZooModule[DC]):
+class DecoderLM(NextTokenLM[DC]):
     """A decoder-only Transformer language model; see the module docstring.
 
     ``forward(x)``: next-token logits ``(B, T, V)`` for token ids ``(B, T)``, ``T <= context``.
@@ -132,7 +132,7 @@ class DecoderLM(ZooModule[DC]):
     :param config: a :class:`DecoderConfig` (one of the per-id subclasses).
     """
 
-    integer_inputs: ClassVar[bool] = True
+    recent_rows: ClassVar[int] = 4
 
     def __init__(self, config: DC) -> None:
         super().__init__(config)
@@ -157,7 +157,6 @@ class DecoderLM(ZooModule[DC]):
             for name, p in self.named_parameters():  # the projections ending a residual branch
                 if name.endswith("proj.weight"):
                     nn.init.normal_(p, mean=0.0, std=0.02 / math.sqrt(2 * c.n_layers))
-        self._recent: torch.Tensor | None = None  # a few inputs of the last evaluation (plots)
 
     # -- input checks ------------------------------------------------------------------------
 
@@ -183,21 +182,6 @@ class DecoderLM(ZooModule[DC]):
                              f"{c.vocab_size}), got values from {lo} to {hi}")
         return x
 
-    def _targets(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        c = self.config
-        if y is None:
-            raise InputError(f"{self.model_id} trains on (x, y) pairs: y, the next token of "
-                             "each position, is missing")
-        if tuple(y.shape) != tuple(x.shape) or y.is_floating_point():
-            raise InputError(f"language-model targets must be token ids of shape "
-                             f"{tuple(x.shape)} (the next token of each position), got "
-                             f"{tuple(y.shape)} {y.dtype}")
-        lo, hi = int(y.min()), int(y.max())
-        if lo < -1 or hi >= c.vocab_size:
-            raise InputError(f"language-model targets must lie in [0, {c.vocab_size}) or be "
-                             f"-1 (no target), got values from {lo} to {hi}")
-        return y
-
     # -- the computation -----------------------------------------------------------------------
 
     def _positions(self, T: int) -> torch.Tensor:
@@ -212,9 +196,11 @@ class DecoderLM(ZooModule[DC]):
             h = block(h)
         return self.ln_f(h)
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self._check(x)
+    def _next_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self.head(self._hidden(x))                               # (B, T, V)
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._next_logits(self._check(x))
 
     @torch.no_grad()
     def attention_maps(self, x: torch.Tensor) -> torch.Tensor:
@@ -231,28 +217,6 @@ class DecoderLM(ZooModule[DC]):
         return torch.stack(maps)
 
     # -- learning ----------------------------------------------------------------------------
-
-    def _loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        logits = self.head(self._hidden(x))                             # (B, T, V)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten(), ignore_index=-1)
-        return {"loss": loss, "bits_per_char": loss.detach() / math.log(2)}
-
-    def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        self._check(x)
-        return self._loss(x, self._targets(x, y))
-
-    @torch.no_grad()
-    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        self._check(x)
-        self._recent = x[:4].detach()
-        return self._loss(x, self._targets(x, y))
-
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """The most likely next token at each position ``(B, T)``."""
-        return self(x).argmax(-1)
 
     def configure_optimizers(self, cfg: TrainConfig) -> list[torch.optim.Optimizer]:
         """``cfg``'s optimizer with weight decay on the matrices only (every parameter of two

@@ -23,25 +23,23 @@ Positions before the start of a sequence read a blank token of their own (row ``
 ``names`` data), a context also stops at the last boundary token it holds, so a model that
 generates many words one after another starts each word from a blank context, as it was
 trained. Loss: the mean cross-entropy per predicted token (nats); targets ``-1`` are padding
-and count for nothing.
+and count for nothing (the language models' shared base, :class:`nnzoo.models.lm.NextTokenLM`).
 """
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
 import torch
-import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError
 from nnzoo.core.validation import check_input
 from nnzoo.models.autoregressive import nplm_plots
-from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.lm import NextTokenLM
 from nnzoo.models.registry import register
 from nnzoo.models.sampling import draw, generation_prime, sampling_generator
 
@@ -95,7 +93,7 @@ class NPLMConfig:
 @register("nplm", config=NPLMConfig, rule="backprop",
           peer="makemore --type mlp (run unchanged, same split and step budget)",
           reference="https://github.com/karpathy/makemore")
-class NPLM(ZooModule[NPLMConfig]):
+class NPLM(NextTokenLM[NPLMConfig]):
     """The MLP language model of Bengio et al. 2003; see the module docstring.
 
     ``forward(x)``: next-token logits ``(B, t, V)`` for token ids ``x`` ``(B, t)``, any
@@ -103,8 +101,6 @@ class NPLM(ZooModule[NPLMConfig]):
 
     :param config: an :class:`NPLMConfig`.
     """
-
-    integer_inputs = True
 
     def __init__(self, config: NPLMConfig) -> None:
         super().__init__(config)
@@ -115,7 +111,6 @@ class NPLM(ZooModule[NPLMConfig]):
         self.hidden = nn.Linear(width, c.hidden_size)                          # H, d
         self.out = nn.Linear(c.hidden_size, c.vocab_size)                      # U, b
         self.direct = nn.Linear(width, c.vocab_size, bias=False) if c.direct else None  # W
-        self._recent: torch.Tensor | None = None
 
     # -- the computation -----------------------------------------------------------------------
 
@@ -150,48 +145,11 @@ class NPLM(ZooModule[NPLMConfig]):
                              f" got values from {lo} to {hi}")
         return x
 
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self._check(x)
+    def _next_logits(self, x: torch.Tensor) -> torch.Tensor:
         return self._logits(self.contexts(x))                   # (B, T, V)
 
-    # -- learning --------------------------------------------------------------------------------
-
-    def _targets(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        if y is None:
-            raise InputError("nplm trains on (x, y) pairs: y (the next tokens) is missing")
-        if tuple(y.shape) != tuple(x.shape) or y.is_floating_point():
-            raise InputError(f"nplm targets must be token ids of shape {tuple(x.shape)} (the "
-                             f"next token of each step, -1 = padding), got {tuple(y.shape)} "
-                             f"{y.dtype}")
-        lo, hi = int(y.min()), int(y.max())
-        if lo < -1 or hi >= self.config.vocab_size:
-            raise InputError(f"nplm targets must lie in [0, {self.config.vocab_size}) or be -1 "
-                             f"(padding), got values from {lo} to {hi}")
-        if not bool((y >= 0).any()):
-            raise InputError("nplm targets are all padding (-1): nothing to predict")
-        return y
-
-    def _loss(self, x: torch.Tensor, y: torch.Tensor) -> dict[str, torch.Tensor]:
-        logits = self(x)                                        # (B, T, V)
-        loss = F.cross_entropy(logits.flatten(0, 1).float(), y.flatten(), ignore_index=-1)
-        return {"loss": loss, "bits_per_char": loss.detach() / math.log(2)}
-
-    def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        self._check(x)
-        return self._loss(x, self._targets(x, y))
-
-    @torch.no_grad()
-    def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
-        x, y = batch
-        self._check(x)
-        self._recent = x[:8].detach()
-        return self._loss(x, self._targets(x, y))
-
-    @torch.no_grad()
-    def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """The most likely next token at each step ``(B, T)``."""
-        return self(x).argmax(-1)
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        return self._next_logits(self._check(x))
 
     # -- generation ----------------------------------------------------------------------------
 

@@ -60,10 +60,9 @@ from nnzoo.core.config import require
 from nnzoo.core.errors import InputError
 from nnzoo.models.autoregressive import wavenet_plots
 from nnzoo.models.base import Batch, ZooModule
+from nnzoo.models.lm import IGNORE, next_token_targets
 from nnzoo.models.registry import register
 from nnzoo.models.sampling import draw, generation_prime, sampling_generator
-
-IGNORE = -1  # target of a padded step: not scored
 
 
 @dataclass
@@ -253,19 +252,7 @@ class WaveNet(ZooModule[WaveNetConfig]):
     # -- learning ------------------------------------------------------------------------------
 
     def _targets(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
-        if y is None:
-            raise InputError("wavenet trains on (x, y) pairs: y (the next value of each step) "
-                             "is missing")
-        if tuple(y.shape) != tuple(x.shape) or y.is_floating_point() or y.dtype == torch.bool:
-            raise InputError(f"wavenet targets must be token ids of shape {tuple(x.shape)} (the "
-                             f"next value of each step), got {tuple(y.shape)} {y.dtype}")
-        if y.numel() and (int(y.min()) < IGNORE or int(y.max()) >= self.config.vocab_size):
-            raise InputError(f"wavenet targets must lie in [0, {self.config.vocab_size}) or be "
-                             f"{IGNORE} (padding), got values from {int(y.min())} to "
-                             f"{int(y.max())}")
-        if not bool((y != IGNORE).any()):
-            raise InputError("wavenet targets are all padding (-1): nothing to score")
-        return y
+        return next_token_targets("wavenet", x, y, self.config.vocab_size, noun="value")
 
     def _nll(self, x: torch.Tensor, y: torch.Tensor) -> tuple[torch.Tensor, int]:
         """Summed cross-entropy ``-log softmax(logits)_y`` (nats) and the scored steps."""

@@ -112,7 +112,8 @@ def plot_cost_per_length(lengths: Sequence[int], costs: Sequence[float], path: P
 
 def plot_training(iters: Sequence[int], costs: Sequence[float], errors: Sequence[float],
                   path: Path, target: float = 0.01, title: str = "") -> Path:
-    """Test-set cost per sequence (bits) and wrong bits per sequence against iterations."""
+    """Held-out cost per sequence (bits) and wrong bits per sequence against iterations (the
+    benchmark plots its validation set's)."""
     fig, ax = plots.subplots(figsize=(6.5, 3.6))
     ax.plot(list(iters), np.maximum(np.asarray(costs, dtype=float), 1e-6),
             label="cost per sequence (bits)")
@@ -121,7 +122,7 @@ def plot_training(iters: Sequence[int], costs: Sequence[float], errors: Sequence
     ax.axhline(target, color="k", ls=":", lw=1, label=f"{target:g} bits")
     ax.set_yscale("log")
     ax.set_xlabel("iteration (sequences seen, batch 1)")
-    ax.set_title(title or "test cost, lengths 1-20", fontsize=9)
+    ax.set_title(title or "validation cost, lengths 1-20", fontsize=9)
     ax.legend(fontsize=8)
     return plots.save(fig, path)
 
