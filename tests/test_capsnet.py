@@ -1,0 +1,207 @@
+"""The capsule network (Sabour et al. 2017): squashing, routing by agreement, the margin loss and
+the masked decoder against hand computations and a plain-loop reference; the paper's geometry's
+parameter count by hand; the shift augmentation and the learning-rate decay; bad input."""
+
+from __future__ import annotations
+
+import math
+
+import numpy as np
+import pytest
+import torch
+
+from nnzoo.bench.vision.convnets import n_params
+from nnzoo.core.config import TrainConfig
+from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.loop import optimize
+from nnzoo.models import create
+from nnzoo.models.vision.capsnet import CapsNet, margin_loss, random_shift, route, squash
+
+
+def test_squash_is_the_formula_on_hand_values() -> None:
+    # (3, 4): ||s|| = 5, ||s||^2 = 25 -> 25/26 * (3/5, 4/5); (1, 0): 1/2 * (1, 0)
+    s = torch.tensor([[3.0, 4.0], [1.0, 0.0], [0.0, -0.5]], dtype=torch.float64)
+    want = torch.tensor([[25 / 26 * 0.6, 25 / 26 * 0.8], [0.5, 0.0],
+                         [0.0, -(0.25 / 1.25)]], dtype=torch.float64)
+    torch.testing.assert_close(squash(s), want, rtol=1e-12, atol=1e-12)
+    # the length is ||s||^2 / (1 + ||s||^2): below 1 however long s is
+    assert float(squash(torch.tensor([[1e3, 0.0]])).norm()) == pytest.approx(1e6 / (1 + 1e6))
+
+
+def test_squash_maps_zero_to_zero_with_a_finite_gradient() -> None:
+    s = torch.zeros(2, 8, requires_grad=True)
+    v = squash(s)
+    assert torch.equal(v, torch.zeros(2, 8))
+    v.sum().backward()
+    assert s.grad is not None and torch.isfinite(s.grad).all()
+
+
+def test_coupling_coefficients_sum_to_one_over_the_parents() -> None:
+    torch.manual_seed(0)
+    u_hat = torch.randn(3, 7, 4, 5)
+    for iterations in (1, 2, 3):
+        _, c = route(u_hat, iterations)
+        torch.testing.assert_close(c.sum(-1), torch.ones(3, 7))
+        assert (c > 0).all()
+    model = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
+                   conv_channels=16, primary_channels=4).eval()
+    _, c = model.capsules(torch.rand(5, 1, 8, 8))
+    assert c.shape == (5, 4 * 2 * 2, 10)
+    torch.testing.assert_close(c.sum(-1), torch.ones(5, 16))
+    # one routing iteration: the coefficients are uniform, 1 / K
+    _, c1 = route(u_hat, 1)
+    torch.testing.assert_close(c1, torch.full_like(c1, 1 / 4))
+
+
+def _route_by_loops(u_hat: np.ndarray, iterations: int) -> tuple[np.ndarray, np.ndarray]:
+    """Procedure 1 of the paper, one child i and one parent j at a time, in plain Python."""
+    n, k, d = u_hat.shape
+    b = [[0.0] * k for _ in range(n)]
+    v = [[0.0] * d for _ in range(k)]
+    c = [[0.0] * k for _ in range(n)]
+    for r in range(iterations):
+        for i in range(n):
+            z = sum(math.exp(b[i][j]) for j in range(k))
+            c[i] = [math.exp(b[i][j]) / z for j in range(k)]
+        for j in range(k):
+            s = [sum(c[i][j] * u_hat[i, j, e] for i in range(n)) for e in range(d)]
+            sq = sum(x * x for x in s)
+            norm = math.sqrt(sq)
+            v[j] = [sq / (1 + sq) * x / norm for x in s]
+        if r < iterations - 1:
+            for i in range(n):
+                for j in range(k):
+                    b[i][j] += sum(u_hat[i, j, e] * v[j][e] for e in range(d))
+    return np.array(v), np.array(c)
+
+
+@pytest.mark.parametrize("iterations", [1, 2, 3, 5])
+def test_routing_equals_a_plain_loop_reference(iterations: int) -> None:
+    rng = np.random.default_rng(iterations)
+    u_hat = rng.normal(size=(2, 5, 3, 4))                     # (B, N, K, D)
+    v, c = route(torch.from_numpy(u_hat), iterations)
+    for bi in range(2):
+        v_ref, c_ref = _route_by_loops(u_hat[bi], iterations)
+        np.testing.assert_allclose(v[bi].numpy(), v_ref, rtol=1e-10, atol=1e-12)
+        np.testing.assert_allclose(c[bi].numpy(), c_ref, rtol=1e-10, atol=1e-12)
+
+
+def test_routing_sends_a_child_to_the_parent_it_agrees_with() -> None:
+    # children 0-3 all predict (1, 0) for parent 0 and scattered vectors for parent 1; child 4
+    # predicts (1, 0) for both: routing moves child 4 toward parent 0, where the others agree
+    u_hat = torch.zeros(1, 5, 2, 2, dtype=torch.float64)
+    u_hat[0, :, 0] = torch.tensor([1.0, 0.0])
+    u_hat[0, :4, 1] = torch.tensor([[1.0, 0.0], [-1.0, 0.0], [0.0, 1.0], [0.0, -1.0]])
+    u_hat[0, 4, 1] = torch.tensor([1.0, 0.0])
+    _, c = route(u_hat, 3)
+    assert float(c[0, 4, 0]) > 0.5 > float(c[0, 4, 1])
+
+
+def test_margin_loss_on_a_hand_computed_case() -> None:
+    lengths = torch.tensor([[0.95, 0.3, 0.05], [0.5, 0.2, 0.8]])
+    y = torch.tensor([0, 2])
+    # sample 0: present 0 (0.95 > 0.9); absent 0.5 (0.3 - 0.1)^2 = 0.02 and 0 (0.05 < 0.1)
+    # sample 1: present (0.9 - 0.8)^2 = 0.01; absent 0.5 (0.4^2 + 0.1^2) = 0.085
+    want = (0.02 + 0.095) / 2
+    assert float(margin_loss(lengths, y)) == pytest.approx(want, abs=1e-7)
+    assert float(margin_loss(lengths, y, lam=1.0)) == pytest.approx((0.04 + 0.18) / 2, abs=1e-7)
+
+
+def test_the_decoder_sees_only_the_masked_capsule() -> None:
+    torch.manual_seed(0)
+    model = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
+                   conv_channels=16, primary_channels=4, decoder=(32, 32)).eval()
+    v = torch.randn(4, 10, 16)
+    labels = torch.tensor([0, 3, 9, 3])
+    rec = model.decode(v, labels)
+    assert rec.shape == (4, 1, 8, 8) and ((rec > 0) & (rec < 1)).all()
+    other = v.clone()
+    keep = torch.nn.functional.one_hot(labels, 10).bool()
+    other[~keep] = torch.randn(int((~keep).sum()), 16)       # every other class's capsule
+    assert torch.equal(model.decode(other, labels), rec)
+    changed = v.clone()
+    changed[torch.arange(4), labels] += 1.0                   # the masked capsule itself
+    assert not torch.allclose(model.decode(changed, labels), rec)
+
+
+def test_the_papers_parameter_count_by_hand() -> None:
+    conv1 = 9 * 9 * 1 * 256 + 256                             # 256 filters of 9x9, biases
+    primary = 9 * 9 * 256 * (32 * 8) + 32 * 8                 # 32 x 8 channels of 9x9 on 256
+    n_primary = 32 * 6 * 6                                    # 28 - 8 = 20; (20 - 9) // 2 + 1
+    digits = n_primary * 10 * (16 * 8)                        # W_ij: 16 x 8 per (i, j)
+    decoder = (160 * 512 + 512) + (512 * 1024 + 1024) + (1024 * 784 + 784)
+    with torch.device("meta"):
+        model = create("capsnet", sample_shape=(1, 28, 28), n_classes=10)
+    assert isinstance(model, CapsNet) and model.config.n_primary == 1152
+    assert n_params(model) == conv1 + primary + digits + decoder == 8_215_568
+    assert model.decoder is not None and n_params(model.decoder) == decoder
+    # the paper (section 5): "8.2M parameters and 6.8M parameters without the reconstruction
+    # subnetwork"
+    assert round(n_params(model) / 1e6, 1) == 8.2
+    assert round((n_params(model) - decoder) / 1e6, 1) == 6.8
+
+
+def test_the_paper_geometry_trains_on_28x28() -> None:
+    torch.manual_seed(0)
+    model = create("capsnet", sample_shape=(1, 28, 28), n_classes=10)
+    x, y = torch.rand(4, 1, 28, 28), torch.randint(0, 10, (4,))
+    assert model(x).shape == (4, 10)
+    out = model.training_step((x, y))
+    out["loss"].backward()
+    assert torch.isfinite(out["loss"]) and set(out) >= {"margin_loss", "reconstruction_sse"}
+    assert all(p.grad is not None for p in model.parameters())
+
+
+def test_an_image_below_the_minimum_names_the_size() -> None:
+    with pytest.raises(ConfigError, match=r"capsnet needs images of at least 17x17 pixels, "
+                                          r"got 16x16"):
+        create("capsnet", sample_shape=(1, 16, 16))
+    create("capsnet", sample_shape=(1, 17, 17), decoder=())  # 17 is enough: a 1x1 map
+    with pytest.raises(ConfigError, match="at least 5x5 pixels, got 4x4"):
+        create("capsnet", sample_shape=(1, 4, 4), conv_kernel=3, primary_kernel=3)
+
+
+def test_the_wrong_number_of_channels() -> None:
+    model = create("capsnet", sample_shape=(3, 32, 32), conv_channels=8, primary_channels=2,
+                   decoder=())
+    with pytest.raises(InputError, match=r"shape \(batch, 3, 32, 32\), got \(2, 1, 32, 32\)"):
+        model(torch.randn(2, 1, 32, 32))
+
+
+def test_bad_hyperparameters_are_one_clear_error() -> None:
+    with pytest.raises(ConfigError, match="m_minus < m_plus"):
+        create("capsnet", m_plus=0.1, m_minus=0.9)
+    with pytest.raises(ConfigError, match="routing_iterations"):
+        create("capsnet", routing_iterations=0)
+    with pytest.raises(ConfigError, match="decay_rate"):
+        create("capsnet", decay_rate=1.5)
+
+
+def test_random_shift_moves_each_image_within_the_range() -> None:
+    torch.manual_seed(0)
+    x = torch.rand(64, 2, 6, 5)
+    out = random_shift(x, 2)
+    padded = torch.nn.functional.pad(x, (2, 2, 2, 2))
+    offsets = set()
+    for i in range(len(x)):
+        hits = [(dy, dx) for dy in range(5) for dx in range(5)
+                if torch.equal(out[i], padded[i, :, dy:dy + 6, dx:dx + 5])]
+        assert len(hits) == 1                                 # brute force over every offset
+        offsets.add(hits[0])
+    assert len(offsets) > 10                                  # drawn per image
+    assert random_shift(x, 0) is x
+
+
+def test_the_learning_rate_decays_exponentially_per_step() -> None:
+    torch.manual_seed(0)
+    model = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
+                   conv_channels=8, primary_channels=2, decoder=(), decay_rate=0.5,
+                   decay_steps=4)
+    (opt,) = model.configure_optimizers(TrainConfig(lr=1e-3))
+    batch = (torch.rand(4, 1, 8, 8), torch.tensor([0, 1, 2, 3]))
+    for step in range(1, 9):
+        optimize(model.training_step, batch, [opt], automatic=True)
+        assert opt.param_groups[0]["lr"] == pytest.approx(1e-3 * 0.5 ** (step / 4), rel=1e-9)
+    (plain,) = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
+                      decoder=()).configure_optimizers(TrainConfig(lr=1e-3))
+    assert not plain._optimizer_step_post_hooks  # decay_rate 1: no hook
