@@ -5,6 +5,7 @@ parameter count by hand; the shift augmentation and the learning-rate decay; bad
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -205,3 +206,42 @@ def test_the_learning_rate_decays_exponentially_per_step() -> None:
     (plain,) = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
                       decoder=()).configure_optimizers(TrainConfig(lr=1e-3))
     assert not plain._optimizer_step_post_hooks  # decay_rate 1: no hook
+
+
+def _small(**kw: object) -> CapsNet:
+    torch.manual_seed(0)
+    model = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
+                   conv_channels=8, primary_channels=2, decoder=(16,), **kw)
+    assert isinstance(model, CapsNet)
+    return model
+
+
+def test_the_decoder_reads_the_true_class_in_training_and_the_longest_capsule_otherwise(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    model = _small()
+    x, y = torch.rand(6, 1, 8, 8), torch.tensor([0, 1, 2, 3, 4, 5])
+    seen: list[torch.Tensor] = []
+    decode = model.decode
+
+    def recording(v: torch.Tensor, labels: torch.Tensor) -> torch.Tensor:
+        seen.append(labels)
+        return decode(v, labels)
+
+    monkeypatch.setattr(model, "decode", recording)
+    model.training_step((x, y))
+    model.eval()
+    model.evaluation_step((x, y))
+    assert torch.equal(seen[0], y)
+    assert torch.equal(seen[1], model(x).argmax(1))
+    assert not torch.equal(seen[1], y)   # an untrained net: its longest capsules are not y
+
+
+def test_visualize_writes_filters_reconstructions_and_routing(tmp_path: Path) -> None:
+    model = _small()
+    assert [p.name for p in model.visualize(tmp_path / "a")] == ["first_layer_filters.png"]
+    model.eval()
+    model.evaluation_step((torch.rand(6, 1, 8, 8), torch.arange(6)))
+    paths = model.visualize(tmp_path / "b")
+    assert [p.name for p in paths] == ["first_layer_filters.png", "reconstructions.png",
+                                       "routing.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)
