@@ -245,3 +245,38 @@ def test_visualize_writes_filters_reconstructions_and_routing(tmp_path: Path) ->
     assert [p.name for p in paths] == ["first_layer_filters.png", "reconstructions.png",
                                        "routing.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+def test_a_resumed_run_continues_the_shifts_and_the_decay_exactly(tmp_path: Path) -> None:
+    """The shifts come from torch's generator and the decayed rate lives in the optimiser's
+    state: both are in the checkpoint, so a run stopped after epoch 1 and resumed in a new
+    Trainer ends with the weights and the rate of a run never stopped."""
+    from nnzoo.core.rundir import RunDir
+    from nnzoo.core.seed import seed_everything
+    from nnzoo.data import load_dataset
+    from nnzoo.train.engine import Trainer
+
+    splits = load_dataset("digits")
+    cfg = TrainConfig(epochs=2, batch_size=128, lr=3e-3)
+    hp = {"shift": 1, "decay_rate": 0.5, "decay_steps": 5}
+
+    def trainer(run: RunDir) -> Trainer:
+        seed_everything(0)
+        return Trainer(_small(**hp), splits.train, splits.val, cfg, run=run, quiet=True,
+                       state={"model": "capsnet"})
+
+    whole = trainer(RunDir.create(tmp_path, "whole"))
+    whole.fit()
+    staged = RunDir.create(tmp_path, "staged")
+    first = trainer(staged)
+    first.fit(until_epoch=1)
+    first.checkpoint()
+    second = trainer(staged)
+    second.restore(staged.checkpoint_path)
+    second.fit()
+    steps = 2 * whole.steps_per_epoch
+    lr = whole.optimizers[0].param_groups[0]["lr"]
+    assert lr == pytest.approx(3e-3 * 0.5 ** (steps / 5), rel=1e-9)
+    assert second.optimizers[0].param_groups[0]["lr"] == lr
+    for (k, a), b in zip(whole.model.state_dict().items(), second.model.state_dict().values()):
+        assert torch.equal(a, b), k
