@@ -13,7 +13,7 @@ import torch
 
 from nnzoo.bench.vision.convnets import n_params
 from nnzoo.core.config import TrainConfig
-from nnzoo.core.errors import ConfigError, InputError
+from nnzoo.core.errors import ConfigError, InputError, UsageError
 from nnzoo.core.loop import optimize
 from nnzoo.models import create
 from nnzoo.models.vision.capsnet import CapsNet, margin_loss, random_shift, route, squash
@@ -123,6 +123,11 @@ def test_the_decoder_sees_only_the_masked_capsule() -> None:
     changed = v.clone()
     changed[torch.arange(4), labels] += 1.0                   # the masked capsule itself
     assert not torch.allclose(model.decode(changed, labels), rec)
+    bare = create("capsnet", sample_shape=(1, 8, 8), conv_kernel=3, primary_kernel=3,
+                  decoder=())
+    assert isinstance(bare, CapsNet)
+    with pytest.raises(UsageError, match="no decoder"):
+        bare.decode(v, labels)
 
 
 def test_the_papers_parameter_count_by_hand() -> None:

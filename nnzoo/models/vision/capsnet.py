@@ -55,6 +55,7 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer, require
+from nnzoo.core.errors import UsageError
 from nnzoo.models.base import Batch, Classifier, _labelled
 from nnzoo.models.registry import register
 from nnzoo.models.vision.convnets import min_side_check
@@ -282,10 +283,11 @@ class CapsNet(Classifier[CapsNetConfig]):
         """Reconstruct images (B, C, H, W) from the capsules of ``labels`` only: every other
         capsule of ``v`` (B, K, D) is multiplied by 0 before the decoder sees it.
 
-        :raises RuntimeError: when the net was built without a decoder.
+        :raises UsageError: when the net was built without a decoder.
         """
         if self.decoder is None:
-            raise RuntimeError("this capsnet has no decoder (decoder=())")
+            raise UsageError("this capsnet has no decoder (decoder=()): nothing to reconstruct "
+                             "with")
         mask = F.one_hot(labels, v.shape[1]).to(v.dtype)
         out = self.decoder((v * mask.unsqueeze(-1)).flatten(1))
         return out.view(-1, *self.config.sample_shape)
