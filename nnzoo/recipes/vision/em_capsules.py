@@ -9,10 +9,10 @@ from nnzoo.recipes.base import Recipe, add
 
 add(Recipe("em-capsules", "digits", "digits",
            "small EM capsule net (3x3 Conv1, 8 primary types, one 3x3/2 ConvCaps layer of 8 "
-           "types) on the 8x8 digits, Adam, 6 epochs",
+           "types) on the 8x8 digits, Adam, 15 epochs",
            model_hp={"conv_kernel": 3, "conv_stride": 1, "primary_types": 8,
-                     "conv_caps": (3, 2, 8), "margin_steps": 150},
-           train={"epochs": 6, "batch_size": 32, "lr": 3e-3, "scheduler": "cosine"},
+                     "conv_caps": (3, 2, 8), "margin_steps": 300},
+           train={"epochs": 15, "batch_size": 32, "lr": 3e-3, "scheduler": "cosine"},
            default=True))
 for ds in ("mnist", "fashion-mnist"):
     add(Recipe("em-capsules", ds, ds,
