@@ -5,6 +5,7 @@ parameter count by hand, bad input."""
 from __future__ import annotations
 
 import math
+from pathlib import Path
 
 import numpy as np
 import pytest
@@ -131,3 +132,14 @@ def test_the_wrong_number_of_channels_and_bad_layers() -> None:
         model(torch.randn(2, 1, 32, 32))
     with pytest.raises(ConfigError, match="triples"):
         create("em-capsules", conv_caps=(3, 2))
+
+
+def test_visualize_writes_filters_and_routing(tmp_path: Path) -> None:
+    model = create("em-capsules", sample_shape=(1, 8, 8), conv_kernel=3, conv_stride=1,
+                   conv_caps=(3, 2, 4), primary_types=4, conv_channels=8)
+    assert [p.name for p in model.visualize(tmp_path / "a")] == ["first_layer_filters.png"]
+    model.eval()
+    model.evaluation_step((torch.rand(6, 1, 8, 8), torch.arange(6)))
+    paths = model.visualize(tmp_path / "b")
+    assert [p.name for p in paths] == ["first_layer_filters.png", "routing.png"]
+    assert all(p.stat().st_size > 1000 for p in paths)

@@ -51,7 +51,7 @@ from torch import nn
 from nnzoo.core.config import require
 from nnzoo.models.base import Batch, Classifier, _labelled
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import conv_filters_plot, min_side_check
+from nnzoo.models.vision.convnets import min_side_check
 
 #: Floor of the variances sigma^2 and of the weights' sums in the M-step.
 EPS = 1e-6
@@ -246,6 +246,8 @@ class EMCapsules(Classifier[EMCapsulesConfig]):
                                  cfg.inverse_temperature)
         #: training steps taken (drives the spread loss's margin; kept in checkpoints)
         self.register_buffer("steps", torch.zeros((), dtype=torch.long))
+        #: a few images of the last evaluated batch, for the plots
+        self.last_images: torch.Tensor | None = None
 
     def run(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor, torch.Tensor]:
         """Class poses, activations and the class layer's R."""
@@ -277,10 +279,15 @@ class EMCapsules(Classifier[EMCapsulesConfig]):
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         x, y = _labelled(batch, self.model_id)
         a = self(x)
+        self.last_images = x[:16].detach().cpu()
         return {"loss": spread_loss(a, y, 0.9), "accuracy": (a.argmax(1) == y).float().mean()}
 
     def visualize(self, out_dir: Path) -> list[Path]:
-        return [conv_filters_plot(self, out_dir)]
+        """First-layer filters; once evaluated, the class activations and assignment
+        probabilities of a few images (``em_capsules_plots``)."""
+        from nnzoo.models.vision import em_capsules_plots  # noqa: PLC0415  (on demand)
+
+        return em_capsules_plots.plot_all(self, Path(out_dir), self.last_images)
 
 
 __all__ = ["ClassCaps", "ConvCaps", "EMCapsules", "EMCapsulesConfig", "em_route", "spread_loss"]
