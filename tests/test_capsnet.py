@@ -285,3 +285,39 @@ def test_a_resumed_run_continues_the_shifts_and_the_decay_exactly(tmp_path: Path
     assert second.optimizers[0].param_groups[0]["lr"] == lr
     for (k, a), b in zip(whole.model.state_dict().items(), second.model.state_dict().values()):
         assert torch.equal(a, b), k
+
+
+def test_the_full_mnist_row_reports_the_error_and_copies_the_plots(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """The row's plumbing, with the 30-epoch training replaced by a recorded summary: the
+    error in percent, the budget, the figures copied under ``<out>/plots``."""
+    import nnzoo.bench.vision.capsnet as bench
+    from nnzoo.bench import runner
+
+    run = tmp_path / "run"
+    (run / "plots").mkdir(parents=True)
+    (run / "plots" / "routing.png").write_bytes(b"png")
+    calls = []
+
+    def fake_train(model: str, recipe: str, **kw: object) -> dict[str, object]:
+        calls.append((model, recipe, kw["overrides"]))
+        return {"run_dir": str(run), "test": {"accuracy": 0.9962}, "val": {"accuracy": 0.996},
+                "train_time_s": 3600.0, "epoch_time_s": 1200.0, "epochs": 3, "threads": 2,
+                "device": "cpu", "scored_epoch": 3}
+
+    monkeypatch.setattr(bench, "train", fake_train)
+    token = runner._PLOTS.set(tmp_path / "out" / "plots")
+    monkeypatch.setenv("NNZOO_CAPSNET_EPOCHS", "3")
+    try:
+        row = bench.capsnet_mnist(True)
+    finally:
+        runner._PLOTS.reset(token)
+    assert calls == [("capsnet", "mnist", {"epochs": 3})]
+    assert row.nnzoo == pytest.approx(0.38) and row.peer_value == 0.25
+    assert not row.higher_is_better and row.nnzoo_time_s == 3600.0
+    assert row.budget.startswith("3 epochs of the mnist recipe (60 min of training")
+    assert (tmp_path / "out" / "plots" / "capsnet-mnist" / "routing.png").read_bytes() == b"png"
+    assert row.extra["figures"] == {"routing.png": "plots/capsnet-mnist/routing.png"}
+    monkeypatch.setenv("NNZOO_CAPSNET_EPOCHS", "many")
+    with pytest.raises(ConfigError, match="NNZOO_CAPSNET_EPOCHS"):
+        bench.capsnet_mnist(True)
