@@ -51,7 +51,8 @@ FAMILIES: dict[str, Family] = {f.name: f for f in (
     Family("text", (), takes=("crf", "bilstm-crf", "clstm", "text-cnn", "dynamic-cnn"),
            summary="sentence classifiers and sequence taggers (from the catalog's classic, "
                    "recurrent and convolutional families)"),
-    Family("vision", ("convolutional",), summary="image convolutional networks"),
+    Family("vision", ("convolutional", "capsule"),
+           summary="image convolutional networks and capsule networks"),
     Family("generative", ("autoencoder", "latent-variable", "generative-adversarial"),
            takes=("deconvnet",),
            summary="autoencoders, variational autoencoders, deconvolutional nets, GANs"),
