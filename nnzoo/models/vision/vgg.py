@@ -1,7 +1,7 @@
 """VGG networks: configurations A, B, D and E (VGG-11, 13, 16, 19), with or without batch norm.
 
 Paper: K. Simonyan, A. Zisserman, "Very Deep Convolutional Networks for Large-Scale Image
-Recognition", ICLR 2015. https://arxiv.org/abs/1409.1556
+Recognition", arXiv 2014 (ICLR 2015). https://arxiv.org/abs/1409.1556
 
 VGG's one idea is depth from a single small building block: only 3x3 convolutions (stride 1,
 padding 1) and 2x2 max-pools. Two stacked 3x3 layers see a 5x5 window and three see 7x7, with
