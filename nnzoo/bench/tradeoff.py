@@ -112,8 +112,8 @@ def tradeoff_figure(rows: Iterable[dict[str, Any]], task: str, *, tier: str = "f
     axes[0].set_ylabel(f"{name} test accuracy (%)")
     have = {p.model for p in points}
     missing = [m for m in expected if m not in have]
-    note = (f"one point per row {{model}}/{tier}/{task} of the benchmark results "
-            f"({len(points)} rows)")
+    note = (f"one point per row <model>/{tier}/{task} of the benchmark results "
+            f"({len(points)} row{'' if len(points) == 1 else 's'})")
     if missing:
         note += f"; no row yet, not drawn: {', '.join(missing)}"
     fig.suptitle(f"{name}: accuracy against size and cost", fontsize=11)

@@ -105,7 +105,8 @@ def quick_digits(model_id: str, quiet: bool) -> BenchResult:
     return BenchResult(
         model_id, "quick", "digits", "test accuracy", True, peer,
         summary["test"]["accuracy"], None, summary["epoch_time_s"], None,
-        "median training epoch", f"{QUICK_EPOCHS} epochs of the default recipe, 1 thread",
+        "median training epoch",
+        f"{QUICK_EPOCHS} epoch{'' if QUICK_EPOCHS == 1 else 's'} of the default recipe, 1 thread",
         notes=notes, extra={"parameters_imagenet": rows,
                             "parameters": summary.get("parameters")})
 
