@@ -32,6 +32,7 @@ from nnzoo.bench.memory.memn2n_restarts import Protocol, RestartsResult, fit_res
 from nnzoo.bench.runner import BenchResult, bench_task, plots_dir
 from nnzoo.core.device import one_thread
 from nnzoo.data.babi import TASK_NAMES, load_babi, load_babi_toy
+from nnzoo.data.base import Splits
 from nnzoo.models.memory.memn2n import MemN2N, MemN2NConfig
 from nnzoo.models.memory.memn2n_plots import plot_attention
 
@@ -51,6 +52,23 @@ FAILED = 5.0  # a task fails above 5 % test error
 
 PAPER_NET = MemN2NConfig(embed_dim=20, hops=3, encoding="position", temporal=True,
                          tying="adjacent", random_noise=0.1, init_std=0.1)
+
+
+def authors_memory_size(task: Splits, limit: int = 50) -> int:
+    """The authors' memory size of a task (``config_babi.m``): ``min(50, longest story)``,
+    the longest story of the training file (its validation part included), in sentences."""
+    n = [(part.X[:, :-1] > 0).any(-1).sum(-1).max() for part in (task.train, task.val)]
+    return max(1, min(limit, int(max(n))))
+
+
+def load_tasks(sized: bool = True) -> list[Splits]:
+    """The 20 tasks of bAbI 1k; ``sized``: each with :func:`authors_memory_size` slots
+    (what ``empty_memory="zero"`` shares the softmax with), else 50."""
+    tasks = [load_babi(t, "1k") for t in range(1, 21)]
+    if not sized:
+        return tasks
+    return [load_babi(t, "1k", memory_size=authors_memory_size(s)) if
+            authors_memory_size(s) < 50 else s for t, s in enumerate(tasks, 1)]
 
 
 def single_copy(model: MemN2N, i: int) -> MemN2N:
