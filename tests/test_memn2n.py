@@ -12,6 +12,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from nnzoo.bench.memory.memn2n import authors_memory_size
 from nnzoo.bench.memory.memn2n_restarts import (
     Protocol,
     clip_matrices,
@@ -22,7 +23,7 @@ from nnzoo.bench.memory.memn2n_restarts import (
 )
 from nnzoo.core.config import TrainConfig
 from nnzoo.core.errors import ConfigError, InputError
-from nnzoo.data.babi import load_babi_toy
+from nnzoo.data.babi import encode_babi, load_babi_toy, parse_babi
 from nnzoo.models import create
 from nnzoo.models.memory.memn2n import (
     MemN2N,
@@ -322,6 +323,27 @@ def test_restart_trainer_learns_the_toy_task():
     assert res.train_error.shape == (2,) and res.picked in (0, 1)
     assert float(res.test_error.max()) < 0.3            # a chance answer is wrong 5 in 6 times
     assert torch.equal(errors(model, toy.test), res.test_error)
+
+
+def test_restart_trainer_with_the_authors_code_options_learns_the_toy_task():
+    toy = load_babi_toy(320, 100, seed=0)
+    pr = Protocol(epochs=20, ls_epochs=0, lr=0.02, anneal_every=0, clip="matrix")
+    cfg = MemN2NConfig(encoding="position-authors", empty_memory="zero", answer="vocabulary")
+    (res,), (model,) = fit_restarts([toy], cfg, restarts=2, protocol=pr, seed=0)
+    assert float(res.test_error.max()) < 0.3
+    assert torch.equal(errors(model, toy.test), res.test_error)
+
+
+def test_authors_memory_size_is_the_longest_training_story():
+    # training file: stories of 3 and 1 sentences (the last 10 % = the 2nd story's question
+    # is validation, and still counts); the test file's story of 4 does not count
+    train = ("1 Mary went to the kitchen.\n2 John went to the garden.\n3 Mary went home.\n"
+             "4 Where is Mary?\thome\t3\n" * 9 + "1 John went home.\n2 Where is John?\thome\t1\n")
+    test = ("1 a b.\n2 c d.\n3 e f.\n4 Mary went to the garden.\n"
+            "5 Where is Mary?\tgarden\t4\n")
+    s = encode_babi(parse_babi(train), parse_babi(test), memory_size=50)
+    assert len(s.val) == 1 and authors_memory_size(s) == 3
+    assert authors_memory_size(s, limit=2) == 2
 
 
 def test_plots(tmp_path: Path):
