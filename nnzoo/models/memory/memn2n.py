@@ -55,8 +55,9 @@ with ``u^1 = sum_j l_j * B q_j`` the question, and the answer ``a = softmax(W u^
 
 Training protocol of the authors' code (``config_babi.m``, ``train.m``): SGD on the loss
 summed over a batch of 32 (drawn with replacement), learning rate 0.01 (0.005 with LS),
-halved every 25 epochs for 100 epochs (after 20 LS epochs), gradients rescaled to norm 40,
-weights drawn from N(0, 0.1^2), d = 20, memory of the last 50 sentences. The engine uses the
+halved every 25 epochs for 100 epochs (after 20 LS epochs), each weight matrix's gradient
+rescaled to spectral norm 40 on its own (``Weight.m``), weights drawn from N(0, 0.1^2),
+d = 20, memory of the last ``min(50, longest training story)`` sentences. The engine uses the
 mean loss, so the recipes' learning rate is 32 x the paper's and the clipping norm 40 / 32;
 :mod:`nnzoo.bench.memory.memn2n_restarts` trains several restarts at once with the summed
 loss, as the benchmark does.
