@@ -7,7 +7,10 @@ https://github.com/facebookarchive/MemNN/tree/master/MemN2N-babi-matlab) fixes t
 - ``floor(N / 32)`` batches of 32 per epoch, each drawn uniformly *with replacement* from the
   training part;
 - plain SGD on the cross-entropy **summed** over the batch, every gradient rescaled to norm 40
-  when larger (here the norm of all of one restart's gradients together);
+  when larger: in the authors' code (``Weight.m``) each weight matrix on its own, by its
+  spectral norm (Matlab's ``norm`` of a matrix, its largest singular value), a tied matrix
+  once (``clip="matrix"``); here by default the norm of all of one restart's gradients
+  together (``clip="global"``);
 - with linear start: 20 epochs at rate 0.005 without the attention softmax, then 100 epochs
   with it, the rate 0.005 halved at the 25th, 50th, 75th and 100th of them; without: 100
   epochs from 0.01, halved the same way;
@@ -29,6 +32,7 @@ import dataclasses
 import math
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass
+from typing import Literal
 
 import torch
 import torch.nn.functional as F
@@ -49,7 +53,10 @@ class Protocol:
         authors' code).
     :param anneal_every: halve the rate every this many epochs after linear start.
     :param batch_size: questions per batch (drawn with replacement).
-    :param max_grad_norm: rescale a restart's gradient to this norm when larger.
+    :param max_grad_norm: rescale a gradient to this norm when larger.
+    :param clip: ``"global"``: a restart's whole gradient by its Euclidean norm; ``"matrix"``
+        (the authors' code): each weight matrix by its spectral norm
+        (:meth:`~nnzoo.models.memory.memn2n.MemN2N.weight_matrices`).
     """
 
     epochs: int = 100
@@ -58,8 +65,11 @@ class Protocol:
     anneal_every: int = 25
     batch_size: int = 32
     max_grad_norm: float = 40.0
+    clip: Literal["global", "matrix"] = "global"
 
     def __post_init__(self) -> None:
+        require(self.clip in ("global", "matrix"),
+                f"clip must be 'global' or 'matrix', got {self.clip!r}")
         require(self.epochs >= 1 and self.ls_epochs >= 0, "epochs must be >= 1 and ls_epochs "
                 f">= 0, got {self.epochs}, {self.ls_epochs}")
         require(self.lr > 0 and self.batch_size >= 1 and self.max_grad_norm > 0,
@@ -100,12 +110,33 @@ def errors(model: MemN2N, data: ArrayDataset, batch_size: int = 250) -> torch.Te
     table, sid = sentence_ids(data.X)
     y = data.targets()
     wrong = torch.zeros(model.copies)
+    vocabulary = model.config.answer == "vocabulary"
     for s in range(0, len(data), batch_size):
         ids = sid[s:s + batch_size]
-        logits = model.forward_sentences(table, ids[None].expand(model.copies, *ids.shape))
-        wrong += (logits.argmax(-1) != y[s:s + batch_size]).sum(-1).float()
+        logits = model.forward_sentences(table, ids[None].expand(model.copies, *ids.shape),
+                                         vocabulary=vocabulary)
+        wrong += (model.predicted_class(logits) != y[s:s + batch_size]).sum(-1).float()
     model.train(was)
     return wrong / max(1, len(data))
+
+
+def spectral_norm(X: torch.Tensor) -> torch.Tensor:
+    """Largest singular value of each matrix of ``X`` (..., rows, cols): ``sqrt`` of the top
+    eigenvalue of ``X^T X`` (a small ``cols x cols`` problem for a tall embedding table)."""
+    return torch.linalg.eigvalsh(X.mT @ X)[..., -1].clamp(min=0).sqrt()
+
+
+def clip_matrices(model: MemN2N, grads: dict[str, torch.Tensor], max_norm: float) -> None:
+    """The authors' clipping (``Weight.m``): each weight matrix's gradient (one per copy),
+    rescaled in place to spectral norm ``max_norm`` when larger. ``grads`` maps the
+    parameter names of ``model`` to their gradients; the matrices are
+    :meth:`~nnzoo.models.memory.memn2n.MemN2N.weight_matrices`."""
+    for parts in model.weight_matrices():
+        views = [grads[name] if i is None else grads[name][:, i] for name, i in parts]
+        norm = spectral_norm(torch.cat(views, 1))                  # (R,)
+        scale = (max_norm / norm.clamp(min=1e-12)).clamp(max=1.0)
+        for v in views:
+            v.mul_(scale.view(-1, *([1] * (v.dim() - 1))))
 
 
 def pick_restart(train_error: torch.Tensor, val_error: torch.Tensor) -> int:
@@ -145,6 +176,7 @@ def fit_restarts(tasks: Sequence[Splits], config: MemN2NConfig, *, restarts: int
         vocab_size=int(t.meta["vocab_size"])), copies=restarts)  # type: ignore[call-overload]
         for t in tasks]
     groups = [[p for p in m.parameters() if p.requires_grad] for m in models]
+    named = [[n for n, p in m.named_parameters() if p.requires_grad] for m in models]
     data = [sentence_ids(t.train.X) for t in tasks]
     ys = [t.train.targets() for t in tasks]
     N = sizes.pop()
@@ -162,14 +194,21 @@ def fit_restarts(tasks: Sequence[Splits], config: MemN2NConfig, *, restarts: int
             loss = torch.zeros(())
             for t, (m, (table, sid)) in enumerate(zip(models, data)):
                 uniq, inv = torch.unique(sid[idx[t]], return_inverse=True)
-                logits = m.forward_sentences(table[uniq], inv)           # (R, B, K)
+                logits = m.forward_sentences(table[uniq], inv,            # (R, B, K)
+                                             vocabulary=m.config.answer == "vocabulary")
+                target = m.answer_targets(ys[t][idx[t]])
                 loss = loss + F.cross_entropy(logits.reshape(-1, logits.shape[-1]),
-                                              ys[t][idx[t]].reshape(-1), reduction="sum")
+                                              target.reshape(-1), reduction="sum")
             flat = [p for ps in groups for p in ps]
             grads = iter(torch.autograd.grad(loss, flat))
             with torch.no_grad():
-                for ps in groups:
+                for m, ps, names in zip(models, groups, named):
                     gs = [next(grads) for _ in ps]
+                    if pr.clip == "matrix":
+                        clip_matrices(m, dict(zip(names, gs)), pr.max_grad_norm)
+                        for p, g in zip(ps, gs):
+                            p.sub_(lr * g)
+                        continue
                     # each copy's gradient norm over all its parameters: (R,)
                     sq = sum(g.reshape(restarts, -1).pow(2).sum(1) for g in gs)
                     assert isinstance(sq, torch.Tensor)
@@ -192,5 +231,5 @@ def steps_per_run(n_train: int, protocol: Protocol) -> int:
                                                                       protocol.batch_size))
 
 
-__all__ = ["Protocol", "RestartsResult", "errors", "fit_restarts", "pick_restart",
-           "sentence_ids", "steps_per_run"]
+__all__ = ["Protocol", "RestartsResult", "clip_matrices", "errors", "fit_restarts",
+           "pick_restart", "sentence_ids", "spectral_norm", "steps_per_run"]

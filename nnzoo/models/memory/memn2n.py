@@ -34,15 +34,30 @@ with ``u^1 = sum_j l_j * B q_j`` the question, and the answer ``a = softmax(W u^
   the linear map ``H`` between hops and separate ``B`` and ``W``.
 - **Linear start** (LS): the attention softmax is removed (``p_i = u . m_i``) for the first
   ``linear_start_epochs`` epochs, then put back (the authors' code: a fixed 20 epochs).
-- Empty memory rows take no attention (masked), where the authors' code lets them share the
-  softmax with a score of 0.
-- The answer vocabulary is the classes of the dataset; the bAbI loader makes word id
-  ``c + 1`` answer class ``c``, so with adjacent tying ``W`` is rows ``1..K`` of ``C^K``.
+- **Empty memory rows** (``empty_memory``): ``"masked"`` (default) gives them no attention;
+  ``"zero"`` is the authors' code: every one of the ``M`` slots takes part in the softmax,
+  an empty one as the zero vector (nil words, no time word), so its score is ``u . 0 = 0``
+  and ``p_i = exp(0) / Z`` of the attention goes nowhere (its output vector is 0 too).
+- **Answer softmax** (``answer``): ``"classes"`` (default) over the dataset's answers only;
+  ``"vocabulary"`` is the authors' code, ``a = softmax(W u)`` over every word of the
+  vocabulary (``W^T = C^K`` whole with adjacent tying, its time rows included), the padding
+  ("nil") word's score held at 0, and a question answered wrong when a non-answer word wins.
+  The bAbI loader makes word id ``c + 1`` answer class ``c``, so the class scores are rows
+  ``1..n_classes`` of ``W`` in both modes.
+- **Position encoding variant** (``encoding="position-authors"``): the authors' code
+  (``build_model.m``) weighs word ``j`` by ``l_kj = 1 + 4 (k - (d+1)/2)(j - (J+1)/2) / (d J)``
+  with one ``J`` for every sentence, ``J = W + 1`` (the longest sentence plus the time
+  word's slot, which is last); the time vector is weighed by the same table's column ``J``
+  (``T(i) * l_kJ``). The question uses the same table.
+- The padding ("nil") word contributes nothing to a sentence (the authors' code keeps its
+  embedding at zero after every update: the same function), and the weights start from
+  ``N(0, init_std^2)``, ``init_std = 0.1`` as the authors' ``Weight.m``.
 
 Training protocol of the authors' code (``config_babi.m``, ``train.m``): SGD on the loss
 summed over a batch of 32 (drawn with replacement), learning rate 0.01 (0.005 with LS),
-halved every 25 epochs for 100 epochs (after 20 LS epochs), gradients rescaled to norm 40,
-weights drawn from N(0, 0.1^2), d = 20, memory of the last 50 sentences. The engine uses the
+halved every 25 epochs for 100 epochs (after 20 LS epochs), each weight matrix's gradient
+rescaled to spectral norm 40 on its own (``Weight.m``), weights drawn from N(0, 0.1^2),
+d = 20, memory of the last ``min(50, longest training story)`` sentences. The engine uses the
 mean loss, so the recipes' learning rate is 32 x the paper's and the clipping norm 40 / 32;
 :mod:`nnzoo.bench.memory.memn2n_restarts` trains several restarts at once with the summed
 loss, as the benchmark does.
@@ -53,18 +68,23 @@ several restarts trained together by :func:`~nnzoo.bench.memory.memn2n_restarts.
 
 from __future__ import annotations
 
-import math
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
 
-import numpy as np
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import TrainConfig, build_optimizer, require
 from nnzoo.models.base import Batch, Classifier, _labelled
+from nnzoo.models.memory.memn2n_blocks import (
+    distinct_rows,
+    noisy_time,
+    position_encoding,
+    position_encoding_authors,
+    recency,
+)
 from nnzoo.models.registry import register
 
 
@@ -78,7 +98,8 @@ class MemN2NConfig:
     :param vocab_size: ``V``, words including the padding id 0.
     :param embed_dim: ``d``.
     :param hops: ``K``, 1 to 3 in the paper (any >= 1 here).
-    :param encoding: ``"position"`` (PE) or ``"bow"``.
+    :param encoding: ``"position"`` (the paper's PE), ``"position-authors"`` (the authors'
+        code's PE variant, see the module docstring) or ``"bow"``.
     :param temporal: add the temporal encoding ``T_A``, ``T_C``.
     :param tying: ``"adjacent"`` or ``"layerwise"``.
     :param linear_start_epochs: epochs without the attention softmax (LS); 0 = off.
@@ -87,6 +108,10 @@ class MemN2NConfig:
         after linear start (0 = constant); counted from the epochs the engine feeds.
     :param anneal_factor: the factor.
     :param init_std: standard deviation of the initial weights.
+    :param empty_memory: ``"masked"`` (empty rows take no attention) or ``"zero"`` (the
+        authors' code: all ``M`` slots share the softmax, an empty one with score 0).
+    :param answer: ``"classes"`` (softmax over the answers) or ``"vocabulary"`` (the authors'
+        code: over every word, time words included).
     """
 
     sample_shape: tuple[int, ...] = (51, 6)
@@ -94,7 +119,7 @@ class MemN2NConfig:
     vocab_size: int = 20
     embed_dim: int = 20
     hops: int = 3
-    encoding: Literal["position", "bow"] = "position"
+    encoding: Literal["position", "position-authors", "bow"] = "position"
     temporal: bool = True
     tying: Literal["adjacent", "layerwise"] = "adjacent"
     linear_start_epochs: int = 0
@@ -102,6 +127,8 @@ class MemN2NConfig:
     anneal_every: int = 25
     anneal_factor: float = 0.5
     init_std: float = 0.1
+    empty_memory: Literal["masked", "zero"] = "masked"
+    answer: Literal["classes", "vocabulary"] = "classes"
 
     def __post_init__(self) -> None:
         s = self.sample_shape
@@ -115,8 +142,13 @@ class MemN2NConfig:
                 "word ids 1..n_classes are the answers")
         require(self.embed_dim >= 1, f"embed_dim must be >= 1, got {self.embed_dim}")
         require(self.hops >= 1, f"hops must be >= 1, got {self.hops}")
-        require(self.encoding in ("position", "bow"),
-                f"encoding must be 'position' or 'bow', got {self.encoding!r}")
+        require(self.encoding in ("position", "position-authors", "bow"),
+                f"encoding must be 'position', 'position-authors' or 'bow', got "
+                f"{self.encoding!r}")
+        require(self.empty_memory in ("masked", "zero"),
+                f"empty_memory must be 'masked' or 'zero', got {self.empty_memory!r}")
+        require(self.answer in ("classes", "vocabulary"),
+                f"answer must be 'classes' or 'vocabulary', got {self.answer!r}")
         require(self.tying in ("adjacent", "layerwise"),
                 f"tying must be 'adjacent' or 'layerwise', got {self.tying!r}")
         require(self.linear_start_epochs >= 0,
@@ -134,57 +166,6 @@ class MemN2NConfig:
         return self.sample_shape[0] - 1
 
 
-def position_encoding(J: int, d: int) -> torch.Tensor:
-    """The paper's position encoding of a ``J``-word sentence: ``(J, d)`` with entry
-    ``[j-1, k-1] = (1 - j/J) - (k/d)(1 - 2j/J)``."""
-    j = torch.arange(1, J + 1, dtype=torch.float32)[:, None]
-    k = torch.arange(1, d + 1, dtype=torch.float32)[None, :]
-    return (1 - j / J) - (k / d) * (1 - 2 * j / J)
-
-
-def distinct_rows(rows: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
-    """The distinct rows of ``rows`` (N, W) and, for each row, the index of its copy:
-    ``(table (U, W), inverse (N,))`` with ``table[inverse] == rows``, sorted; a
-    lexicographic sort of the columns, far faster on CPU than ``torch.unique(dim=0)``."""
-    a = rows.cpu().numpy()
-    if len(a) == 0:
-        return rows[:0], torch.zeros(0, dtype=torch.long, device=rows.device)
-    order = np.lexsort(a.T[::-1])
-    ordered = a[order]
-    first = np.ones(len(a), dtype=bool)
-    first[1:] = (ordered[1:] != ordered[:-1]).any(1)
-    inverse = np.empty(len(a), dtype=np.int64)
-    inverse[order] = np.cumsum(first) - 1
-    return (torch.from_numpy(ordered[first]).to(rows.device),
-            torch.from_numpy(inverse).to(rows.device))
-
-
-def recency(n: torch.Tensor, S: int) -> torch.Tensor:
-    """Time index of each of ``S`` memory rows holding ``n`` sentences (``n`` of any shape):
-    ``n - 1 - i`` for row ``i < n`` (0 = the most recent), 0 for empty rows."""
-    i = torch.arange(S, device=n.device)
-    return (n[..., None] - 1 - i).clamp(min=0)
-
-
-def noisy_time(n: torch.Tensor, S: int, M: int, rn: float, generator: torch.Generator | None
-               ) -> torch.Tensor:
-    """Random-noise time indices (RN): for ``n`` sentences, ``n_blank`` uniform in
-    ``0..ceil(rn * n)``; the ``n`` indices are a sorted random subset of
-    ``0 .. n + n_blank - 1`` (the newest sentence the smallest), clamped to ``M - 1``."""
-    P = S + math.ceil(rn * S)                      # the most positions any sample needs
-    top = torch.ceil(rn * n.float()).long()
-    u = torch.rand(n.shape, generator=generator, device=n.device)
-    blank = torch.floor(u * (top + 1).float()).long().clamp(max=top)
-    scores = torch.rand((*n.shape, P), generator=generator, device=n.device)
-    pos = torch.arange(P, device=n.device)
-    scores = scores.masked_fill(pos >= (n + blank)[..., None], 2.0)   # not available
-    pick = scores.argsort(-1)[..., :S]             # a random subset of the available positions
-    pick = pick.masked_fill(torch.arange(S, device=n.device) >= n[..., None], P)  # n of them
-    chosen = pick.sort(-1).values                  # ascending: chosen[0] is the newest
-    back = (n[..., None] - 1 - torch.arange(S, device=n.device)).clamp(min=0)
-    return chosen.gather(-1, back).clamp(max=M - 1)
-
-
 @register("memn2n", config=MemN2NConfig, rule="backprop (SGD, linear start, annealing)",
           peer="the authors' Matlab code (Sukhbaatar et al. 2015): its published bAbI 1k "
                "errors", reference="https://github.com/facebookarchive/MemNN")
@@ -198,6 +179,7 @@ class MemN2N(Classifier[MemN2NConfig]):
     integer_inputs = True
     samples_seen: torch.Tensor
     n_train: torch.Tensor
+    time_scale: torch.Tensor
 
     def __init__(self, config: MemN2NConfig, copies: int = 1) -> None:
         super().__init__(config)
@@ -210,7 +192,13 @@ class MemN2N(Classifier[MemN2NConfig]):
         self.temb = nn.Parameter(torch.randn(R, n_time, M, d) * c.init_std)
         if c.tying == "layerwise":
             self.H = nn.Parameter(torch.randn(R, d, d) * c.init_std)
-            self.W = nn.Parameter(torch.randn(R, c.n_classes, d) * c.init_std)
+            rows = c.vocab_size if c.answer == "vocabulary" else c.n_classes
+            self.W = nn.Parameter(torch.randn(R, rows, d) * c.init_std)
+        # the time vector's weights: ones, or the authors' PE table's last column l_{k,J}
+        J = c.sample_shape[1] + 1
+        scale = (position_encoding_authors(J, d)[J - 1] if c.encoding == "position-authors"
+                 else torch.ones(d))
+        self.register_buffer("time_scale", scale, persistent=False)
         # the engine's progress as the model sees it: linear start and annealing follow it
         self.register_buffer("samples_seen", torch.zeros((), dtype=torch.long))
         self.register_buffer("n_train", torch.zeros((), dtype=torch.long))
@@ -228,11 +216,52 @@ class MemN2N(Classifier[MemN2NConfig]):
             return k, k + 1, k, k + 1
         return 1, 2, 0, 1
 
-    def answer_matrix(self) -> torch.Tensor:
-        """``W``: ``(R, n_classes, d)``; with adjacent tying the answers' rows of ``C^K``."""
-        if self.config.tying == "adjacent":
-            return self.emb[:, -1, 1:1 + self.config.n_classes]
-        return self.W
+    def answer_matrix(self, vocabulary: bool = False) -> torch.Tensor:
+        """``W``: ``(R, n_classes, d)``, the answers' rows (with adjacent tying, of ``C^K``);
+        ``vocabulary=True``: every word's row, ``(R, V, d)`` with the padding row 0, then
+        (adjacent tying with temporal encoding) the ``M`` time rows of ``T_C^K``."""
+        c = self.config
+        n = c.n_classes
+        if c.tying == "adjacent":
+            W = self.emb[:, -1]
+        else:
+            W = self.W
+            if c.answer == "classes":
+                require(not vocabulary, "answer='classes' keeps no vocabulary-wide W")
+                return W
+        if not vocabulary:
+            return W[:, 1:1 + n]
+        parts = [torch.zeros_like(W[:, :1]), W[:, 1:]]     # the nil word's score: 0
+        if c.tying == "adjacent" and c.temporal:
+            parts.append(self.temb[:, -1])
+        return torch.cat(parts, 1)
+
+    def weight_matrices(self) -> list[list[tuple[str, int | None]]]:
+        """The authors' weight matrices as parts of the parameters, ``(name, table)`` (``None``:
+        the whole parameter): each embedding table with its time rows (one lookup table of
+        words and time words in their code), ``H`` and ``W``; for per-matrix clipping."""
+        c = self.config
+        time = c.temporal
+        if c.tying == "adjacent":
+            return [[("emb", t), *([("temb", t)] if time else [])]
+                    for t in range(c.hops + 1)]
+        return [[("emb", 0)], [("emb", 1), *([("temb", 0)] if time else [])],
+                [("emb", 2), *([("temb", 1)] if time else [])], [("H", None)], [("W", None)]]
+
+    def answer_targets(self, y: torch.Tensor) -> torch.Tensor:
+        """The index of class ``y`` among the scores the loss sees: ``y`` over the classes,
+        its word id ``y + 1`` over the vocabulary."""
+        return y + 1 if self.config.answer == "vocabulary" else y
+
+    def predicted_class(self, scores: torch.Tensor) -> torch.Tensor:
+        """Class of the highest of ``scores`` (:meth:`forward_sentences` with ``vocabulary``
+        as ``answer`` says); over the vocabulary, -1 (always wrong) when a word that is no
+        answer wins."""
+        top = scores.argmax(-1)
+        if self.config.answer == "classes":
+            return top
+        c = top - 1
+        return c.masked_fill((c < 0) | (c >= self.config.n_classes), -1)
 
     # -- the forward pass ------------------------------------------------------------------
 
@@ -240,7 +269,9 @@ class MemN2N(Classifier[MemN2NConfig]):
         """Word weights of sentences ``words`` (U, W) as a sparse ``(P U, V)`` matrix.
 
         Position encoding is affine in the coordinate ``k``: ``l_kj = a_j + (k/d) b_j`` with
-        ``a_j = 1 - j/J`` and ``b_j = 2j/J - 1``, so ``sum_j l_j * E x_j = P_a E + (k/d) P_b E``
+        ``a_j = 1 - j/J`` and ``b_j = 2j/J - 1`` (the authors' variant, ``J`` fixed:
+        ``a_j = 1 - 2 (d+1)(j - (J+1)/2) / (d J)``, ``b_j = 4 (j - (J+1)/2) / J``), so
+        ``sum_j l_j * E x_j = P_a E + (k/d) P_b E``
         where ``P_a[u, v]`` sums ``a_j`` over the positions ``j`` of word ``v`` in sentence
         ``u`` (likewise ``P_b``; rows ``0..U-1`` are ``P_a``, ``U..2U-1`` ``P_b``): a sparse
         product instead of a gather per word. Bag of words: ``P_a`` counts the words (P = 1).
@@ -254,9 +285,16 @@ class MemN2N(Classifier[MemN2NConfig]):
         V = self.config.vocab_size
         if self.config.encoding == "bow":
             vals = torch.ones(len(col), device=words.device)
-            return torch.sparse_coo_tensor(torch.stack([row, col]), vals, (U, V))
-        a = (1 - j / J).expand(U, W)[valid]
-        b = (2 * j / J - 1).expand(U, W)[valid]
+            return torch.sparse_coo_tensor(torch.stack([row, col]), vals, (U, V),
+                                           check_invariants=False)
+        if self.config.encoding == "position-authors":
+            d, Jf = self.config.embed_dim, float(W + 1)      # the time word's slot is last
+            centred = j - (Jf + 1) / 2
+            a = (1 - 2 * (d + 1) * centred / (d * Jf)).expand(U, W)[valid]
+            b = (4 * centred / Jf).expand(U, W)[valid]
+        else:
+            a = (1 - j / J).expand(U, W)[valid]
+            b = (2 * j / J - 1).expand(U, W)[valid]
         idx = torch.stack([torch.cat([row, row + U]), torch.cat([col, col])])
         return torch.sparse_coo_tensor(idx, torch.cat([a, b]), (2 * U, V), check_invariants=False)
 
@@ -268,33 +306,35 @@ class MemN2N(Classifier[MemN2NConfig]):
         Ef = self.emb.permute(2, 0, 1, 3).reshape(V, R * T * d)
         both = torch.sparse.mm(self.bags(words), Ef)               # (P U, R T d)
         enc = both[:U].view(U, R, T, d)
-        if self.config.encoding == "position":
+        if self.config.encoding != "bow":
             kd = torch.arange(1, d + 1, device=words.device, dtype=torch.float32) / d
             enc = enc + both[U:].view(U, R, T, d) * kd
         return enc.permute(1, 2, 0, 3)
 
     def forward_copies(self, x: torch.Tensor, *, time: torch.Tensor | None = None,
-                       attention: bool = False) -> torch.Tensor:
+                       attention: bool = False, vocabulary: bool = False) -> torch.Tensor:
         """Answer scores of every copy: ``x`` (R, B, M + 1, W) -> (R, B, n_classes).
 
         :param time: time indices (R, B, S) of the first ``S`` memory rows (None: recency,
             or random noise in training mode).
         :param attention: keep the hops' attention (R, B, K, S) in :attr:`last_attention`.
+        :param vocabulary: scores of every word (:meth:`answer_matrix`), not of the classes.
         """
         uniq, inv = distinct_rows(x.reshape(-1, x.shape[-1]))
         return self.forward_sentences(uniq, inv.view(x.shape[:-1]), time=time,
-                                      attention=attention)
+                                      attention=attention, vocabulary=vocabulary)
 
     def forward_sentences(self, sentences: torch.Tensor, ids: torch.Tensor, *,
-                          time: torch.Tensor | None = None, attention: bool = False
-                          ) -> torch.Tensor:
+                          time: torch.Tensor | None = None, attention: bool = False,
+                          vocabulary: bool = False) -> torch.Tensor:
         """:meth:`forward_copies` on sentences given by index: ``sentences`` (U, W) word ids
         (an all-zero row for empty slots) and ``ids`` (R, B, M + 1) rows of it."""
         c = self.config
         M = c.memory_size
         filled = (sentences > 0).any(-1)[ids[..., :M]]            # (R, B, M)
         n = filled.sum(-1)                                        # sentences per sample
-        S = max(1, int(n.max()))                                  # rows anyone uses
+        # masked: only the rows anyone uses; zero (the authors'): every slot is in the softmax
+        S = M if c.empty_memory == "zero" else max(1, int(n.max()))
         mem, filled = ids[..., :S], filled[..., :S]
         if time is None:
             time = (noisy_time(n, S, M, c.random_noise, None)
@@ -306,6 +346,7 @@ class MemN2N(Classifier[MemN2NConfig]):
         u = tables[0].gather(1, ids[..., M, None].expand(R, B, d))   # u^1 = B q  (R, B, d)
         rows = mem.reshape(R, B * S, 1).expand(R, B * S, d)
         steps = time.reshape(R, B * S, 1).expand(R, B * S, d)
+        present = filled.reshape(R, B * S, 1).to(enc.dtype)       # no time word in empty rows
         memo: dict[tuple[int, int], torch.Tensor] = {}
 
         def memory(t: int, tt: int) -> torch.Tensor:
@@ -313,7 +354,7 @@ class MemN2N(Classifier[MemN2NConfig]):
             if (t, tt) not in memo:
                 v = tables[t].gather(1, rows)
                 if c.temporal:
-                    v = v + self.temb[:, tt].gather(1, steps)
+                    v = v + self.temb[:, tt].gather(1, steps) * self.time_scale * present
                 memo[t, tt] = v.view(R, B, S, d)
             return memo[t, tt]
 
@@ -324,6 +365,8 @@ class MemN2N(Classifier[MemN2NConfig]):
             score = torch.einsum("rbsd,rbd->rbs", m, u)
             if self.linear:                                       # linear start: no softmax
                 p = score.masked_fill(~filled, 0.0)
+            elif c.empty_memory == "zero":                        # empty slots score u . 0
+                p = score.softmax(-1)
             else:
                 p = score.masked_fill(~filled, torch.finfo(score.dtype).min).softmax(-1)
             o = torch.einsum("rbs,rbsd->rbd", p * filled, mem_c)
@@ -332,7 +375,7 @@ class MemN2N(Classifier[MemN2NConfig]):
                 keep.append(p.detach())
         if attention:
             self.last_attention = torch.stack(keep, 2)
-        return torch.einsum("rbd,rkd->rbk", u, self.answer_matrix())
+        return torch.einsum("rbd,rkd->rbk", u, self.answer_matrix(vocabulary))
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         """Answer scores ``(B, n_classes)`` of copy 0 (the only one, for the engine)."""
@@ -374,10 +417,12 @@ class MemN2N(Classifier[MemN2NConfig]):
         x, y = _labelled(batch, self.model_id)
         self._sync_schedule()
         self.check(x)
-        logits = self.forward_copies(x.unsqueeze(0).expand(self.copies, *x.shape))[0]
-        loss = F.cross_entropy(logits, y)
+        logits = self.forward_copies(x.unsqueeze(0).expand(self.copies, *x.shape),
+                                     vocabulary=self.config.answer == "vocabulary")[0]
+        loss = F.cross_entropy(logits, self.answer_targets(y))
         self.samples_seen += len(x)
-        return {"loss": loss, "accuracy": (logits.detach().argmax(1) == y).float().mean()}
+        return {"loss": loss,
+                "accuracy": (self.predicted_class(logits.detach()) == y).float().mean()}
 
     @torch.no_grad()
     def evaluation_step(self, batch: Batch) -> dict[str, torch.Tensor]:
@@ -385,15 +430,17 @@ class MemN2N(Classifier[MemN2NConfig]):
         x, y = _labelled(batch, self.model_id)
         self._sync_schedule()
         self.check(x)
-        logits = self.forward_copies(x[None], attention=True)[0]
+        logits = self.forward_copies(x[None], attention=True,
+                                     vocabulary=self.config.answer == "vocabulary")[0]
         self._recent = x[:6].detach()
-        return {"loss": F.cross_entropy(logits.float(), y),
-                "accuracy": (logits.argmax(1) == y).float().mean()}
+        return {"loss": F.cross_entropy(logits.float(), self.answer_targets(y)),
+                "accuracy": (self.predicted_class(logits) == y).float().mean()}
 
     @torch.no_grad()
     def attention(self, x: torch.Tensor) -> torch.Tensor:
         """The attention of each hop over the memory rows, ``(B, K, M)`` (rows past the last
-        sentence 0), with the softmax as the model stands (linear during linear start)."""
+        sentence 0 when masked; with ``empty_memory="zero"`` each takes its share of the
+        softmax), with the softmax as the model stands (linear during linear start)."""
         self.check(x)
         was = self.training
         self.eval()
@@ -417,4 +464,4 @@ class MemN2N(Classifier[MemN2NConfig]):
 
 
 __all__ = ["MemN2N", "MemN2NConfig", "distinct_rows", "noisy_time", "position_encoding",
-           "recency"]
+           "position_encoding_authors", "recency"]

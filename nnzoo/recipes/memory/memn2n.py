@@ -13,7 +13,9 @@ without momentum, as the authors'. The model anneals the rate itself (x 0.5 ever
   set-up (``config_babi.m``): 3 hops, d = 20, PE, temporal encoding, RN 0.1, adjacent tying,
   20 linear-start epochs then 100 with the rate halved every 25, memory of 50 sentences,
   batch 32. One run; the benchmark (``nnzoo bench memn2n --tier full``) trains 10 restarts
-  per task and keeps one by the paper's criterion.
+  per task and keeps one by the paper's criterion, with the authors' code's choices on top
+  (``--set encoding=position-authors --set empty_memory=zero --set answer=vocabulary`` here;
+  the benchmark also sizes the memory to the task's longest story and clips per matrix).
 - ``babi-joint``: all 20 tasks of bAbI 1k at once (``config_babi_joint.m``): d = 50, 30
   linear-start epochs then 60 with the rate halved every 15.
 """
