@@ -38,8 +38,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from nnzoo.core.config import require
+from nnzoo.models.base import C
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import ImageClassifier, conv_activations, min_side_check
+from nnzoo.models.vision.convnets import (
+    ImageClassifier,
+    check_geometry_and_head,
+    conv_activations,
+    min_side_check,
+)
 from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: variant -> filters of the five convolutions, groups of each, LRN after conv1 and conv2
@@ -88,11 +94,7 @@ class AlexNetConfig:
     def __post_init__(self) -> None:
         require(self.variant in VARIANTS, f"unknown AlexNet variant {self.variant!r}; the "
                 f"variants are {', '.join(VARIANTS)}")
-        require(self.geometry in ("imagenet", "small"),
-                f"geometry must be 'imagenet' or 'small', got {self.geometry!r}")
-        require(self.n_classes >= 2, f"n_classes must be >= 2, got {self.n_classes}")
-        require(self.hidden >= 1, f"hidden must be >= 1, got {self.hidden}")
-        require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+        check_geometry_and_head(self.geometry, self.n_classes, self.hidden, self.dropout)
         # imagenet: 11x11/4 then three 3x3/2 pools leave one pixel from 63x63 (torchvision's
         # minimum); small: three 2x2 pools from 8x8
         min_side_check(self.sample_shape, 63 if self.geometry == "imagenet" else 8,
@@ -126,10 +128,34 @@ def dense_head(c: int, grid: int, hidden: int, n_classes: int, dropout: float) -
         nn.Linear(hidden, hidden), nn.ReLU(inplace=True), nn.Linear(hidden, n_classes))
 
 
+class DenseHeadNet(ImageClassifier[C]):
+    """What AlexNet and ZFNet share: a convolutional trunk ``features`` (a sequential of
+    convolutions, ReLUs, LRN or BN and pools) and the :func:`dense_head` ``head``; their
+    ``__init__`` builds the two.
+
+    :param config: the net's hyperparameters.
+    """
+
+    features: nn.Sequential
+    head: nn.Sequential
+
+    def forward(self, x: torch.Tensor) -> torch.Tensor:
+        self.check(x)
+        return self.head(self.features(x))
+
+    def feature_stages(self) -> list[tuple[str, nn.Module]]:
+        """The rectified maps of the five convolutions (before LRN and pooling)."""
+        return conv_activations(self.features)
+
+    def visualize(self, out_dir: Path) -> list[Path]:
+        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
+        return convnet_plots(self, out_dir)
+
+
 @register("alexnet", config=AlexNetConfig, rule="backpropagation",
           peer="torchvision's published parameter counts",
           reference="https://code.google.com/archive/p/cuda-convnet/")
-class AlexNet(ImageClassifier[AlexNetConfig]):
+class AlexNet(DenseHeadNet[AlexNetConfig]):
     """Five convolutions (LRN or BN after the first two), three max-pools, three dense layers.
 
     :param config: an :class:`AlexNetConfig`.
@@ -149,15 +175,3 @@ class AlexNet(ImageClassifier[AlexNetConfig]):
                                    {0, 1} if with_lrn else set(), config.batch_norm)
         self.head = dense_head(filters[-1], grid, config.hidden, config.n_classes,
                                config.dropout)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check(x)
-        return self.head(self.features(x))
-
-    def feature_stages(self) -> list[tuple[str, nn.Module]]:
-        """The rectified maps of the five convolutions (before LRN and pooling)."""
-        return conv_activations(self.features)
-
-    def visualize(self, out_dir: Path) -> list[Path]:
-        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
-        return convnet_plots(self, out_dir)

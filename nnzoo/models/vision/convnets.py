@@ -28,6 +28,20 @@ def min_side_check(sample_shape: tuple[int, ...], min_side: int, net: str) -> No
             f"{net} needs images of at least {min_side}x{min_side} pixels, got {h}x{w}")
 
 
+def check_geometry_and_head(geometry: str, n_classes: int, hidden: int | None = None,
+                            dropout: float | None = None) -> None:
+    """The range checks the image nets' configs share: the geometry (``imagenet`` or
+    ``small``), at least two classes and, where the net has a dense head, its width and
+    dropout."""
+    require(geometry in ("imagenet", "small"),
+            f"geometry must be 'imagenet' or 'small', got {geometry!r}")
+    require(n_classes >= 2, f"n_classes must be >= 2, got {n_classes}")
+    if hidden is not None:
+        require(hidden >= 1, f"hidden must be >= 1, got {hidden}")
+    if dropout is not None:
+        require(0 <= dropout < 1, f"dropout must be in [0, 1), got {dropout}")
+
+
 def conv_filters_plot(model: nn.Module, out_dir: Path, k: int = 64) -> Path:
     """``first_layer_filters.png``: the first convolution's filters (channel mean when the
     input has several channels), at most ``k`` of them."""

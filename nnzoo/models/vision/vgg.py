@@ -34,7 +34,7 @@ from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.models.registry import register
-from nnzoo.models.vision.convnets import ImageClassifier, min_side_check
+from nnzoo.models.vision.convnets import ImageClassifier, check_geometry_and_head, min_side_check
 from nnzoo.models.vision.convnets_plots import convnet_plots
 
 #: variant -> convolutions per stage (Table 1 of the paper)
@@ -71,11 +71,7 @@ class VGGConfig:
     def __post_init__(self) -> None:
         require(self.variant in VARIANTS, f"unknown VGG variant {self.variant!r}; the "
                 f"variants are {', '.join(VARIANTS)}")
-        require(self.geometry in ("imagenet", "small"),
-                f"geometry must be 'imagenet' or 'small', got {self.geometry!r}")
-        require(self.n_classes >= 2, f"n_classes must be >= 2, got {self.n_classes}")
-        require(self.hidden >= 1, f"hidden must be >= 1, got {self.hidden}")
-        require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+        check_geometry_and_head(self.geometry, self.n_classes, self.hidden, self.dropout)
         min_side_check(self.sample_shape, self.min_side, f"{self.variant} ({self.geometry})")
 
     @property

@@ -21,17 +21,16 @@ and 2x2 pools for 28x28-32x32 images; ``batch_norm`` replaces LRN with batch nor
 from __future__ import annotations
 
 from dataclasses import dataclass
-from pathlib import Path
 from typing import Literal
 
-import torch
 from torch import nn
 
-from nnzoo.core.config import require
 from nnzoo.models.registry import register
-from nnzoo.models.vision.alexnet import LRN2d, dense_head
-from nnzoo.models.vision.convnets import ImageClassifier, conv_activations, min_side_check
-from nnzoo.models.vision.convnets_plots import convnet_plots
+from nnzoo.models.vision.alexnet import DenseHeadNet, LRN2d, dense_head
+from nnzoo.models.vision.convnets import (
+    check_geometry_and_head,
+    min_side_check,
+)
 
 FILTERS = (96, 256, 384, 384, 256)
 
@@ -56,11 +55,7 @@ class ZFNetConfig:
     dropout: float = 0.5
 
     def __post_init__(self) -> None:
-        require(self.geometry in ("imagenet", "small"),
-                f"geometry must be 'imagenet' or 'small', got {self.geometry!r}")
-        require(self.n_classes >= 2, f"n_classes must be >= 2, got {self.n_classes}")
-        require(self.hidden >= 1, f"hidden must be >= 1, got {self.hidden}")
-        require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+        check_geometry_and_head(self.geometry, self.n_classes, self.hidden, self.dropout)
         min_side_check(self.sample_shape, 64 if self.geometry == "imagenet" else 8,
                        f"zfnet ({self.geometry})")
 
@@ -68,7 +63,7 @@ class ZFNetConfig:
 @register("zfnet", config=ZFNetConfig, rule="backpropagation",
           peer="none (the paper's layer sizes, Figure 3)",
           reference="https://arxiv.org/abs/1311.2901")
-class ZFNet(ImageClassifier[ZFNetConfig]):
+class ZFNet(DenseHeadNet[ZFNetConfig]):
     """AlexNet's trunk with the first two layers of Zeiler and Fergus.
 
     :param config: a :class:`ZFNetConfig`.
@@ -95,15 +90,3 @@ class ZFNet(ImageClassifier[ZFNetConfig]):
         self.features = nn.Sequential(*[m for m in layers if not isinstance(m, nn.Identity)])
         self.head = dense_head(c, 3 if small else 6, config.hidden, config.n_classes,
                                config.dropout)
-
-    def forward(self, x: torch.Tensor) -> torch.Tensor:
-        self.check(x)
-        return self.head(self.features(x))
-
-    def feature_stages(self) -> list[tuple[str, nn.Module]]:
-        """The rectified maps of the five convolutions (before pooling and LRN)."""
-        return conv_activations(self.features)
-
-    def visualize(self, out_dir: Path) -> list[Path]:
-        """First-layer filters; once evaluated, feature maps and Grad-CAM."""
-        return convnet_plots(self, out_dir)
