@@ -102,7 +102,10 @@ def tradeoff_figure(rows: Iterable[dict[str, Any]], task: str, *, tier: str = "f
                         textcoords="offset points", xytext=(4, 4), fontsize=8)
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
-        ax.xaxis.set_minor_formatter(NullFormatter())
+        xs = [float(getattr(p, field)) for p in shown]
+        # within one decade a log axis may hold no major tick: label the minor ones then
+        narrow = bool(xs) and max(xs) < 10 * min(xs)
+        ax.xaxis.set_minor_formatter(FuncFormatter(_short_number) if narrow else NullFormatter())
         ax.margins(x=0.2, y=0.12)
         ax.set_xlabel(label)
         ax.grid(True, which="both", alpha=0.3)
