@@ -4,7 +4,9 @@ evaluated images for their plots (:class:`ImageClassifier`)."""
 
 from __future__ import annotations
 
+import contextlib
 import math
+from collections.abc import Iterator
 from pathlib import Path
 
 import torch
@@ -26,6 +28,18 @@ def min_side_check(sample_shape: tuple[int, ...], min_side: int, net: str) -> No
     h, w = sample_shape[1:]
     require(min(h, w) >= min_side,
             f"{net} needs images of at least {min_side}x{min_side} pixels, got {h}x{w}")
+
+
+@contextlib.contextmanager
+def eval_mode(model: nn.Module) -> Iterator[None]:
+    """Run a block with ``model`` in evaluation mode, then give it back the mode it had (also
+    on an error): what the plots of the image nets draw in."""
+    was = model.training
+    model.eval()
+    try:
+        yield
+    finally:
+        model.train(was)
 
 
 def check_geometry_and_head(geometry: str, n_classes: int, hidden: int | None = None,

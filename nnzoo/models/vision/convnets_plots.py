@@ -39,7 +39,7 @@ from torch import nn
 
 from nnzoo.core import plots
 from nnzoo.core.errors import InputError
-from nnzoo.models.vision.convnets import conv_filters_plot
+from nnzoo.models.vision.convnets import conv_filters_plot, eval_mode
 
 
 def capture_stages(model: Any, x: torch.Tensor) -> tuple[torch.Tensor, dict[str, torch.Tensor]]:
@@ -95,9 +95,7 @@ def grad_cam(model: Any, x: torch.Tensor, classes: torch.Tensor | None = None,
     :param layer: a stage name (default: :func:`cam_layer`).
     :raises InputError: for an unknown stage name or classes of the wrong shape.
     """
-    was = model.training
-    model.eval()
-    try:
+    with eval_mode(model):
         with torch.enable_grad():
             x = x.detach().to(model.device).requires_grad_(True)  # the maps join the graph
             scores, maps = capture_stages(model, x)
@@ -113,8 +111,6 @@ def grad_cam(model: Any, x: torch.Tensor, classes: torch.Tensor | None = None,
             (g,) = torch.autograd.grad(scores.gather(1, c[:, None]).sum(), a)
         alpha = g.mean((2, 3))                                    # (B, K): alpha_k^c
         cam = F.relu((alpha[:, :, None, None] * a.detach()).sum(1))  # (B, H, W)
-    finally:
-        model.train(was)
     return GradCAM(cam.float().cpu(), c.cpu(), layer, scores.detach().float().cpu())
 
 
@@ -146,13 +142,8 @@ def feature_maps_plot(model: Any, image: torch.Tensor, out_dir: Path, channels: 
     active ones: largest mean absolute value), one row per stage, each map on its own
     scale and enlarged to the image's size without smoothing (a coarse map shows its
     pixels), the stage's shape ``C x H x W`` beside it."""
-    was = model.training
-    model.eval()
-    try:
-        with torch.no_grad():
-            _, maps = capture_stages(model, image[None].to(model.device))
-    finally:
-        model.train(was)
+    with eval_mode(model), torch.no_grad():
+        _, maps = capture_stages(model, image[None].to(model.device))
     h, w = image.shape[-2:]
     cmap = plots.colormap("viridis")
     rows = len(maps) + 1

@@ -16,7 +16,7 @@ import numpy as np
 import torch
 
 from nnzoo.core import plots
-from nnzoo.models.vision.convnets import conv_filters_plot
+from nnzoo.models.vision.convnets import conv_filters_plot, eval_mode
 
 if TYPE_CHECKING:
     from nnzoo.models.vision.em_capsules import EMCapsules
@@ -57,10 +57,6 @@ def plot_all(model: EMCapsules, out_dir: Path, images: torch.Tensor | None) -> l
     out_dir.mkdir(parents=True, exist_ok=True)
     paths = [conv_filters_plot(model, out_dir)]
     if images is not None:
-        was_training = model.training
-        model.eval()
-        try:
+        with eval_mode(model):
             paths.append(routing_plot(model, images, out_dir))
-        finally:
-            model.train(was_training)
     return paths
