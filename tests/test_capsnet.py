@@ -141,8 +141,8 @@ def test_the_papers_parameter_count_by_hand() -> None:
     assert isinstance(model, CapsNet) and model.config.n_primary == 1152
     assert n_params(model) == conv1 + primary + digits + decoder == 8_215_568
     assert model.decoder is not None and n_params(model.decoder) == decoder
-    # the paper (section 5): "8.2M parameters and 6.8M parameters without the reconstruction
-    # subnetwork"
+    # the paper, as public reproductions quote it: "8.2M parameters and 6.8M parameters
+    # without the reconstruction subnetwork"
     assert round(n_params(model) / 1e6, 1) == 8.2
     assert round((n_params(model) - decoder) / 1e6, 1) == 6.8
 

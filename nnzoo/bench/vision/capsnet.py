@@ -4,13 +4,14 @@
 :data:`~nnzoo.bench.vision.convnets.QUICK_EPOCHS` epoch, single-threaded: test accuracy and time
 per epoch; the row also holds the parameter count of the paper's MNIST geometry, counted on
 the built net, beside the paper's "8.2M parameters and 6.8M parameters without the
-reconstruction subnetwork" (section 5).
+reconstruction subnetwork".
 
 ``mnist`` (full): the ``mnist`` recipe (the paper's net, Adam 1e-3 decayed x0.96 every 2000
 steps, shifts of up to 2 pixels) for :data:`MNIST_EPOCHS` epochs (``NNZOO_CAPSNET_EPOCHS``
 changes the budget; the row's command records it): the test error of the epoch that the
 validation split (the last 5,000 training images) chose, scored once, beside the published
-figures: the paper's 0.25 % (Table 1, 3 routing iterations with the reconstruction loss) and
+figures: the paper's 0.25 % (3 routing iterations with the reconstruction loss, as XifengGuo/
+CapsNet-Keras's README quotes it) and
 public reproductions' 0.34-0.36 % (XifengGuo/CapsNet-Keras's README: 0.34 % after 30 epochs).
 No library runs beside it: the peer column holds the paper's figure. The run's
 reconstructions, routing coefficients, filters and learning curve are copied to
@@ -34,9 +35,9 @@ from nnzoo.recipes.runner import RunOptions, train
 
 #: Epochs of the full MNIST row (the issue's budget for the capsule row; the paper gives none).
 MNIST_EPOCHS = 30
-#: The paper's test error on MNIST (%), Table 1: CapsNet, 3 routing iterations, reconstruction.
+#: The paper's test error on MNIST (%): CapsNet, 3 routing iterations, reconstruction.
 PAPER_ERROR = 0.25
-#: The paper's parameter counts (section 5), in millions, with and without the decoder.
+#: The paper's parameter counts, in millions, with and without the decoder.
 PAPER_MILLIONS = (8.2, 6.8)
 
 
@@ -100,7 +101,7 @@ def capsnet_mnist(quiet: bool) -> BenchResult:
     train_min = summary["train_time_s"] / 60
     return BenchResult(
         "capsnet", "full", "mnist", "test error (%)", False,
-        "the paper's published figure (Sabour et al. 2017, Table 1)",
+        "the paper's published figure (Sabour et al. 2017)",
         error, PAPER_ERROR, summary["train_time_s"], None,
         "training time (optimizer steps, not evaluation)",
         f"{summary['epochs']} epochs of the mnist recipe ({train_min:.0f} min of training, "

@@ -139,7 +139,7 @@ def fashion_row(model_id: str, quiet: bool, recipe: str = "fashion-mnist") -> Be
     epoch), the 10,000 test images scored once; at most :data:`FASHION_BUDGET_S` of training.
     The thread count is ``NNZOO_FASHION_THREADS`` (default 1; the command records it), and the
     net computes under bf16 autocast (``--amp``; ``NNZOO_FASHION_AMP=0`` for fp32): on this CPU
-    (AVX-512 BF16) it trains ResNet-20 about 1.8 times faster. The peer column is the
+    (AVX-512 BF16) it trains the nets faster than fp32. The peer column is the
     published accuracy of the same architecture in zalando's table, not run."""
     import os  # noqa: PLC0415
 

@@ -4,7 +4,7 @@ Paper: S. Sabour, N. Frosst, G. E. Hinton, "Dynamic Routing Between Capsules", N
 https://arxiv.org/abs/1710.09829 (Sabour et al. 2017)
 
 A capsule is a group of neurons whose output is a vector: its length is the probability that
-an entity is present, its orientation the entity's pose. The net (section 4 of the paper):
+an entity is present, its orientation the entity's pose. The net:
 
 - Conv1: 256 filters of 9x9, stride 1, ReLU (``conv_channels``, ``conv_kernel``);
 - PrimaryCaps: a convolution of 9x9, stride 2 (``primary_kernel``, ``primary_stride``) with
@@ -27,22 +27,21 @@ an entity is present, its orientation the entity's pose. The net (section 4 of t
 
   so a child sends its output to the parents whose output its prediction agrees with.
 - Scores: the lengths ||v_j||; the prediction is the longest capsule.
-- Margin loss (eq. 4): L = sum_k T_k max(0, m+ - ||v_k||)^2
+- Margin loss: L = sum_k T_k max(0, m+ - ||v_k||)^2
   + lambda (1 - T_k) max(0, ||v_k|| - m-)^2, with m+ = 0.9, m- = 0.1, lambda = 0.5.
-- Reconstruction decoder (section 4.1, Fig. 2): the DigitCaps outputs with every capsule but
+- Reconstruction decoder: the DigitCaps outputs with every capsule but
   one set to zero (the true class while training, the longest capsule otherwise) feed dense
   layers of 512 and 1024 ReLU units and C*H*W sigmoid units; its sum of squared errors against
   the input, scaled by 0.0005, is added to the margin loss.
 
-The constants are the paper's (section 4 for the layers and routing iterations, eq. 4 for the
-margin loss, section 4.1 for the decoder and its weight 0.0005); the learning-rate decay of the
-authors' code (github.com/Sarasra/models, ``research/capsules/experiment.py``: Adam, lr 1e-3,
-``decay_rate`` 0.96 every ``decay_steps`` 2000 steps) and the paper's augmentation (shifts of
-up to 2 pixels with zero padding, ``shift``) are options here. Unlike the authors' code, the
-DigitCaps layer has no bias (the paper's equations have none), so the paper's geometry has
-8,215,568 parameters (the paper: "8.2M parameters and 6.8M parameters without the
-reconstruction subnetwork").
-"""
+The constants (layers, routing iterations, margin loss, the decoder and its weight 0.0005) are
+those of the authors' code (``research/capsules/capsule_model.py``) and the paper; the
+learning-rate decay of the authors' code (github.com/Sarasra/models,
+``research/capsules/experiment.py``: Adam, lr 1e-3, ``decay_rate`` 0.96 every ``decay_steps``
+2000 steps) and the paper's augmentation (shifts of up to 2 pixels with zero padding, ``shift``)
+are options here. Unlike the authors' code, the DigitCaps layer has no bias (the paper's
+equations have none), so the paper's geometry has 8,215,568 parameters (the paper: "8.2M
+parameters and 6.8M parameters without the reconstruction subnetwork")."""
 
 from __future__ import annotations
 

@@ -24,7 +24,7 @@ of each per parent capsule type; lambda, the inverse temperature, rises over the
 (here linearly, ``inverse_temperature`` (t + 1) / r at iteration t: the paper fixes a schedule
 without giving it).
 
-The net (Figure 1): ReLU Conv1 (A filters of 5x5, stride 2) -> PrimaryCaps (a 1x1 convolution
+The net: ReLU Conv1 (A filters of 5x5, stride 2) -> PrimaryCaps (a 1x1 convolution
 to B capsule types: 16 pose values and a logistic activation each) -> ConvCaps1 (3x3, stride
 2, C types) -> ConvCaps2 (3x3, stride 1, D types) -> Class Capsules, one per class, whose
 activations are the scores. The class capsules share their transformation matrices across

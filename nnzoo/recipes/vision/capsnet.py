@@ -1,14 +1,14 @@
 """Recipes of the capsule network (Sabour et al. 2017) on digits, MNIST and Fashion-MNIST.
 
 The MNIST and Fashion-MNIST recipes are the paper's set-up: its geometry (the config's
-defaults), Adam at 1e-3 with the exponential decay of the authors' code (x0.96 every 2000
-steps, github.com/Sarasra/models ``research/capsules/experiment.py``), batches of 128 (the same
-file), and training images shifted by up to 2 pixels with zero padding (section 5). The shift is
-the model's ``shift`` option, applied in its training step: the engine has no augmentation of
-its own to draw on here. The epoch count is this project's budget, not the paper's (which does
-not state one). Evaluation runs in batches of 500: the predictions u_hat of a batch of 1,000
-images take 737 MB (1000 x 1152 x 10 x 16 floats), and routing holds about three such tensors.
-"""
+defaults), Adam at 1e-3 with the exponential decay of the authors' code (x0.96 every 2000 steps,
+github.com/Sarasra/models ``research/capsules/experiment.py``), batches of 128 (the same file),
+and training images shifted by up to 2 pixels with zero padding (the paper's augmentation). The
+shift is the model's ``shift`` option, applied in its training step (the engine's
+``augment=crop2`` draws shifts of the same kind). The epoch count is this project's budget, not the
+paper's (which does not state one). Evaluation runs in batches of 500: the predictions u_hat of
+a batch of 1,000 images take 737 MB (1000 x 1152 x 10 x 16 floats), and routing holds about
+three such tensors."""
 
 from __future__ import annotations
 
