@@ -4,6 +4,7 @@ the convolution formula and a hand count of a small net, and the row's arithmeti
 from __future__ import annotations
 
 import statistics
+from pathlib import Path
 
 import pytest
 import torch
@@ -77,3 +78,42 @@ def test_every_vision_net_has_a_throughput_row() -> None:
     ids = {"cnn", "alexnet", "zfnet", "nin", "vgg", "googlenet", "resnet", "senet",
            "densenet", "mobilenet"}
     assert ids <= {t.model for t in tasks(None, "full", ["throughput"])}
+
+
+def test_data_parallel_fashion_run_launches_nnzoo_train_and_reads_its_summary(
+        monkeypatch: pytest.MonkeyPatch, tmp_path: Path) -> None:
+    import json
+
+    import nnzoo.train.distributed as distributed
+
+    calls: list[tuple[list[str], int]] = []
+
+    def fake_launch(argv: list[str], nproc: int, rdzv: dict[str, object]) -> int:
+        calls.append((argv, nproc))
+        run = tmp_path / "resnet-fashion-mnist-ddp-1"
+        run.mkdir()
+        (run / "summary.json").write_text(json.dumps({"world_size": nproc, "epochs": 3}))
+        return 0
+
+    monkeypatch.setattr(distributed, "launch", fake_launch)
+    summary = vb._train_data_parallel("resnet", "fashion-mnist-ddp", 2, str(tmp_path),
+                                      quiet=True, amp=True)
+    assert summary == {"world_size": 2, "epochs": 3}
+    argv, nproc = calls[0]
+    assert nproc == 2
+    assert argv[:4] == ["train", "resnet", "--recipe", "fashion-mnist-ddp"]
+    assert "--amp" in argv and f"max_time={vb.FASHION_BUDGET_S}" in argv
+    assert argv[argv.index("--threads") + 1] == "1"
+    # a failed launch is one clear error, not a missing file
+    monkeypatch.setattr(distributed, "launch", lambda argv, nproc, rdzv: 1)
+    with pytest.raises(RuntimeError, match="exit status 1"):
+        vb._train_data_parallel("resnet", "fashion-mnist-ddp", 2, str(tmp_path / "none"),
+                                quiet=True, amp=False)
+
+
+def test_the_data_parallel_row_is_registered_with_its_recipe() -> None:
+    from nnzoo.recipes import get_recipe
+
+    assert "resnet" in {t.model for t in tasks(None, "full", ["fashion-ddp"])}
+    _, tr = get_recipe("resnet", "fashion-mnist-ddp").resolve()
+    assert tr.batch_size % vb.FASHION_DDP_PROCS == 0

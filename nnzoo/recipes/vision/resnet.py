@@ -19,3 +19,8 @@ add(Recipe("resnet", "fashion-mnist", "fashion-mnist",
            table_description("ResNet-20 (CIFAR layout, option A shortcuts)", 12),
            model_hp={"variant": "resnet20"},
            train=table_training(12)))
+add(Recipe("resnet", "fashion-mnist-ddp", "fashion-mnist",
+           table_description("ResNet-20 (CIFAR layout, option A shortcuts)", 28)
+           + "; sized for both cores (nnzoo train --nproc 2 --threads 1)",
+           model_hp={"variant": "resnet20"},
+           train=table_training(28)))
