@@ -207,6 +207,29 @@ def test_googlenet_auxiliary_heads_only_while_training() -> None:
     assert model._run(x)[1] == []
 
 
+def test_googlenet_width_and_stem_stride_shrink_channels_and_resolution() -> None:
+    torch.manual_seed(0)
+    full = create("googlenet", sample_shape=(1, 28, 28), n_classes=10)
+    half = create("googlenet", sample_shape=(1, 28, 28), n_classes=10, width=0.5,
+                  stem_stride=2)
+    assert isinstance(full, GoogLeNet) and isinstance(half, GoogLeNet)
+    for name, widths in MODULES.items():
+        c1, _, c3, _, c5, pp = widths
+        module = half.blocks[name]
+        assert isinstance(module, Inception)
+        assert module.c_out == sum(max(1, round(c / 2)) for c in (c1, c3, c5, pp))
+    assert half.blocks["3b"].c_out * 2 == full.blocks["3b"].c_out == 480
+    # the stem halves the side: 28 -> 14 -> 7 -> 4 at the three module groups
+    sizes = {}
+    for name in ("3b", "4e", "5b"):
+        half.blocks[name].register_forward_hook(
+            lambda m, i, o, name=name: sizes.__setitem__(name, o.shape[-1]))
+    half.eval()(torch.randn(2, 1, 28, 28))
+    assert sizes == {"3b": 14, "4e": 7, "5b": 4}
+    with pytest.raises(ConfigError, match="stem_stride applies to the small geometry"):
+        create("googlenet", geometry="imagenet", sample_shape=(3, 224, 224), stem_stride=2)
+
+
 def test_nin_scores_are_the_mean_of_class_maps() -> None:
     torch.manual_seed(0)
     model = create("nin", geometry="imagenet", sample_shape=(3, 224, 224), n_classes=1000)

@@ -22,7 +22,11 @@ auxiliary heads): every convolution is followed by a batch norm (eps 0.001) and 
 the paper predates, and the "5x5" branch uses a 3x3 convolution (a known difference of the
 torchvision model; ``five_by_five=True`` restores the paper's 5x5). ``geometry`` ``small``
 replaces the stem with one 3x3 convolution to 192 channels at stride 1 and keeps only the two
-max-pools between the module groups (28x28 -> 14x14 -> 7x7).
+max-pools between the module groups (28x28 -> 14x14 -> 7x7). Two options make it cheap enough
+for a CPU: ``stem_stride=2`` (small geometry) halves the resolution in the stem (28x28 -> 14x14
+-> 7x7 -> 4x4: a quarter of the multiply-adds), and ``width`` multiplies every channel count of
+the stem and of Table 1 (rounded; the cost falls with its square), as MobileNet's width
+multiplier does.
 """
 
 from __future__ import annotations
@@ -63,6 +67,8 @@ class GoogLeNetConfig:
     :param aux_heads: the two auxiliary classifiers (trained with weight 0.3, unused at test).
     :param five_by_five: the paper's 5x5 convolution in the third branch (torchvision: 3x3).
     :param dropout: before the classifier (0.4 in the paper; torchvision 0.2).
+    :param width: multiplier of every convolution's channels (1 = the paper's widths).
+    :param stem_stride: stride of the small geometry's stem convolution (1 or 2).
     """
 
     sample_shape: tuple[int, ...] = (3, 32, 32)
@@ -71,12 +77,18 @@ class GoogLeNetConfig:
     aux_heads: bool = True
     five_by_five: bool = False
     dropout: float = 0.4
+    width: float = 1.0
+    stem_stride: int = 1
 
     def __post_init__(self) -> None:
         require(self.geometry in ("imagenet", "small"),
                 f"geometry must be 'imagenet' or 'small', got {self.geometry!r}")
         require(self.n_classes >= 2, f"n_classes must be >= 2, got {self.n_classes}")
         require(0 <= self.dropout < 1, f"dropout must be in [0, 1), got {self.dropout}")
+        require(0 < self.width <= 4, f"width must be in (0, 4], got {self.width}")
+        require(self.stem_stride in (1, 2), f"stem_stride must be 1 or 2, got {self.stem_stride}")
+        require(self.stem_stride == 1 or self.geometry == "small",
+                "stem_stride applies to the small geometry; the imagenet stem is the paper's")
         min_side_check(self.sample_shape, 32 if self.geometry == "imagenet" else 4,
                        f"googlenet ({self.geometry})")
 
@@ -132,24 +144,31 @@ class GoogLeNet(ImageClassifier[GoogLeNetConfig]):
     def __init__(self, config: GoogLeNetConfig) -> None:
         super().__init__(config)
         c_in = config.sample_shape[0]
+
+        def w(channels: int) -> int:
+            return max(1, round(channels * config.width))
+
         if config.geometry == "imagenet":
             self.stem = nn.Sequential(
-                conv(c_in, 64, 7, 2), nn.MaxPool2d(3, 2, ceil_mode=True), conv(64, 64, 1),
-                conv(64, 192, 3), nn.MaxPool2d(3, 2, ceil_mode=True))
+                conv(c_in, w(64), 7, 2), nn.MaxPool2d(3, 2, ceil_mode=True),
+                conv(w(64), w(64), 1), conv(w(64), w(192), 3),
+                nn.MaxPool2d(3, 2, ceil_mode=True))
         else:
-            self.stem = nn.Sequential(conv(c_in, 192, 3))
-        c = 192
-        blocks: dict[str, nn.Module] = {}
+            self.stem = nn.Sequential(conv(c_in, w(192), 3, config.stem_stride))
+        c = w(192)
+        blocks: dict[str, Inception] = {}
         for name, widths in MODULES.items():
-            module = Inception(c, widths, config.five_by_five)
+            module = Inception(c, (w(widths[0]), w(widths[1]), w(widths[2]), w(widths[3]),
+                                   w(widths[4]), w(widths[5])), config.five_by_five)
             blocks[name] = module
             c = module.c_out
+        aux_in = blocks["4a"].c_out, blocks["4d"].c_out
         self.blocks = nn.ModuleDict(blocks)
         pool = (3, 2) if config.geometry == "imagenet" else (2, 2)
         self.pool3 = nn.MaxPool2d(*pool, ceil_mode=True)
         self.pool4 = nn.MaxPool2d(2, 2, ceil_mode=True)
-        self.aux1 = AuxHead(512, config.n_classes) if config.aux_heads else None
-        self.aux2 = AuxHead(528, config.n_classes) if config.aux_heads else None
+        self.aux1 = AuxHead(aux_in[0], config.n_classes) if config.aux_heads else None
+        self.aux2 = AuxHead(aux_in[1], config.n_classes) if config.aux_heads else None
         self.dropout = nn.Dropout(config.dropout)
         self.fc = nn.Linear(c, config.n_classes)
 
