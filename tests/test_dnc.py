@@ -331,3 +331,85 @@ def test_trace_and_pictures(tmp_path: Path) -> None:
     paths = m.visualize(tmp_path)
     assert [p.name for p in paths] == ["dnc_weights.png", "dnc_links.png"]
     assert all(p.stat().st_size > 1000 for p in paths)
+
+
+# -- the babi task -------------------------------------------------------------------------------
+
+
+def _babi_model(**hp: object) -> DNC:
+    torch.manual_seed(0)
+    m = create("dnc", task="babi", sample_shape=(3, 3), vocab_size=7, n_classes=3,
+               memory_size=6, word_size=4, hidden_size=16, embedding_size=5, **hp)
+    assert isinstance(m, DNC)
+    return m.eval()
+
+
+def test_babi_steps_are_the_words_with_an_end_of_sentence_step() -> None:
+    m = _babi_model()
+    # two sentences (the second slot empty) and the question; id 7 is the end of a sentence
+    x = torch.tensor([[[3, 4, 0], [0, 0, 0], [5, 0, 0]],
+                      [[1, 2, 6], [2, 0, 0], [5, 6, 0]]])
+    ids, lengths = m.word_steps(x)
+    assert lengths.tolist() == [5, 9]
+    assert ids.tolist() == [[3, 4, 7, 5, 7, 0, 0, 0, 0], [1, 2, 6, 7, 2, 7, 5, 6, 7]]
+    # the answer is the output at each story's last step, whatever the batch's padding
+    scores = m(x)
+    assert scores.shape == (2, 3)
+    embedded = m.embed(torch.tensor([[3, 4, 7, 5, 7]]))  # type: ignore[misc]
+    torch.testing.assert_close(scores[:1], m._run(embedded)[0][:, -1])
+    torch.testing.assert_close(scores[:1], m(x[:1]))  # alone, without the longer story
+
+
+def test_babi_loss_is_cross_entropy_and_a_small_dnc_learns_on_the_toy_task() -> None:
+    from nnzoo.data.babi import load_babi_toy
+
+    sp = load_babi_toy(n_train=400, n_test=200, memory_size=4)
+    torch.manual_seed(0)
+    m = create("dnc", task="babi", sample_shape=sp.sample_shape,
+               vocab_size=sp.meta["vocab_size"], n_classes=sp.n_classes, memory_size=8,
+               word_size=8, hidden_size=32, embedding_size=16)
+    x, y = sp.train.X, sp.train.y
+    out = m.training_step((x[:8], y[:8]))
+    torch.testing.assert_close(out["loss"], torch.nn.functional.cross_entropy(m(x[:8]), y[:8]))
+    first = float(m.evaluation_step((sp.test.X, sp.test.y))["accuracy"])
+    opt = torch.optim.Adam(m.parameters(), lr=1e-2)
+    for epoch in range(6):
+        for i in range(0, len(x), 32):
+            opt.zero_grad()
+            m.training_step((x[i:i + 32], y[i:i + 32]))["loss"].backward()
+            opt.step()
+    last = float(m.evaluation_step((sp.test.X, sp.test.y))["accuracy"])
+    # well above the most frequent training answer (which the untrained net is not above)
+    majority = float((sp.test.y == torch.bincount(y).argmax()).float().mean())
+    assert first < majority + 0.05 and last > majority + 0.15, (first, last, majority)
+    assert m.predict(sp.test.X[:5]).shape == (5,)
+
+
+def test_babi_bad_input_and_hyperparameters_are_one_clear_error() -> None:
+    m = _babi_model()
+    with pytest.raises(InputError, match=r"word ids in \[0, 7\)"):
+        m(torch.tensor([[[3, 9, 0], [0, 0, 0], [5, 0, 0]]]))
+    with pytest.raises(InputError, match="empty question"):
+        m(torch.tensor([[[3, 4, 0], [0, 0, 0], [0, 0, 0]]]))
+    with pytest.raises(InputError, match="int64 word ids"):
+        m(torch.zeros(1, 3, 3))
+    with pytest.raises(InputError, match="no answers"):
+        m.training_step((torch.tensor([[[3, 4, 0], [0, 0, 0], [5, 0, 0]]]), None))
+    with pytest.raises(InputError, match="answers"):
+        m.training_step((torch.tensor([[[3, 4, 0], [0, 0, 0], [5, 0, 0]]]), torch.tensor([3])))
+    with pytest.raises(ConfigError, match="n_classes >= 2"):
+        create("dnc", task="babi", sample_shape=(3, 3), vocab_size=7)
+
+
+def test_babi_trace_reads_the_first_story_word_by_word(tmp_path: Path) -> None:
+    m = _babi_model()
+    x = torch.tensor([[[3, 4, 0], [2, 0, 0], [5, 6, 0]],
+                      [[1, 0, 0], [0, 0, 0], [5, 0, 0]]])
+    m.evaluation_step((x, torch.tensor([0, 2])))
+    tr = m.trace(x)
+    steps = int(m.word_steps(x[:1])[1][0])  # 3 4 <eos> 2 <eos> 5 6 <eos>
+    assert steps == 8
+    assert tr["write_weights"].shape == (steps, 6) and tr["outputs"].shape == (steps, 3)
+    torch.testing.assert_close(tr["outputs"][-1], torch.softmax(m(x[:1])[0], dim=-1))
+    paths = m.visualize(tmp_path)
+    assert [p.name for p in paths] == ["dnc_weights.png", "dnc_links.png"]

@@ -228,8 +228,11 @@ def build_model(model_id: str, model_hp: dict[str, Any], splits: Splits, seed: i
             data_hp["n_classes"] = 0
             data_hp["n_outputs"] = int(np.prod(y.shape[1:])) if y is not None else 1
         elif splits.n_classes is None:
-            raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
-                              f"{splits.task} task without classes")
+            # a model that classifies in some modes only (the DNC's babi task) validates
+            # what its mode needs itself
+            if not getattr(spec.config, "classes_optional", False):
+                raise ConfigError(f"{model_id} is a classifier; dataset {splits.name!r} is a "
+                                  f"{splits.task} task without classes")
         else:  # classes of samples, or of every step of a sequence (a language model)
             data_hp["n_classes"] = splits.n_classes
     if "vocab_size" in fields and "vocab_size" in splits.meta:

@@ -36,6 +36,15 @@ logits per step, and the loss is the binary cross-entropy of the last ``T`` step
 the ``(B, T, n_bits)`` target. Reported: the cost per sequence in bits (the summed
 cross-entropy of one sequence, in bits, as Graves et al. report the NTM's) and the bit errors
 per sequence (outputs thresholded at 1/2).
+
+Task ``babi`` (question answering, :mod:`nnzoo.data.babi`'s encoding: ``x`` ``(B, M + 1, W)``
+word ids, ``M`` story sentences then the question, 0 the padding; ``y`` the answer class):
+the DNC reads the story and the question one word per step, as Graves et al. feed bAbI,
+each word an embedding of ``embedding_size`` numbers and every sentence followed by a learned
+end-of-sentence step (id ``vocab_size``); the padding is skipped. The answer's scores are the
+output ``y_t`` at the question's last word, ``n_classes`` of them, trained with
+cross-entropy. Graves et al. train one DNC jointly on the 20 tasks of bAbI-10k with a
+256-unit controller and a 256 x 64 memory; the recipes here train smaller ones per task.
 """
 
 from __future__ import annotations
@@ -43,7 +52,7 @@ from __future__ import annotations
 import math
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Literal
+from typing import ClassVar, Literal
 
 import torch
 import torch.nn.functional as F
@@ -51,14 +60,14 @@ from torch import nn
 
 from nnzoo.core.config import require
 from nnzoo.core.errors import InputError
-from nnzoo.core.validation import check_input
+from nnzoo.core.validation import check_input, check_labels
 from nnzoo.models.base import Batch, ZooModule
 from nnzoo.models.memory import dnc_access as acc
 from nnzoo.models.memory import dnc_plots
 from nnzoo.models.memory.addressing import content_weights
 from nnzoo.models.registry import register
 
-Task = Literal["copy"]
+Task = Literal["copy", "babi"]
 #: The names of the per-step weightings a traced forward pass records (see :meth:`DNC.trace`).
 TRACED = ("write_weights", "read_weights", "usage", "allocation", "read_modes", "gates")
 
@@ -67,15 +76,22 @@ TRACED = ("write_weights", "read_weights", "usage", "allocation", "read_modes", 
 class DNCConfig:
     """Hyperparameters of :class:`DNC`.
 
-    :param sample_shape: one sequence ``(S, D)``: ``S`` steps of ``D`` real inputs (``copy``:
-        ``D = n_bits + 2``, two flag channels). Sequences of any length run; ``D`` is fixed.
+    :param sample_shape: ``copy``: one sequence ``(S, D)``, ``S`` steps of ``D = n_bits + 2``
+        real inputs (two flag channels; sequences of any length run, ``D`` is fixed).
+        ``babi``: ``(M + 1, W)`` word ids, ``M`` sentences and the question (the dataset
+        decides it).
     :param task: ``copy``: ``D - 2`` logits per step, scored on the last ``T`` steps.
+        ``babi``: ``n_classes`` answer scores after the question's last word.
     :param memory_size: ``N``, the rows of the memory.
     :param word_size: ``W``, the width of a row.
     :param read_heads: ``R``.
     :param hidden_size: the LSTM controller's units.
     :param controller_layers: stacked LSTM layers of the controller (the read vectors and the
         input enter the first; the last one's state drives the interface and the output).
+    :param vocab_size: ``babi``: word ids ``0..vocab_size-1``, 0 the padding (the dataset
+        decides it).
+    :param n_classes: ``babi``: the number of answers (the dataset decides it).
+    :param embedding_size: ``babi``: the width of a word's embedding.
     """
 
     sample_shape: tuple[int, ...] = (22, 8)
@@ -85,6 +101,11 @@ class DNCConfig:
     read_heads: int = 1
     hidden_size: int = 64
     controller_layers: int = 1
+    vocab_size: int = 0
+    n_classes: int = 0
+    embedding_size: int = 32
+    #: a dataset without classes (copy) builds it too: only ``babi`` needs ``n_classes``
+    classes_optional: ClassVar[bool] = True
 
     def __post_init__(self) -> None:
         s = self.sample_shape
@@ -92,17 +113,38 @@ class DNCConfig:
                 f"sample_shape must be a tuple of sizes (steps, inputs), got {s!r}")
         require(len(s) == 2, f"sample_shape must be (steps, inputs) real values, got {s}")
         require(s[0] >= 1, f"sequence length must be >= 1, got sample_shape {s}")
-        require(self.task == "copy", f"task must be 'copy', got {self.task!r}")
-        require(s[1] >= 3, f"the copy layout needs at least one data bit and two flag "
-                f"channels (inputs >= 3), got sample_shape {s}")
+        require(self.task in ("copy", "babi"), f"task must be 'copy' or 'babi', got "
+                f"{self.task!r}")
+        if self.task == "copy":
+            require(s[1] >= 3, f"the copy layout needs at least one data bit and two flag "
+                    f"channels (inputs >= 3), got sample_shape {s}")
+        else:
+            require(s[0] >= 2 and s[1] >= 1, f"babi's sample_shape must be (M + 1, W) with "
+                    f"M >= 1 sentences of W >= 1 words and the question, got {s}")
         for name in ("memory_size", "word_size", "read_heads", "hidden_size",
-                     "controller_layers"):
+                     "controller_layers", "embedding_size"):
             require(getattr(self, name) >= 1, f"{name} must be >= 1, got {getattr(self, name)}")
+        require(self.vocab_size >= 0 and self.n_classes >= 0,
+                f"vocab_size and n_classes must be >= 0, got {self.vocab_size} and "
+                f"{self.n_classes}")
+
+    def validate(self) -> None:
+        """What a ``babi`` dataset fills in: a vocabulary and at least two answers."""
+        if self.task == "babi":
+            require(self.vocab_size >= 2, f"dnc on babi needs vocab_size >= 2 (word ids, 0 "
+                    f"the padding), got {self.vocab_size}")
+            require(self.n_classes >= 2, f"dnc on babi needs n_classes >= 2 answers, got "
+                    f"{self.n_classes}")
 
     @property
     def n_outputs(self) -> int:
-        """Logits per step: the data bits of the copy layout."""
-        return self.sample_shape[1] - 2
+        """Logits per step: the data bits of the copy layout, or the answers of babi."""
+        return self.n_classes if self.task == "babi" else self.sample_shape[1] - 2
+
+    @property
+    def step_size(self) -> int:
+        """Numbers the controller reads from the input at each step."""
+        return self.embedding_size if self.task == "babi" else self.sample_shape[1]
 
     @property
     def interface_size(self) -> int:
@@ -194,16 +236,21 @@ def memory_step(s: MemoryState, it: Interface) -> tuple[MemoryState, dict[str, t
 class DNC(ZooModule[DNCConfig]):
     """Differentiable neural computer (Graves et al. 2016); see the module docstring.
 
-    ``forward(x)``: logits ``(B, S, n_outputs)`` for every step of ``x`` ``(B, S, D)``.
+    ``forward(x)``: ``copy``: logits ``(B, S, n_outputs)`` for every step of ``x``
+    ``(B, S, D)``; ``babi``: answer scores ``(B, n_classes)`` of stories ``(B, M + 1, W)``.
 
     :param config: a :class:`DNCConfig`.
     """
 
     def __init__(self, config: DNCConfig) -> None:
+        config.validate()
         super().__init__(config)
         c = config
         R, W = c.read_heads, c.word_size
-        self.controller = nn.LSTM(c.sample_shape[1] + R * W, c.hidden_size,
+        # babi: the words' embeddings and one more row, the end-of-sentence step
+        self.embed = (nn.Embedding(c.vocab_size + 1, c.embedding_size, padding_idx=0)
+                      if c.task == "babi" else None)
+        self.controller = nn.LSTM(c.step_size + R * W, c.hidden_size,
                                   num_layers=c.controller_layers, batch_first=True)
         self.interface = nn.Linear(c.hidden_size, c.interface_size)   # W_xi
         self.output = nn.Linear(c.hidden_size + R * W, c.n_outputs)   # [W_y, W_r]
@@ -213,7 +260,10 @@ class DNC(ZooModule[DNCConfig]):
     # -- input checks ------------------------------------------------------------------------
 
     def _check(self, x: torch.Tensor, finite: bool = False) -> torch.Tensor:
-        """``(B, S, D)`` floats, ``B, S >= 1``; one InputError otherwise."""
+        """``copy``: ``(B, S, D)`` floats, ``B, S >= 1``; ``babi``: stories of word ids with
+        a question (:meth:`_check_stories`). One InputError otherwise."""
+        if self.config.task == "babi":
+            return self._check_stories(x)
         D = self.config.sample_shape[1]
         if not isinstance(x, torch.Tensor) or x.dim() != 3 or x.shape[2] != D:
             got = tuple(x.shape) if isinstance(x, torch.Tensor) else type(x).__name__
@@ -222,6 +272,50 @@ class DNC(ZooModule[DNCConfig]):
             raise InputError(f"dnc input must hold at least one sequence of one step, got "
                              f"shape {tuple(x.shape)}")
         return check_input(x, tuple(x.shape[1:]), name="dnc input", finite=finite)
+
+    def _check_stories(self, x: torch.Tensor) -> torch.Tensor:
+        """``(B, M + 1, W)`` word ids in ``[0, vocab_size)``, ``B >= 1``, a question in row
+        ``M``."""
+        c = self.config
+        if (not isinstance(x, torch.Tensor) or x.dim() != 3 or x.dtype != torch.int64
+                or x.shape[2] != c.sample_shape[1]):
+            got = (f"{tuple(x.shape)} {x.dtype}" if isinstance(x, torch.Tensor)
+                   else type(x).__name__)
+            raise InputError(f"dnc (babi) input must be int64 word ids of shape (batch, "
+                             f"sentences + 1, {c.sample_shape[1]}), got {got}")
+        if x.shape[0] == 0 or x.shape[1] < 2:
+            raise InputError(f"dnc (babi) input needs at least one story of one sentence and "
+                             f"a question, got shape {tuple(x.shape)}")
+        lo, hi = int(x.min()), int(x.max())
+        if lo < 0 or hi >= c.vocab_size:
+            raise InputError(f"dnc (babi) input must hold word ids in [0, {c.vocab_size}), "
+                             f"got values from {lo} to {hi}")
+        empty = (x[:, -1] == 0).all(1)
+        if bool(empty.any()):
+            raise InputError(f"dnc (babi): samples {empty.nonzero().flatten()[:5].tolist()} "
+                             "have an empty question (the last row is all padding)")
+        return x
+
+    def word_steps(self, x: torch.Tensor) -> tuple[torch.Tensor, torch.Tensor]:
+        """The steps the DNC reads for stories ``x`` ``(B, M + 1, W)``: each non-empty row's
+        words, then the end-of-sentence id ``vocab_size``, padding dropped, as ids ``(B, L)``
+        (0 after a story's last step) and the number of steps of each story ``(B,)``."""
+        B, R, _ = x.shape
+        eos = torch.full((B, R, 1), self.config.vocab_size, dtype=x.dtype, device=x.device)
+        rows = torch.cat([x, torch.where((x != 0).any(2, keepdim=True), eos, 0)], dim=2)
+        flat = rows.flatten(1)
+        keep = flat != 0
+        order = torch.sort((~keep).to(torch.int8), dim=1, stable=True).indices  # words first
+        lengths = keep.sum(1)
+        ids = flat.gather(1, order)[:, :int(lengths.max())]
+        return ids, lengths
+
+    def _answer_scores(self, x: torch.Tensor) -> torch.Tensor:
+        """``babi``: the output at the question's last word (its end-of-sentence step)."""
+        assert self.embed is not None
+        ids, lengths = self.word_steps(x)
+        out = self._run(self.embed(ids))[0]                                # (B, L, K)
+        return out[torch.arange(len(ids), device=x.device), lengths - 1]
 
     def _targets(self, x: torch.Tensor, y: torch.Tensor | None) -> torch.Tensor:
         if y is None:
@@ -268,7 +362,7 @@ class DNC(ZooModule[DNCConfig]):
 
     def forward(self, x: torch.Tensor) -> torch.Tensor:
         self._check(x)
-        return self._run(x)[0]
+        return self._answer_scores(x) if self.config.task == "babi" else self._run(x)[0]
 
     @torch.no_grad()
     def trace(self, x: torch.Tensor) -> dict[str, torch.Tensor]:
@@ -276,8 +370,14 @@ class DNC(ZooModule[DNCConfig]):
         ``write_weights (S, N)``, ``read_weights (S, R, N)``, ``usage (S, N)``,
         ``allocation (S, N)``, ``read_modes (S, R, 3)``, ``gates (S, 2)`` (write, allocation),
         the final ``link (N, N)`` and ``memory (N, W)``, and ``outputs (S, n_outputs)``
-        (probabilities)."""
+        (probabilities). ``babi``: ``x`` is stories of word ids and the steps are the first
+        story's words (:meth:`word_steps`); ``outputs`` are the answer probabilities."""
         self._check(x, finite=True)
+        if self.embed is not None:
+            ids, lengths = self.word_steps(x[:1])
+            logits, rec = self._run(self.embed(ids[:, :int(lengths[0])]), record=True)
+            rec["outputs"] = torch.softmax(logits[0], dim=-1)
+            return rec
         logits, rec = self._run(x, record=True)
         rec["outputs"] = torch.sigmoid(logits[0])
         return rec
@@ -292,9 +392,21 @@ class DNC(ZooModule[DNCConfig]):
         return {"loss": bce.mean(), "cost_bits": per_seq.detach().mean(),
                 "bit_errors": errors.mean()}
 
+    def _answer_loss(self, x: torch.Tensor, y: torch.Tensor | None) -> dict[str, torch.Tensor]:
+        """``babi``: cross-entropy of the answer scores, and the accuracy."""
+        if y is None:
+            raise InputError("dnc on babi trains on (story, answer) pairs; the batch has no "
+                             "answers")
+        check_labels(y, x.shape[0], self.config.n_classes, name="answers")
+        scores = self._answer_scores(x)
+        return {"loss": F.cross_entropy(scores.float(), y),
+                "accuracy": (scores.detach().argmax(1) == y).float().mean()}
+
     def training_step(self, batch: Batch) -> dict[str, torch.Tensor]:
         x, y = batch
         self._check(x)
+        if self.config.task == "babi":
+            return self._answer_loss(x, y)
         return self._loss(x, self._targets(x, y))
 
     @torch.no_grad()
@@ -302,13 +414,18 @@ class DNC(ZooModule[DNCConfig]):
         x, y = batch
         self._check(x)
         self._recent = x[:1].detach()
-        return {k: v.detach() for k, v in self._loss(x, self._targets(x, y)).items()}
+        out = (self._answer_loss(x, y) if self.config.task == "babi"
+               else self._loss(x, self._targets(x, y)))
+        return {k: v.detach() for k, v in out.items()}
 
     @torch.no_grad()
     def predict(self, x: torch.Tensor) -> torch.Tensor:
-        """The bits the model emits at every step ``(B, S, n_outputs)`` (0. or 1., the logits
-        thresholded at 0); in the copy layout the last ``T`` steps are the answer."""
+        """``copy``: the bits the model emits at every step ``(B, S, n_outputs)`` (0. or 1.,
+        the logits thresholded at 0; in the copy layout the last ``T`` steps are the answer).
+        ``babi``: the answer class of each story ``(B,)``."""
         self._check(x, finite=True)
+        if self.config.task == "babi":
+            return self._answer_scores(x).argmax(1)
         return (self._run(x)[0] > 0).float()
 
     # -- pictures ------------------------------------------------------------------------------
