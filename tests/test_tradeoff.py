@@ -86,3 +86,10 @@ def test_the_report_draws_the_chart_and_refers_to_it(tmp_path: Path) -> None:
     assert "](docs/plots/tradeoff-fashion.png)" in readme_section(data)
     assert "](plots/tradeoff-fashion.png)" in markdown(data)
     assert "tradeoff" not in readme_section({"results": ROWS[-1:]})
+
+
+def test_a_narrow_axis_labels_its_minor_ticks_at_two_and_five_only() -> None:
+    from nnzoo.bench.tradeoff import _two_and_five
+
+    assert [_two_and_five(v) for v in (20, 50, 200, 5000, 30, 70, 400, 900)] == \
+        ["20", "50", "200", "5k", "", "", "", ""]

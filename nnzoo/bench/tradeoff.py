@@ -20,6 +20,7 @@ refers to the charts from it and from the README.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
@@ -103,9 +104,9 @@ def tradeoff_figure(rows: Iterable[dict[str, Any]], task: str, *, tier: str = "f
         ax.set_xscale("log")
         ax.xaxis.set_major_formatter(FuncFormatter(_short_number))
         xs = [float(getattr(p, field)) for p in shown]
-        # within one decade a log axis may hold no major tick: label the minor ones then
+        # within one decade a log axis may hold no major tick: label the minor ones at 2 and 5
         narrow = bool(xs) and max(xs) < 10 * min(xs)
-        ax.xaxis.set_minor_formatter(FuncFormatter(_short_number) if narrow else NullFormatter())
+        ax.xaxis.set_minor_formatter(FuncFormatter(_two_and_five) if narrow else NullFormatter())
         ax.margins(x=0.2, y=0.12)
         ax.set_xlabel(label)
         ax.grid(True, which="both", alpha=0.3)
@@ -130,6 +131,12 @@ def _short_number(v: float, _pos: object = None) -> str:
         if v >= div:
             return f"{v / div:g}{unit}"
     return f"{v:g}"
+
+
+def _two_and_five(v: float, _pos: object = None) -> str:
+    """A minor tick's label at 2 and 5 times a power of ten (200, 5k), none elsewhere."""
+    lead = v / 10 ** math.floor(math.log10(v)) if v > 0 else 0.0
+    return _short_number(v) if round(lead) in (2, 5) and abs(lead - round(lead)) < 1e-6 else ""
 
 
 def chart_name(task: str) -> str:
