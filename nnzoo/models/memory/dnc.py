@@ -43,8 +43,8 @@ the DNC reads the story and the question one word per step, as Graves et al. fee
 each word an embedding of ``embedding_size`` numbers and every sentence followed by a learned
 end-of-sentence step (id ``vocab_size``); the padding is skipped. The answer's scores are the
 output ``y_t`` at the question's last word, ``n_classes`` of them, trained with
-cross-entropy. Graves et al. train one DNC jointly on the 20 tasks of bAbI-10k with a
-256-unit controller and a 256 x 64 memory; the recipes here train smaller ones per task.
+cross-entropy. Graves et al. train one larger DNC jointly on the 20 tasks of bAbI-10k; the
+recipes here train small ones on one task.
 """
 
 from __future__ import annotations

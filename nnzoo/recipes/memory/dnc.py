@@ -22,8 +22,8 @@
   (``task=babi``). Memory 16 x 16, two read heads, an LSTM of 64, embeddings of 32, Adam
   3e-3, batch 32, clip 10, 6 epochs. It is a demonstration of the reading, not the solved
   task: in this budget (and in 6 epochs of 10,000 questions) it learns to answer with the
-  story's last location, not to find the person's own; Graves et al.'s DNC learned bAbI from
-  the 20 tasks of 10k together over far more updates.
+  story's last location, not to find the person's own; Graves et al. trained a larger DNC
+  on the 20 tasks of bAbI-10k together.
 - ``babi``: one bAbI task (``--set task=N``, 1k by default, ``--set size=10k``) with the same
   DNC and a memory of the last 50 sentences, 20 epochs.
 """
