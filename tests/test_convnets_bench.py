@@ -114,6 +114,8 @@ def test_data_parallel_fashion_run_launches_nnzoo_train_and_reads_its_summary(
 def test_the_data_parallel_row_is_registered_with_its_recipe() -> None:
     from nnzoo.recipes import get_recipe
 
-    assert "resnet" in {t.model for t in tasks(None, "full", ["fashion-ddp"])}
-    _, tr = get_recipe("resnet", "fashion-mnist-ddp").resolve()
-    assert tr.batch_size % vb.FASHION_DDP_PROCS == 0
+    models = {t.model for t in tasks(None, "full", ["fashion-ddp"])}
+    assert models == {"resnet", "senet"}
+    for model in models:  # the global batch splits evenly across the processes
+        _, tr = get_recipe(model, "fashion-mnist-ddp").resolve()
+        assert tr.batch_size % vb.FASHION_DDP_PROCS == 0

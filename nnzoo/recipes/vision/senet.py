@@ -20,3 +20,8 @@ add(Recipe("senet", "fashion-mnist", "fashion-mnist",
            table_description("SE-ResNet-20 (r = 16)", 12),
            model_hp={"variant": "resnet20"},
            train=table_training(12)))
+add(Recipe("senet", "fashion-mnist-ddp", "fashion-mnist",
+           table_description("SE-ResNet-20 (r = 16)", 23)
+           + "; sized for both cores (nnzoo train --nproc 2 --threads 1)",
+           model_hp={"variant": "resnet20"},
+           train=table_training(23)))
