@@ -119,3 +119,30 @@ def test_the_data_parallel_row_is_registered_with_its_recipe() -> None:
     for model in models:  # the global batch splits evenly across the processes
         _, tr = get_recipe(model, "fashion-mnist-ddp").resolve()
         assert tr.batch_size % vb.FASHION_DDP_PROCS == 0
+
+
+def test_the_table_schedule_warms_up_one_epoch_then_follows_the_epoch_cosine() -> None:
+    import math
+
+    from nnzoo.core.config import TrainConfig, build_optimizer, build_scheduler
+    from nnzoo.core.errors import ConfigError
+    from nnzoo.recipes.vision.table import STEPS_PER_EPOCH, table_training
+
+    cfg = TrainConfig(**table_training(3))
+    opt = build_optimizer([torch.nn.Parameter(torch.zeros(2))], cfg)
+    sched, every = build_scheduler(opt, cfg, STEPS_PER_EPOCH)
+    assert every == "step" and sched is not None
+    rates = []
+    for _ in range(3 * STEPS_PER_EPOCH):
+        rates.append(opt.param_groups[0]["lr"])
+        opt.step()
+        sched.step()
+    w = STEPS_PER_EPOCH
+    # the ramp lr (s + 1) / (w + 1) of the first epoch
+    assert rates[0] == pytest.approx(0.1 / (w + 1))
+    assert rates[w - 1] == pytest.approx(0.1 * w / (w + 1))
+    for epoch in (1, 2):  # lr (1 + cos(pi e / 3)) / 2, constant through the epoch
+        want = 0.1 * (1 + math.cos(math.pi * epoch / 3)) / 2
+        assert rates[epoch * w] == pytest.approx(want) == rates[epoch * w + w - 1]
+    with pytest.raises(ConfigError, match="at least 2 epochs"):
+        table_training(1)

@@ -15,6 +15,6 @@ for ds in ("mnist",):
                "10 epochs", model_hp={"batch_norm": True},
                train={"epochs": 10, "batch_size": 128, "lr": 2e-3, "scheduler": "onecycle"}))
 add(Recipe("zfnet", "fashion-mnist", "fashion-mnist",
-           table_description("ZFNet with batch norm (small geometry)", 1, lr=0.05),
+           table_description("ZFNet with batch norm (small geometry)", 2, lr=0.05),
            model_hp={"batch_norm": True},
-           train=table_training(1, lr=0.05)))
+           train=table_training(2, lr=0.05)))
