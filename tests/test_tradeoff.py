@@ -93,3 +93,23 @@ def test_a_narrow_axis_labels_its_minor_ticks_at_two_and_five_only() -> None:
 
     assert [_two_and_five(v) for v in (20, 50, 200, 5000, 30, 70, 400, 900)] == \
         ["20", "50", "200", "5k", "", "", "", ""]
+
+
+def test_the_genealogy_table_lists_the_task_and_its_set_ups_best_first() -> None:
+    from nnzoo.bench.tradeoff import genealogy_table
+
+    ddp = _row("resnet", 0.9512, 272_474, 58.4, task="fashion-ddp", peer="published: zalando",
+               peer_value=0.949)
+    ddp["extra"].update(processes=2, threads=1, epochs=28)
+    cnn = {**ROWS[0], "extra": {**ROWS[0]["extra"], "threads": 1, "epochs": 10}}
+    table = genealogy_table({"results": [cnn, *ROWS[1:], ddp]}, "fashion")
+    lines = [ln for ln in table.splitlines() if ln.startswith("| ")][1:]
+    assert lines == [
+        "| resnet | fashion-ddp | 95.12 % | 272,474 | 58 s | 28 | 2 processes x 1 thread | "
+        "94.9 % |",
+        "| resnet | fashion | 94.50 % | 272,474 | 210 s | - | - | - |",
+        "| vgg | fashion | 93.80 % | 9,231,114 | - | - | - | - |",
+        "| cnn | fashion | 92.10 % | 421,642 | 30 s | 10 | 1 thread | - |",
+    ]  # the failed alexnet row and the mnist row are not in it
+    assert genealogy_table({"results": ROWS[-1:]}, "fashion") == ""
+    assert "| resnet | fashion-ddp |" in readme_section({"results": [*ROWS, ddp]})

@@ -37,7 +37,13 @@ from typing import Any, Generic, TypeVar
 
 import torch
 
-from nnzoo.bench.tradeoff import TRADEOFF_TASKS, chart_name, charted_tasks, draw_tradeoffs
+from nnzoo.bench.tradeoff import (
+    TRADEOFF_TASKS,
+    chart_name,
+    charted_tasks,
+    draw_tradeoffs,
+    genealogy_table,
+)
 from nnzoo.core.device import one_thread as torch_one_thread
 from nnzoo.core.discover import import_submodules
 from nnzoo.core.errors import InputError, UnknownNameError, UsageError
@@ -626,7 +632,8 @@ def markdown(results: dict[str, Any]) -> str:
 
 
 def _figures(results: dict[str, Any], prefix: str) -> str:
-    lines = [f"![{TRADEOFF_TASKS[t][1]}: test accuracy against parameters and against time per "
+    lines = [genealogy_table(results, t) for t in charted_tasks(results)]
+    lines += [f"![{TRADEOFF_TASKS[t][1]}: test accuracy against parameters and against time per "
              f"epoch, one point per architecture]({prefix}docs/plots/{chart_name(t)})\n"
              for t in charted_tasks(results)]
     lines += [f"![{r['model']} / {r['task']}: {k}]({prefix}{v})\n"

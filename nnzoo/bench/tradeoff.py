@@ -151,6 +151,40 @@ def charted_tasks(results: dict[str, Any]) -> list[str]:
             if any(p.accuracy is not None for p in tradeoff_points(rows, t, tier))]
 
 
+def genealogy_table(results: dict[str, Any], task: str) -> str:
+    """The markdown table of one task of :data:`TRADEOFF_TASKS`: a line per row of
+    ``<model>/<tier>/<task>`` and of its variants ``<task>-<set-up>`` (``fashion-ddp``),
+    best test accuracy first, with the parameters, the time per epoch, the epochs trained,
+    the set-up (threads, processes) and the published figure the row compares with. Empty
+    when the task has no row with an accuracy."""
+    tier, dataset = TRADEOFF_TASKS[task]
+    rows = [r for r in results.get("results", [])
+            if r.get("tier") == tier and (r.get("task") == task
+                                          or str(r.get("task", "")).startswith(task + "-"))
+            and not str(r.get("status", "")).startswith("failed")]
+    lines = []
+    for r in rows:
+        p, extra = point_of(r), r.get("extra") or {}
+        if p.accuracy is None:
+            continue
+        procs, threads = extra.get("processes") or 1, extra.get("threads")
+        setup = (f"{procs} processes x 1 thread" if procs > 1
+                 else f"{threads} thread{'' if threads == 1 else 's'}" if threads else "-")
+        published = _number(r.get("peer_value")) if "published" in str(r.get("peer")) else None
+        lines.append((p.accuracy, f"| {p.model} | {r['task']} | {100 * p.accuracy:.2f} % | "
+                      f"{f'{p.params:,.0f}' if p.params is not None else '-'} | "
+                      f"{f'{p.epoch_s:.0f} s' if p.epoch_s is not None else '-'} | "
+                      f"{extra.get('epochs', '-')} | {setup} | "
+                      f"{f'{100 * published:.1f} %' if published is not None else '-'} |"))
+    if not lines:
+        return ""
+    head = [f"{dataset}, one line per `<model>/{tier}/{task}*` row (best first); *published*: "
+            "the same architecture's figure the row compares with (not run here).\n",
+            "| net | task | test accuracy | parameters | time per epoch | epochs | set-up | "
+            "published |", "|---|---|---:|---:|---:|---:|---|---:|"]
+    return "\n".join(head + [line for _, line in sorted(lines, key=lambda t: -t[0])]) + "\n"
+
+
 def draw_tradeoffs(results: dict[str, Any], folder: Path) -> list[Path]:
     """Draw the chart of each task of :func:`charted_tasks` into ``folder`` (created), naming
     the models that have a benchmark task of that name but no row."""
@@ -169,4 +203,5 @@ def draw_tradeoffs(results: dict[str, Any], folder: Path) -> list[Path]:
 
 
 __all__ = ["Point", "TRADEOFF_TASKS", "chart_name", "charted_tasks", "draw_tradeoffs",
+           "genealogy_table",
            "point_of", "tradeoff_chart", "tradeoff_figure", "tradeoff_points"]
