@@ -373,7 +373,7 @@ def test_babi_loss_is_cross_entropy_and_a_small_dnc_learns_on_the_toy_task() -> 
     torch.testing.assert_close(out["loss"], torch.nn.functional.cross_entropy(m(x[:8]), y[:8]))
     first = float(m.evaluation_step((sp.test.X, sp.test.y))["accuracy"])
     opt = torch.optim.Adam(m.parameters(), lr=1e-2)
-    for epoch in range(6):
+    for _ in range(6):
         for i in range(0, len(x), 32):
             opt.zero_grad()
             m.training_step((x[i:i + 32], y[i:i + 32]))["loss"].backward()
