@@ -287,3 +287,30 @@ def test_bench_copy_stops_on_validation_and_scores_test_once(
         assert any(not torch.equal(last[k], states[chosen - 1][k]) for k in last)
     for k, v in states[-1].items():     # the test set saw the weights validation chose
         torch.testing.assert_close(v, states[chosen - 1][k], rtol=0, atol=0)
+
+
+def test_bench_copy_cuts_the_learning_rate_once_below_the_drop_threshold(
+        monkeypatch: pytest.MonkeyPatch) -> None:
+    """The rate in force is recorded at each check; it is cut by LR_DROP at the first check
+    below the threshold and never again (scripted validation costs)."""
+    from nnzoo.bench.memory import ntm as bench
+
+    m = _ntm(memory_width=4)
+    val, test = bench.copy_sets(range(1, 3), 2)
+    costs = iter([5.0, 0.8, 0.5, 0.3])
+
+    def scripted(model: NTM, episodes: list[A.Episode]) -> dict[str, object]:
+        c = next(costs) if episodes is val else 1.0
+        return {"cost_bits": c, "bit_errors": c, "per_length": []}
+
+    monkeypatch.setattr(bench, "evaluate", scripted)
+    hist = bench.train_copy(m, max_iters=8, max_wall_s=1e9, eval_every=2, val=val, test=test,
+                            max_len=2, seed=0, quiet=True, drop_below=1.0)
+    assert hist["lr_dropped_at"] == 4
+    assert hist["lr"] == pytest.approx([bench.LR, bench.LR, bench.LR * bench.LR_DROP,
+                                        bench.LR * bench.LR_DROP])
+    costs = iter([5.0, 0.8, 0.5, 0.3])
+    never = bench.train_copy(_ntm(memory_width=4), max_iters=8, max_wall_s=1e9, eval_every=2,
+                             val=val, test=test, max_len=2, seed=0, quiet=True,
+                             drop_below=None)
+    assert never["lr_dropped_at"] is None and never["lr"] == pytest.approx([bench.LR] * 4)

@@ -67,7 +67,7 @@ class CopySetup:
     batch: int = 16
     lr: float = 1e-3
     clip: float = 10.0
-    max_iters: int = 2500
+    max_iters: int = 6000
     eval_every: int = 100
     n_val: int = 8       # validation sequences per length
     n_test: int = 16     # test sequences per length
