@@ -289,28 +289,58 @@ def test_bench_copy_stops_on_validation_and_scores_test_once(
         torch.testing.assert_close(v, states[chosen - 1][k], rtol=0, atol=0)
 
 
-def test_bench_copy_cuts_the_learning_rate_once_below_the_drop_threshold(
+def test_bench_copy_fine_tunes_with_adam_and_returns_to_the_best_check_after_a_relapse(
         monkeypatch: pytest.MonkeyPatch) -> None:
-    """The rate in force is recorded at each check; it is cut by LR_DROP at the first check
-    below the threshold and never again (scripted validation costs)."""
+    """Scripted validation costs: the first check below the threshold switches to Adam; a
+    later check above GUARD x the best loads the best check's weights back; without the
+    phase (finetune_below=None) neither happens."""
     from nnzoo.bench.memory import ntm as bench
 
-    m = _ntm(memory_width=4)
     val, test = bench.copy_sets(range(1, 3), 2)
-    costs = iter([5.0, 0.8, 0.5, 0.3])
+    scripted_costs = [5.0, 0.8, 0.5, 0.5 * bench.GUARD + 1, 0.3]
+    snapshots: list[dict[str, torch.Tensor]] = []
+    loaded: list[dict[str, torch.Tensor]] = []
+    adams: list[float] = []
+    real_adam = torch.optim.Adam
 
-    def scripted(model: NTM, episodes: list[A.Episode]) -> dict[str, object]:
-        c = next(costs) if episodes is val else 1.0
-        return {"cost_bits": c, "bit_errors": c, "per_length": []}
+    def spy_adam(params: object, lr: float) -> torch.optim.Optimizer:
+        adams.append(lr)
+        return real_adam(params, lr=lr)  # type: ignore[arg-type]
 
-    monkeypatch.setattr(bench, "evaluate", scripted)
-    hist = bench.train_copy(m, max_iters=8, max_wall_s=1e9, eval_every=2, val=val, test=test,
-                            max_len=2, seed=0, quiet=True, drop_below=1.0)
-    assert hist["lr_dropped_at"] == 4
-    assert hist["lr"] == pytest.approx([bench.LR, bench.LR, bench.LR * bench.LR_DROP,
-                                        bench.LR * bench.LR_DROP])
-    costs = iter([5.0, 0.8, 0.5, 0.3])
-    never = bench.train_copy(_ntm(memory_width=4), max_iters=8, max_wall_s=1e9, eval_every=2,
-                             val=val, test=test, max_len=2, seed=0, quiet=True,
-                             drop_below=None)
-    assert never["lr_dropped_at"] is None and never["lr"] == pytest.approx([bench.LR] * 4)
+    monkeypatch.setattr(bench.torch.optim, "Adam", spy_adam)
+
+    def run(finetune_below: float | None) -> dict[str, object]:
+        m = _ntm(memory_width=4)
+        real_load = m.load_state_dict
+        costs = iter(scripted_costs)
+        snapshots.clear()
+        loaded.clear()
+
+        def load(state: dict[str, torch.Tensor], *a: object, **k: object) -> object:
+            loaded.append({n: v.clone() for n, v in state.items()})
+            return real_load(state)
+
+        def scripted(model: NTM, episodes: list[A.Episode]) -> dict[str, object]:
+            snapshots.append({n: v.clone() for n, v in model.state_dict().items()})
+            c = next(costs) if episodes is val else 1.0
+            return {"cost_bits": c, "bit_errors": c, "per_length": []}
+
+        monkeypatch.setattr(m, "load_state_dict", load)
+        monkeypatch.setattr(bench, "evaluate", scripted)
+        return bench.train_copy(m, max_iters=10, max_wall_s=1e9, eval_every=2, val=val,
+                                test=test, max_len=2, seed=0, quiet=True,
+                                finetune_below=finetune_below)
+
+    hist = run(1.0)
+    assert hist["finetune_at"] == 4 and hist["restored_at"] == [8]
+    assert adams == [bench.FINETUNE_LR]
+    # the relapse at iteration 8 loaded the weights of the check at 6 (then the best)
+    assert len(loaded) == 2      # the restore, and the chosen weights at the end
+    for n, v in loaded[0].items():
+        torch.testing.assert_close(v, snapshots[2][n], rtol=0, atol=0)
+    assert any(not torch.equal(loaded[0][n], snapshots[3][n]) for n in loaded[0])
+    assert hist["chosen_at"] == 10
+
+    adams.clear()
+    never = run(None)
+    assert never["finetune_at"] is None and never["restored_at"] == [] and adams == []

@@ -5,9 +5,10 @@ published convergence.
 ``tasks/copytask.py`` and ``train.py``, read from its source): an LSTM controller of 100
 units, one read and one write head, a 128 x 20 memory, 8-bit vectors of random length 1-20
 drawn afresh for every sequence, batch size 1, RMSprop (lr 1e-4, momentum 0.9, alpha 0.95),
-gradients clipped element-wise to +-10, binary cross-entropy; nnzoo adds one thing, a single
-tenfold cut of the learning rate at the first validation check below 1 bit per sequence
-(:data:`LR_DROP_BELOW`; pytorch-ntm keeps its rate constant). The network trains until the
+gradients clipped element-wise to +-10, binary cross-entropy; nnzoo adds one thing, a
+fine-tuning phase from the first validation check below 1 bit per sequence: Adam in place of
+RMSprop, and a guard that returns to the best check after a relapse (:data:`FINETUNE_BELOW`;
+pytorch-ntm keeps RMSprop at one rate throughout). The network trains until the
 cost per sequence (the binary cross-entropy summed over the sequence's output bits, in bits,
 as Graves et al. 2014 plot it in Figure 3) on a fixed validation set (10 sequences of each
 length 1-20, drawn from a seed apart from the training stream's) is below 0.01 bits, checked
@@ -31,6 +32,7 @@ the memory on a sequence of length 20, and the trained weights (safetensors) bes
 
 from __future__ import annotations
 
+import copy
 import time
 from pathlib import Path
 from typing import Any, cast
@@ -57,13 +59,16 @@ MAX_ITERS = 100_000
 MAX_WALL_S = 55 * 60
 #: pytorch-ntm's copy-task optimiser (tasks/copytask.py: CopyTaskParams).
 LR, MOMENTUM = 1e-4, 0.9
-#: nnzoo's one addition to that set-up: the learning rate is multiplied by ``LR_DROP`` once,
-#: at the first check whose validation cost is below ``LR_DROP_BELOW`` bits per sequence.
-#: At batch 1 the machine near convergence is fragile: one sequence's gradient can undo
-#: thousands of iterations (the full row at pytorch-ntm's constant rate fell from 0.2 bits back
-#: to 80 within 500 iterations, repeatedly); the smaller steps keep what was learned while
-#: the cost goes on down to the target.
-LR_DROP, LR_DROP_BELOW = 0.1, 1.0
+#: nnzoo's addition to that set-up, a fine-tuning phase for the cost's last digits: at the
+#: first check whose validation cost is below ``FINETUNE_BELOW`` bits per sequence, RMSprop
+#: gives way to Adam at ``FINETUNE_LR``, and from then on a check whose cost is above
+#: ``GUARD`` times the best so far sends the machine back to the best check's weights and
+#: optimiser state. At batch 1 the machine near convergence is fragile: at pytorch-ntm's
+#: constant rate one sequence's update can throw a network at 0.2 bits back to 80 within 500
+#: iterations, again and again (the history of this row before the phase existed); Adam's
+#: steps are the smaller near a minimum, and the guard keeps a rare relapse from costing the
+#: thousands of iterations it took to get there.
+FINETUNE_BELOW, FINETUNE_LR, GUARD = 1.0, 1e-4, 10.0
 #: Seeds of the training stream, the test set, the lengths 30-80 and the validation set: four
 #: generators, so no two of these sets share a sequence draw.
 SEED, TEST_SEED, GEN_SEED, VAL_SEED = 1, 10_000, 20_000, 30_000
@@ -96,28 +101,33 @@ def copy_sets(lengths: range, per_length: int) -> tuple[list[Episode], list[Epis
 
 def train_copy(model: NTM, *, max_iters: int, max_wall_s: float, eval_every: int,
                val: list[Episode], test: list[Episode], max_len: int, seed: int, quiet: bool,
-               log: Path | None = None, drop_below: float | None = LR_DROP_BELOW
+               log: Path | None = None, finetune_below: float | None = FINETUNE_BELOW
                ) -> dict[str, Any]:
     """Train ``model`` on a fresh copy sequence per iteration (batch 1, lengths 1-``max_len``)
     until the validation cost is below :data:`TARGET_BITS` or the cap; then load the weights
     validation chose and score ``test`` once. Return the history.
 
     Every ``eval_every`` iterations (and at the last one) the model is scored on ``val``;
-    the history holds those scores and the learning rate in force before each check. At the
-    first check below ``drop_below`` bits (None: never) the learning rate is multiplied by
-    :data:`LR_DROP` (``hist["lr_dropped_at"]``). The chosen weights are those of the check
-    with the
+    the history holds those scores. The chosen weights are those of the check with the
     lowest validation cost (when the run stops below the target, that is the stopping check:
     every earlier check was above the target). ``hist["final"]`` is the test set's score of
     those weights, the only time ``test`` is read. The training time counts drawing the
     batch, the forward and backward passes and the optimiser step, not evaluation.
+
+    Fine-tuning (:data:`FINETUNE_BELOW`; ``finetune_below=None``: never): at the first check
+    below ``finetune_below`` bits (``hist["finetune_at"]``) the optimiser becomes Adam at
+    :data:`FINETUNE_LR`; after that, a check above :data:`GUARD` times the best cost so far
+    restores the best check's weights and optimiser state (``hist["restored_at"]``), and
+    training goes on from there with the stream's next sequences.
     """
     opt = model.configure_optimizers(TrainConfig(lr=LR, momentum=MOMENTUM))[0]
     data = stream("copy", 1, seed, min_len=1, max_len=max_len)
     hist: dict[str, Any] = {"iteration": [], "cost_bits": [], "bit_errors": [],
-                            "train_s": [], "lr": [], "converged_at": None,
-                            "zero_errors_at": None, "chosen_at": None, "lr_dropped_at": None}
-    best_cost, best_state = float("inf"), None
+                            "train_s": [], "converged_at": None, "zero_errors_at": None,
+                            "chosen_at": None, "finetune_at": None, "restored_at": []}
+    best_cost = float("inf")
+    best_state: dict[str, torch.Tensor] | None = None
+    best_opt: dict[str, Any] | None = None
     train_s, start, it = 0.0, time.perf_counter(), 0
     stop = "iteration cap"
     while it < max_iters:
@@ -131,29 +141,38 @@ def train_copy(model: NTM, *, max_iters: int, max_wall_s: float, eval_every: int
         if it % eval_every and it != max_iters:
             continue
         r = evaluate(model, val)
-        for k, v in (("iteration", it), ("cost_bits", r["cost_bits"]),
-                     ("bit_errors", r["bit_errors"]), ("train_s", train_s),
-                     ("lr", opt.param_groups[0]["lr"])):
+        cost = r["cost_bits"]
+        for k, v in (("iteration", it), ("cost_bits", cost), ("bit_errors", r["bit_errors"]),
+                     ("train_s", train_s)):
             hist[k].append(v)
         if hist["zero_errors_at"] is None and r["bit_errors"] == 0:
             hist["zero_errors_at"] = it
-        if r["cost_bits"] < best_cost:
-            best_cost, hist["chosen_at"] = r["cost_bits"], it
+        fine = hist["finetune_at"] is not None
+        if cost < best_cost:
+            best_cost, hist["chosen_at"] = cost, it
             best_state = {k: v.detach().clone() for k, v in model.state_dict().items()}
+            best_opt = copy.deepcopy(opt.state_dict()) if fine else None
+        elif fine and cost > GUARD * best_cost and best_state is not None:
+            model.load_state_dict(best_state)
+            if best_opt is not None:
+                opt.load_state_dict(copy.deepcopy(best_opt))
+            hist["restored_at"].append(it)
         if not quiet:
-            print(f"  ntm copy: iteration {it}: validation cost {r['cost_bits']:.4f} bits, "
+            print(f"  ntm copy: iteration {it}: validation cost {cost:.4f} bits, "
                   f"{r['bit_errors']:.3f} wrong bits per sequence, "
-                  f"{1e3 * train_s / it:.1f} ms/iteration", flush=True)
+                  f"{1e3 * train_s / it:.1f} ms/iteration"
+                  f"{', restored the best check' if it in hist['restored_at'] else ''}",
+                  flush=True)
         if log is not None:
             atomic_write_json(log, hist)
-        if r["cost_bits"] < TARGET_BITS:
+        if cost < TARGET_BITS:
             hist["converged_at"], stop = it, f"validation cost below {TARGET_BITS} bits"
             break
-        if drop_below is not None and hist["lr_dropped_at"] is None \
-                and r["cost_bits"] < drop_below:
-            hist["lr_dropped_at"] = it
-            for group in opt.param_groups:
-                group["lr"] *= LR_DROP
+        if not fine and finetune_below is not None and cost < finetune_below:
+            hist["finetune_at"] = it
+            opt = torch.optim.Adam(model.parameters(), lr=FINETUNE_LR)
+            # the first check below the threshold is the best so far: its state is Adam's start
+            best_opt = copy.deepcopy(opt.state_dict())
         if time.perf_counter() - start > max_wall_s:
             stop = "wall-time cap"
             break
@@ -182,7 +201,8 @@ def _pictures(model: NTM, hist: dict[str, Any], out: Path) -> dict[str, Any]:
     figs = {"training": ntm_plots.plot_training(
                 hist["iteration"], hist["cost_bits"], hist["bit_errors"],
                 out / "ntm-copy-training.png", TARGET_BITS,
-                "ntm copy: validation set (10 sequences of each length 1-20)"),
+                "ntm copy: validation set (10 sequences of each length 1-20)",
+                hist["finetune_at"], hist["restored_at"]),
             "cost_per_length": ntm_plots.plot_cost_per_length(
                 lengths, costs, out / "ntm-copy-cost-per-length.png", 20,
                 "ntm copy: test cost per sequence of the chosen weights (10 sequences per "
@@ -255,9 +275,11 @@ def copy_full(quiet: bool) -> BenchResult:
         "training time to the stop (1 thread; evaluation excluded)",
         f"pytorch-ntm's set-up: LSTM controller 100, 1 read + 1 write head, memory 128 x 20, "
         f"8-bit vectors, lengths 1-20 drawn afresh, batch 1, RMSprop lr {LR:g} momentum "
-        f"{MOMENTUM:g} alpha 0.95, element-wise clip 10; nnzoo's addition: the rate x "
-        f"{LR_DROP:g} once, at the first validation cost below {LR_DROP_BELOW:g} bit "
-        f"({_at(hist['lr_dropped_at'])}); {n_params:,} parameters; validation "
+        f"{MOMENTUM:g} alpha 0.95, element-wise clip 10; nnzoo's addition: from the first "
+        f"validation cost below {FINETUNE_BELOW:g} bit ({_at(hist['finetune_at'])}) Adam "
+        f"{FINETUNE_LR:g}, and back to the best check's weights and optimiser state when a "
+        f"check costs over {GUARD:g}x the best ({len(hist['restored_at'])} time(s)); "
+        f"{n_params:,} parameters; validation "
         f"set 10 sequences per length 1-20, checked every {EVAL_EVERY} iterations, and a "
         f"separate test set of the same size scored once with the chosen weights; cap "
         f"{MAX_ITERS:,} iterations or {MAX_WALL_S // 60} minutes of wall time; one seed "
@@ -272,11 +294,12 @@ def copy_full(quiet: bool) -> BenchResult:
                f"{pics['cost_at_length']['80']:.3g} bits. Time per iteration measured on a "
                f"shared machine (noisy); no peer time."),
         extra={"iterations": it, "converged_at": conv, "chosen_at": hist["chosen_at"],
-               "zero_errors_at": zero, "lr_dropped_at": hist["lr_dropped_at"],
+               "zero_errors_at": zero, "finetune_at": hist["finetune_at"],
+               "restored_at": hist["restored_at"],
                "stop": hist["stop"], "ms_per_iteration": 1e3 * per_iter,
                "final_cost_bits": final["cost_bits"], "final_bit_errors": final["bit_errors"],
                "validation_history": {k: hist[k] for k in ("iteration", "cost_bits",
-                                                            "bit_errors", "train_s", "lr")},
+                                                            "bit_errors", "train_s")},
                "parameters": n_params, "claim": PYTORCH_NTM_CLAIM,
                **{k: v for k, v in pics.items() if k != "figures"}, **pics["figures"]})
 

@@ -111,15 +111,22 @@ def plot_cost_per_length(lengths: Sequence[int], costs: Sequence[float], path: P
 
 
 def plot_training(iters: Sequence[int], costs: Sequence[float], errors: Sequence[float],
-                  path: Path, target: float = 0.01, title: str = "") -> Path:
+                  path: Path, target: float = 0.01, title: str = "",
+                  phase_at: int | None = None, restored_at: Sequence[int] = ()) -> Path:
     """Held-out cost per sequence (bits) and wrong bits per sequence against iterations (the
-    benchmark plots its validation set's)."""
+    benchmark plots its validation set's); ``phase_at`` marks where a fine-tuning phase began
+    and ``restored_at`` the checks that returned to the best weights."""
     fig, ax = plots.subplots(figsize=(6.5, 3.6))
     ax.plot(list(iters), np.maximum(np.asarray(costs, dtype=float), 1e-6),
             label="cost per sequence (bits)")
     ax.plot(list(iters), np.maximum(np.asarray(errors, dtype=float), 1e-6),
             label="wrong bits per sequence")
     ax.axhline(target, color="k", ls=":", lw=1, label=f"{target:g} bits")
+    if phase_at is not None:
+        ax.axvline(phase_at, color="gray", ls="--", lw=1, label="fine-tuning from here")
+    for i, at in enumerate(restored_at):
+        ax.axvline(at, color="tab:red", ls=":", lw=0.8,
+                   label="back to the best check" if i == 0 else None)
     ax.set_yscale("log")
     ax.set_xlabel("iteration (sequences seen, batch 1)")
     ax.set_title(title or "validation cost, lengths 1-20", fontsize=9)
