@@ -8,7 +8,8 @@ reconstruction subnetwork".
 
 ``mnist`` (full): the ``mnist`` recipe (the paper's net, Adam 1e-3 decayed x0.96 every 2000
 steps, shifts of up to 2 pixels) for :data:`MNIST_EPOCHS` epochs (``NNZOO_CAPSNET_EPOCHS``
-changes the budget; the row's command records it): the test error of the epoch that the
+changes the budget; the row's command records it), on the threads ``nnzoo bench --threads``
+gives (default: every core): the test error of the epoch that the
 validation split (the last 5,000 training images) chose, scored once, beside the published
 figures: the paper's 0.25 % (3 routing iterations with the reconstruction loss, as XifengGuo/
 CapsNet-Keras's README quotes it) and
@@ -88,7 +89,8 @@ def capsnet_mnist(quiet: bool) -> BenchResult:
     epochs = _epochs(MNIST_EPOCHS)
     with tempfile.TemporaryDirectory() as out:
         summary = train("capsnet", "mnist", overrides={"epochs": epochs},
-                        options=RunOptions(out=out, quiet=quiet, threads="auto"))
+                        options=RunOptions(out=out, quiet=quiet,
+                                           threads=torch.get_num_threads()))
         dest = plots_dir() / "capsnet-mnist"
         dest.mkdir(parents=True, exist_ok=True)
         figures = {}
