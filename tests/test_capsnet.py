@@ -290,7 +290,8 @@ def test_a_resumed_run_continues_the_shifts_and_the_decay_exactly(tmp_path: Path
 def test_the_full_mnist_row_reports_the_error_and_copies_the_plots(
         tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
     """The row's plumbing, with the 30-epoch training replaced by a recorded summary: the
-    error in percent, the budget, the figures copied under ``<out>/plots``."""
+    error in percent, the budget, the figures copied under ``<out>/plots`` with the model's
+    prefix."""
     import nnzoo.bench.vision.capsnet as bench
     from nnzoo.bench import runner
 
@@ -316,8 +317,11 @@ def test_the_full_mnist_row_reports_the_error_and_copies_the_plots(
     assert row.nnzoo == pytest.approx(0.38) and row.peer_value == 0.25
     assert not row.higher_is_better and row.nnzoo_time_s == 3600.0
     assert row.budget.startswith("3 epochs of the mnist recipe (60 min of training")
-    assert (tmp_path / "out" / "plots" / "capsnet-mnist" / "routing.png").read_bytes() == b"png"
-    assert row.extra["figures"] == {"routing.png": "plots/capsnet-mnist/routing.png"}
+    copied = tmp_path / "out" / "plots" / "capsnet-mnist-routing.png"
+    assert copied.read_bytes() == b"png"
+    # a top-level figure of the row's extra, under a name of its own: what --merge publishes
+    assert row.extra["figure_routing"] == str(copied)
+    assert runner._is_plot(row.extra["figure_routing"])
     monkeypatch.setenv("NNZOO_CAPSNET_EPOCHS", "many")
     with pytest.raises(ConfigError, match="NNZOO_CAPSNET_EPOCHS"):
         bench.capsnet_mnist(True)

@@ -16,7 +16,8 @@ CapsNet-Keras's README quotes it) and
 public reproductions' 0.34-0.36 % (XifengGuo/CapsNet-Keras's README: 0.34 % after 30 epochs).
 No library runs beside it: the peer column holds the paper's figure. The run's
 reconstructions, routing coefficients, filters and learning curve are copied to
-``<out>/plots/capsnet-mnist/``.
+``<out>/plots/capsnet-mnist-<name>.png``, one ``figure_<name>`` of the row's ``extra`` each
+(so ``nnzoo bench --merge`` publishes them).
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import os
 import shutil
 import tempfile
+from pathlib import Path
 
 import torch
 
@@ -91,13 +93,12 @@ def capsnet_mnist(quiet: bool) -> BenchResult:
         summary = train("capsnet", "mnist", overrides={"epochs": epochs},
                         options=RunOptions(out=out, quiet=quiet,
                                            threads=torch.get_num_threads()))
-        dest = plots_dir() / "capsnet-mnist"
-        dest.mkdir(parents=True, exist_ok=True)
         figures = {}
         src = os.path.join(summary["run_dir"], "plots")
         for name in sorted(os.listdir(src)):
-            shutil.copyfile(os.path.join(src, name), dest / name)
-            figures[name] = str((dest / name).relative_to(plots_dir().parent))
+            dest = plots_dir() / f"capsnet-mnist-{name}"
+            shutil.copyfile(os.path.join(src, name), dest)
+            figures[f"figure_{Path(name).stem}"] = str(dest)
     error = 100.0 * (1.0 - summary["test"]["accuracy"])
     counts = paper_geometry_parameters()
     train_min = summary["train_time_s"] / 60
@@ -114,5 +115,5 @@ def capsnet_mnist(quiet: bool) -> BenchResult:
                f"epoch {summary['scored_epoch']} chosen on validation (5,000 images), "
                f"validation error {100 * (1 - summary['val']['accuracy']):.2f} %; "
                + _parameter_note(counts)),
-        extra={"figures": figures, "val_error_pct": 100 * (1 - summary["val"]["accuracy"]),
+        extra={**figures, "val_error_pct": 100 * (1 - summary["val"]["accuracy"]),
                "epoch_time_s": summary["epoch_time_s"], "parameters_paper_geometry": counts})
